@@ -1,0 +1,58 @@
+# Lastmile — the two commands: `make run` and `make test`. Both are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app backend:create_app
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+TEST_DEPS_STAMP := $(VENV)/.test-deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PWA_STAMP := pwa/dist/.built
+
+.PHONY: run test install install-test pwa chromium services-check bench-routing bench-realtime clean
+
+run: install pwa
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	$(BIN)/python wsgi.py
+
+test: install-test pwa chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(DEPS_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	rm -f $(VENV)/.deps-* && touch $@
+
+$(TEST_DEPS_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.test-deps-* $(VENV)/.deps-* && touch $@ $(DEPS_STAMP)
+
+install: $(DEPS_STAMP)
+
+install-test: $(TEST_DEPS_STAMP)
+
+# The PWA is built by npm from pwa/ (lock file pinned); built files are not committed.
+pwa:
+	@if [ -f pwa/package.json ]; then \
+		cd pwa && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build; \
+	fi
+
+# Browser tests drive Debian's chromium through Playwright (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+bench-routing: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/routing/solomon.py --time-limit 10
+
+bench-realtime: install-test
+	$(BIN)/python benchmarks/realtime.py --drivers 1000 --dispatchers 20 --seconds 120
+
+clean:
+	rm -rf $(VENV) pwa/node_modules pwa/dist instance .pytest_cache

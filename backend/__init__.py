@@ -1,0 +1,89 @@
+"""Lastmile: the application factory."""
+from __future__ import annotations
+
+import logging
+import warnings
+
+from flask import Flask
+
+# Eventlet announces its maintenance mode on import; the project's owner chose it knowingly.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from backend import config as config_module
+from backend.extensions import db, limiter, migrate, socketio
+
+log = logging.getLogger(__name__)
+
+
+def _import_models() -> None:
+    # Every model module is imported before the mappers configure (relationships by name) and
+    # before Alembic compares metadata.
+    from backend.auth import models as _auth  # noqa: F401
+    from backend.dispatch import models as _dispatch  # noqa: F401
+    from backend.fleet import models as _fleet  # noqa: F401
+    from backend.geo import models as _geo  # noqa: F401
+    from backend.jobs import models as _jobs  # noqa: F401
+    from backend.orders import models as _orders  # noqa: F401
+
+
+def _register_job_handlers() -> None:
+    from backend.orders import jobs as _orders_jobs  # noqa: F401
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    settings = config_module.from_environment()
+    settings.update(config or {})
+    config_module.apply_derived(settings)
+    app.config.update(settings)
+    app.instance_path = settings["INSTANCE_PATH"]
+
+    from backend.green import make_psycopg_cooperative
+
+    make_psycopg_cooperative()
+    if app.config.get("TESTING") and app.config.get("FAST_PASSWORD_HASH"):
+        from backend.auth import passwords
+
+        passwords.use_test_parameters()
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    socketio.init_app(app, message_queue=settings["REDIS_URL"], channel="lastmile-socketio",
+                      async_mode=settings.get("SOCKETIO_ASYNC_MODE"), cors_allowed_origins=[],
+                      ping_timeout=settings["SOCKETIO_PING_TIMEOUT"], manage_session=False)
+
+    from backend.jobs import queue
+
+    queue.configure(app.config)
+    _register_job_handlers()
+
+    from backend.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from backend.auth import session as auth_session
+
+    auth_session.init_app(app)
+
+    from backend.auth.views import bp as auth_bp
+    from backend.fleet.views import bp as fleet_bp
+    from backend.jobs.views import bp as jobs_bp
+    from backend.openapi import bp as openapi_bp
+    from backend.orders.views import bp as orders_bp
+    from backend.realtime.views import bp as realtime_bp
+
+    for blueprint in (auth_bp, fleet_bp, orders_bp, jobs_bp, openapi_bp, realtime_bp):
+        app.register_blueprint(blueprint)
+
+    from backend import cli
+
+    cli.init_app(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app

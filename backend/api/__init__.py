@@ -1,0 +1,116 @@
+"""Declaring an endpoint once: its route, who may call it, what it takes and what it returns.
+
+`endpoint()` wires the Flask route, the role check, marshmallow loading and dumping, and records
+the same declaration for the OpenAPI document, so the spec cannot drift from the code.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from backend.auth.principal import require_principal
+from backend.errors import DomainError
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class EndpointSpec:
+    rule: str
+    method: str
+    roles: tuple
+    summary: str
+    tag: str
+    body: Schema | None = None
+    query: Schema | None = None
+    response: Schema | None = None
+    status: int = 200
+    content_types: tuple = ("application/json",)
+    responses: dict = field(default_factory=dict)
+
+
+REGISTRY: list[EndpointSpec] = []
+
+
+class QuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class PageQuery(QuerySchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    name = f"{item_schema.__name__.removesuffix('Schema')}PageSchema"
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item_schema)),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "total": fields.Integer(),
+    })
+
+
+def _json_body() -> dict | list:
+    if not request.is_json:
+        raise DomainError("Send a JSON body with Content-Type: application/json.", code="unsupported_media_type",
+                          status=415)
+    data = request.get_json(silent=True)
+    if data is None:
+        raise DomainError("The body is not valid JSON.", code="bad_json", status=400)
+    return data
+
+
+def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: str, body=None, query=None,
+             response=None, status: int = 200, many_body: bool = False, raw_body: bool = False,
+             content_types=("application/json",), responses: dict | None = None):
+    """Register a view. `roles` is required: PUBLIC (an empty tuple) is an explicit choice."""
+    body_schema = body(many=many_body) if isinstance(body, type) else body
+    query_schema = query() if isinstance(query, type) else query
+    response_schema = response() if isinstance(response, type) else response
+    prefix = (bp.url_prefix or "")
+    REGISTRY.append(EndpointSpec(
+        rule=f"{prefix}{rule}", method=method, roles=tuple(roles), summary=summary, tag=bp.name,
+        body=body_schema, query=query_schema, response=response_schema, status=status,
+        content_types=content_types if raw_body else ("application/json",), responses=responses or {}))
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(**url_args):
+            if roles:
+                require_principal(roles)
+            kwargs = dict(url_args)
+            if query_schema is not None:
+                kwargs["query"] = query_schema.load(request.args.to_dict())
+            if body_schema is not None:
+                kwargs["body"] = body_schema.load(_json_body())
+            result = view(**kwargs)
+            if isinstance(result, Response):
+                return result
+            code = status
+            if isinstance(result, tuple):
+                result, code = result
+            if result is None:
+                return Response(status=204)
+            if response_schema is not None:
+                result = response_schema.dump(result)
+            return jsonify(result), code
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorate
+
+
+def paginate(statement, page: int, per_page: int) -> dict:
+    from sqlalchemy import func, select
+
+    from backend.extensions import db
+
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total}

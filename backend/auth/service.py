@@ -1,0 +1,234 @@
+"""Accounts, logins and API keys. Each public function is one use case and owns its commit."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import session
+from sqlalchemy import select
+
+from backend.auth.models import ApiKey, Organization, Role, User
+from backend.auth.passwords import hash_secret, needs_rehash, verify_secret
+from backend.auth.principal import Principal
+from backend.database import utcnow
+from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from backend.extensions import db
+from backend.green import offload
+
+API_KEY_PREFIX = "lm_"
+
+
+def normalize_email(email: str | None) -> str | None:
+    return email.strip().lower() if email and email.strip() else None
+
+
+def find_login(identifier: str) -> User | None:
+    identifier = identifier.strip()
+    if "@" in identifier:
+        return db.session.scalar(select(User).where(User.email == identifier.lower()))
+    phone = re.sub(r"[^\d+]", "", identifier)
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def principal_for_user(user: User, *, via_session: bool) -> Principal:
+    driver_id = None
+    if user.role is Role.driver:
+        from backend.fleet import service as fleet_service
+
+        driver_id = fleet_service.driver_id_for_user(user.id)
+    return Principal(kind="user", id=user.id, org_id=user.org_id, role=user.role, name=user.name,
+                     language=user.language, driver_id=driver_id, via_session=via_session)
+
+
+def login(identifier: str, secret: str) -> User:
+    """A login names a user by email or phone. Staff use a password; drivers a password or a PIN."""
+    user = find_login(identifier)
+    candidates = []
+    if user is not None and user.active:
+        candidates.append(user.password_hash)
+        if user.role is Role.driver and user.pin_hash:
+            candidates.append(user.pin_hash)
+    matched = None
+    for stored in candidates or [None]:
+        if stored and offload(verify_secret, stored, secret):
+            matched = stored
+            break
+        if not stored:
+            offload(verify_secret, None, secret)
+    if user is None or matched is None:
+        raise Unauthorized("Wrong login or password.", code="bad_credentials")
+    if matched == user.password_hash and needs_rehash(matched):
+        user.password_hash = hash_secret(secret)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    session.clear()
+    session["uid"] = user.id
+    session["epoch"] = user.session_epoch
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = True
+    return user
+
+
+def logout() -> None:
+    session.clear()
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def user_from_session() -> User | None:
+    uid = session.get("uid")
+    if uid is None:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_epoch != session.get("epoch"):
+        session.clear()
+        return None
+    return user
+
+
+# --- API keys -------------------------------------------------------------------------------------
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(org_id: int, name: str, role: Role, created_by_id: int | None) -> tuple[ApiKey, str]:
+    """The secret is shown once, at creation; we keep only its SHA-256 (keys are random, not passwords)."""
+    if role is Role.driver:
+        raise InvalidInput("API keys are for integrations: role admin or dispatcher.", fields={"role": ["invalid"]})
+    prefix = secrets.token_hex(6)
+    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(org_id=org_id, name=name, prefix=prefix, key_hash=_digest(secret), role=role,
+                 created_by_id=created_by_id)
+    db.session.add(key)
+    db.session.commit()
+    return key, secret
+
+
+def principal_for_api_key(secret: str) -> Principal | None:
+    match = re.fullmatch(rf"{API_KEY_PREFIX}([0-9a-f]{{12}})_[\w-]+", secret or "")
+    if not match:
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, _digest(secret)):
+        return None
+    now = utcnow()
+    # Touch at most once a minute: the hot path should not write on every request.
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        key.last_used_at = now
+        db.session.commit()
+    return Principal(kind="api_key", id=key.id, org_id=key.org_id, role=key.role, name=key.name)
+
+
+def list_api_keys(org_id: int) -> list[ApiKey]:
+    return list(db.session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)))
+
+
+def revoke_api_key(org_id: int, key_id: int) -> None:
+    key = db.session.scalar(select(ApiKey).where(ApiKey.org_id == org_id, ApiKey.id == key_id))
+    if key is None:
+        raise NotFound("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.commit()
+
+
+# --- Users ----------------------------------------------------------------------------------------
+
+def get_user(org_id: int, user_id: int) -> User:
+    user = db.session.scalar(select(User).where(User.org_id == org_id, User.id == user_id))
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def list_users(org_id: int, role: Role | None = None):
+    statement = select(User).where(User.org_id == org_id).order_by(User.id)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    return statement
+
+
+def _check_unique(email: str | None, phone: str | None, exclude_id: int | None = None) -> None:
+    errors = {}
+    if email and db.session.scalar(select(User.id).where(User.email == email, User.id != (exclude_id or -1))):
+        errors["email"] = ["Another account uses this email."]
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone, User.id != (exclude_id or -1))):
+        errors["phone"] = ["Another account uses this phone number."]
+    if errors:
+        raise Conflict("The login is taken.", code="login_taken", fields=errors)
+
+
+def build_user(org_id: int, *, name: str, role: Role, email: str | None = None, phone: str | None = None,
+               password: str | None = None, pin: str | None = None, language: str = "en") -> User:
+    """Validate and add a user to the session without committing (used by user and driver creation)."""
+    email = normalize_email(email)
+    if not email and not phone:
+        raise InvalidInput("A user needs an email or a phone number to log in.",
+                           fields={"email": ["Give an email or a phone."]})
+    if role is not Role.driver and not password:
+        raise InvalidInput("Admins and dispatchers log in with a password.", fields={"password": ["Required."]})
+    if role is Role.driver and not (password or pin):
+        raise InvalidInput("A driver needs a PIN or a password.", fields={"pin": ["Give a PIN or a password."]})
+    if pin and role is not Role.driver:
+        raise InvalidInput("Only drivers log in with a PIN.", fields={"pin": ["Only for drivers."]})
+    _check_unique(email, phone)
+    user = User(org_id=org_id, name=name, role=role, email=email, phone=phone, language=language,
+                password_hash=offload(hash_secret, password) if password else None,
+                pin_hash=offload(hash_secret, pin) if pin else None)
+    db.session.add(user)
+    return user
+
+
+def create_user(org_id: int, **data) -> User:
+    user = build_user(org_id, **data)
+    db.session.commit()
+    return user
+
+
+def update_user(org_id: int, user_id: int, data: dict, *, actor: Principal) -> User:
+    user = get_user(org_id, user_id)
+    if "email" in data:
+        data["email"] = normalize_email(data["email"])
+    _check_unique(data.get("email"), data.get("phone"), exclude_id=user.id)
+    if user.id == actor.user_id and ("role" in data and data["role"] is not user.role or data.get("active") is False):
+        raise Conflict("You cannot change your own role or deactivate yourself.", code="self_lockout")
+    for name in ("name", "email", "phone", "language", "role", "active"):
+        if name in data:
+            setattr(user, name, data[name])
+    if data.get("password"):
+        user.password_hash = offload(hash_secret, data["password"])
+        user.session_epoch += 1
+    if data.get("pin"):
+        if user.role is not Role.driver:
+            raise InvalidInput("Only drivers log in with a PIN.", fields={"pin": ["Only for drivers."]})
+        user.pin_hash = offload(hash_secret, data["pin"])
+        user.session_epoch += 1
+    if data.get("active") is False:
+        user.session_epoch += 1
+    db.session.commit()
+    return user
+
+
+def create_organization(name: str, slug: str, *, is_practice: bool = False, currency: str = "CAD",
+                        settings: dict | None = None) -> Organization:
+    if db.session.scalar(select(Organization.id).where(Organization.slug == slug)):
+        raise Conflict("An organization with this slug exists.", code="slug_taken", fields={"slug": ["Taken."]})
+    org = Organization(name=name, slug=slug, is_practice=is_practice, currency=currency, settings=settings or {})
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def get_organization(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("No such organization.")
+    return org

@@ -1,0 +1,95 @@
+"""`flask` commands: demo data, the job worker, and watching a job from the terminal."""
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, inspect, select
+
+from backend.extensions import db
+
+demo_group = AppGroup("demo", help="The demo city.")
+
+
+def database_is_empty() -> bool:
+    from backend.auth.models import Organization
+
+    if not inspect(db.engine).has_table("organizations"):
+        return True
+    return db.session.scalar(select(func.count()).select_from(Organization)) == 0
+
+
+@demo_group.command("load")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Delivery day (default today).")
+@click.option("--orders", default=150, show_default=True)
+@click.option("--drivers", default=8, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has an organization.")
+def demo_load(day, orders, drivers, if_empty):
+    """Create the Montréal demo organization and print its logins."""
+    from flask import current_app
+
+    from backend import demo
+
+    if if_empty and not database_is_empty():
+        click.echo("The database already has data; demo not loaded.")
+        return
+    result = demo.load(day=day.date() if day else None, orders=orders, drivers=drivers,
+                       seed=current_app.config["DEMO_SEED"])
+    click.echo(f"Demo loaded: {result['orders']} orders for {result['day']}, {len(result['drivers'])} drivers.")
+    print_logins(result)
+
+
+def print_logins(result: dict) -> None:
+    click.echo("Logins (password for staff, PIN for drivers):")
+    click.echo(f"  admin       {result['admin']:<32} {result['password']}")
+    click.echo(f"  dispatcher  {result['dispatcher']:<32} {result['password']}")
+    for phone in result["drivers"]:
+        click.echo(f"  driver      {phone:<32} PIN {result['driver_pin']}")
+
+
+@click.command("worker")
+@click.option("--workers", type=int, default=None, help="Worker threads (default JOBS_WORKERS).")
+def worker_command(workers):
+    """Run the background job worker (with REDIS_URL: one of several worker processes)."""
+    from flask import current_app
+
+    from backend.jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), workers)
+
+
+@click.command("job")
+@click.argument("job_id")
+def job_command(job_id):
+    """Follow a job with a progress bar until it ends."""
+    from backend.jobs.models import Job, JobStatus
+    from backend.jobs import service
+
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise click.ClickException("No such job.")
+    with click.progressbar(length=1000, label=f"{job.kind} {job.id[:8]}", show_eta=False) as bar:
+        shown = 0
+        while True:
+            db.session.expire_all()
+            job = service.get_job(job.org_id, job_id)
+            target = int(job.progress * 1000)
+            if target > shown:
+                bar.update(target - shown)
+                shown = target
+            bar.label = f"{job.kind} {job.status.value} {job.message[:40]}"
+            if job.status.finished:
+                break
+            time.sleep(0.3)
+    click.echo(f"{job.status.value}: {job.error['message'] if job.error else ''}")
+    sys.exit(0 if job.status is JobStatus.succeeded else 1)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_group)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(job_command)

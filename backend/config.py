@@ -1,0 +1,103 @@
+"""One configuration, read from the environment with safe defaults.
+
+Every setting here is listed in the README's configuration table; a setting that is not read from
+the environment does not exist.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("INSTANCE_PATH") or Path(__file__).resolve().parent.parent / "instance")
+
+
+def load_or_create_secret(folder: Path) -> str:
+    """A secret generated once into the instance folder, so sessions survive restarts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # Two processes starting together must agree on one key: the first writer wins.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment() -> dict:
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "INSTANCE_PATH": str(folder),
+        "HOST": os.environ.get("HOST", "127.0.0.1"),
+        "PORT": _int("PORT", 5000),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'lastmile.db'}",
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or load_or_create_secret(folder),
+        "TIMEZONE": os.environ.get("TIMEZONE", "America/Montreal"),
+        "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "en"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "GEOCODER_URL": os.environ.get("GEOCODER_URL") or None,
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "lastmile/0.1 (self-hosted)"),
+        "OSRM_URL": os.environ.get("OSRM_URL") or None,
+        "JOBS_WORKERS": _int("JOBS_WORKERS", 2),
+        "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", redis_url is None),
+        "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 20),
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 20000),
+        "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 500),
+        "DEMO_SEED": _int("DEMO_SEED", 7),
+        "SQL_ECHO": _bool("SQL_ECHO", False),
+        "SOCKETIO_PING_TIMEOUT": _float("SOCKETIO_PING_TIMEOUT", 20.0),
+        "WSGI_MAX_CONNECTIONS": _int("WSGI_MAX_CONNECTIONS", 4096),
+    }
+
+
+def apply_derived(config: dict) -> None:
+    """Settings that follow from others."""
+    config.setdefault("MAX_CONTENT_LENGTH", config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    config["SQLALCHEMY_ECHO"] = config.get("SQL_ECHO", False)
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri[len("postgres://"):]
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        # SQLite gets one writer at a time; waiting beats failing with "database is locked".
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    config.setdefault("JSON_SORT_KEYS", False)

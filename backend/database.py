@@ -1,0 +1,62 @@
+"""Column types and mixins shared by every domain's models."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, ForeignKey, Integer, TypeDecorator, func
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Times are stored in UTC and always come back timezone-aware.
+
+    SQLite keeps no offset, so naive values are written as UTC and read back as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; times must be timezone-aware")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class OrgScoped:
+    """Every tenant row names its organization; services filter on it in every query."""
+
+    @declared_attr
+    def org_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+def insert_ignoring_conflict(model, index_elements: list[str]):
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike (no savepoint needed)."""
+    from backend.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing(index_elements=index_elements)

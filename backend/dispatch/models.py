@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.database import OrgScoped, TimestampMixin, UTCDateTime
+from backend.extensions import db
+
+
+class RouteStatus(str, enum.Enum):
+    draft = "draft"
+    published = "published"
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class StopStatus(str, enum.Enum):
+    pending = "pending"
+    arrived = "arrived"
+    completed = "completed"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class Route(OrgScoped, TimestampMixin, db.Model):
+    """One driver's day. Every change to it or its stops bumps `version`, which clients catch up from."""
+
+    __tablename__ = "routes"
+    __table_args__ = (Index("ix_routes_org_date", "org_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[date] = mapped_column(Date)
+    depot_id: Mapped[int] = mapped_column(ForeignKey("depots.id", ondelete="RESTRICT"))
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("drivers.id", ondelete="SET NULL"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id", ondelete="SET NULL"))
+    status: Mapped[RouteStatus] = mapped_column(
+        Enum(RouteStatus, name="route_status", native_enum=False, length=20), default=RouteStatus.draft)
+    version: Mapped[int] = mapped_column(default=1)
+    planned_distance_m: Mapped[int] = mapped_column(default=0)
+    planned_duration_s: Mapped[int] = mapped_column(default=0)
+    planned_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    stops = relationship("Stop", order_by="Stop.sequence", back_populates="route", lazy="selectin")
+
+
+class Stop(OrgScoped, TimestampMixin, db.Model):
+    __tablename__ = "stops"
+    __table_args__ = (UniqueConstraint("route_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("routes.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column()
+    status: Mapped[StopStatus] = mapped_column(
+        Enum(StopStatus, name="stop_status", native_enum=False, length=20), default=StopStatus.pending)
+    planned_arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_departure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_departure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    route = relationship("Route", back_populates="stops")
+    order = relationship("Order", lazy="joined")

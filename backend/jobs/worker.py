@@ -1,0 +1,93 @@
+"""Running the job queue's consumer: as `flask worker`, as the embedded server's child, or in-process.
+
+Jobs are CPU-heavy (the optimizer) or slow (imports, sending), so they never run on the eventlet
+hub: the eventlet server of the embedded default starts this module as a child process; a plain
+threaded process (tests, `flask run`) may run the consumer on its own real threads.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from huey.consumer import Consumer
+
+from backend.jobs import tasks
+from backend.jobs.queue import huey
+
+log = logging.getLogger(__name__)
+
+
+class InProcessConsumer(Consumer):
+    """A consumer started from a thread that is not the main one: signal handlers are the host's."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+def make_consumer(workers: int, consumer_class=Consumer) -> Consumer:
+    return consumer_class(huey, workers=workers, worker_type="thread", periodic=True, initial_delay=0.05,
+                          backoff=1.2, max_delay=0.5, check_worker_health=True, scheduler_interval=1)
+
+
+def start_in_process(app, workers: int | None = None) -> InProcessConsumer:
+    tasks.bind_app(app)
+    consumer = make_consumer(workers or app.config["JOBS_WORKERS"], InProcessConsumer)
+    consumer.start()
+    return consumer
+
+
+def start_child_process(app, server_url: str) -> subprocess.Popen:
+    """The embedded default's worker: a child process that follows its parent's life."""
+    from backend.realtime.emit import relay_token
+
+    env = dict(os.environ)
+    env["LASTMILE_EMIT_RELAY_URL"] = server_url
+    env["INSTANCE_PATH"] = app.config["INSTANCE_PATH"]
+    env.setdefault("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    env["LASTMILE_EMIT_RELAY_TOKEN"] = relay_token(app.config["SECRET_KEY"])
+    return subprocess.Popen([sys.executable, "-m", "backend.jobs.worker", "--parent-pid", str(os.getpid())], env=env)
+
+
+def _watch_parent(parent_pid: int, consumer: Consumer) -> None:
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent_pid:
+            log.info("parent %s is gone; stopping the worker", parent_pid)
+            consumer.stop(graceful=False)
+            os._exit(0)
+
+
+def run_worker(app, workers: int | None = None, parent_pid: int | None = None) -> None:
+    """Run the consumer in the foreground (blocks; SIGINT stops gracefully, SIGTERM at once)."""
+    from backend.realtime import emit
+
+    tasks.bind_app(app)
+    relay_url = os.environ.get("LASTMILE_EMIT_RELAY_URL")
+    if app.config.get("REDIS_URL"):
+        emit.use_message_queue(app.config["REDIS_URL"])
+    elif relay_url:
+        emit.use_relay(relay_url, os.environ["LASTMILE_EMIT_RELAY_TOKEN"])
+    consumer = make_consumer(workers or app.config["JOBS_WORKERS"])
+    if parent_pid:
+        threading.Thread(target=_watch_parent, args=(parent_pid, consumer), daemon=True).start()
+    consumer.run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Lastmile job worker")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--parent-pid", type=int, default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
+    from backend import create_app
+
+    run_worker(create_app(), args.workers, args.parent_pid)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The OpenAPI 3 document, generated from the endpoint declarations and their marshmallow schemas."""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify
+
+from backend.api import REGISTRY
+
+bp = Blueprint("openapi", __name__)
+_cache: dict | None = None
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}},
+}
+
+
+def _path(rule: str) -> tuple[str, list[dict]]:
+    params = []
+
+    def replace(match):
+        converter, name = match.group(1), match.group(2)
+        kind = {"int": "integer", "float": "number"}.get(converter or "", "string")
+        schema = {"type": kind}
+        if kind == "integer":
+            schema["minimum"] = 0
+            schema["maximum"] = 2_147_483_647
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        return "{" + name + "}"
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", replace, rule), params
+
+
+def schema_name(schema) -> str:
+    """Component names: the class name, with "Patch" for partial (update) variants."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    return name
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="Lastmile API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)],
+                   info={"description": "Last-mile delivery: orders, fleet, routes, tracking. Errors share one "
+                                        "shape: {\"error\": {\"code\", \"message\", \"fields\"}}."})
+    spec.components.schema("Error", ERROR_SCHEMA)
+    spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+    paths: dict[str, dict] = {}
+    for item in REGISTRY:
+        path, params = _path(item.rule)
+        operation: dict = {"summary": item.summary, "tags": [item.tag],
+                           "operationId": f"{item.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', path.lower()).strip('_')}"}
+        if params:
+            operation["parameters"] = list(params)
+        if item.query is not None:
+            operation.setdefault("parameters", []).append({"in": "query", "schema": item.query})
+        if item.body is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": item.body}}}
+        elif item.method in ("POST", "PUT", "PATCH") and item.content_types != ("application/json",):
+            operation["requestBody"] = {"required": True, "content": {
+                ct: {"schema": {"type": "string", "format": "binary"}} for ct in item.content_types}}
+        responses: dict = {}
+        success = {"description": "OK"}
+        if item.response is not None:
+            success["content"] = {"application/json": {"schema": item.response}}
+        responses[str(item.status)] = success if item.status != 204 else {"description": "No content"}
+        for code, text in item.responses.items():
+            responses.setdefault(str(code), {"description": text, **({"content": success["content"]}
+                                                                     if "content" in success and code < 300 else {})})
+        error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for code, text in ((400, "Bad request"), (404, "Not found"), (409, "Conflict"), (415, "Unsupported media type"),
+                           (422, "Invalid input"), (429, "Rate limited")):
+            responses.setdefault(str(code), {"description": text, **error_ref})
+        if item.roles:
+            operation["security"] = [{"apiKey": []}, {"session": []}]
+            responses["401"] = {"description": "Not logged in", **error_ref}
+            responses["403"] = {"description": "Role not allowed: " + ", ".join(r.value for r in item.roles),
+                                **error_ref}
+        operation["responses"] = responses
+        paths.setdefault(path, {})[item.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    global _cache
+    if _cache is None:
+        _cache = build_spec()
+    return jsonify(_cache)

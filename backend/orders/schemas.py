@@ -1,0 +1,179 @@
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from backend.orders.enums import FailureReason, GeocodeSource, OrderStatus
+from backend.validators import Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
+
+Skill = fields.String(validate=validate.Length(min=1, max=40))
+Barcode = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class RecipientSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = Name(required=True)
+    phone = Phone(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    language = Language(load_default="en")
+    opt_out_sms = fields.Boolean(load_default=False)
+    opt_out_push = fields.Boolean(load_default=False)
+    opt_out_email = fields.Boolean(load_default=False)
+
+
+class TimeWindowSchema(Schema):
+    """An ISO 8601 window; a time without an offset is read in the depot's time zone."""
+
+    start = fields.String(required=True, validate=validate.Length(min=5, max=40))
+    end = fields.String(required=True, validate=validate.Length(min=5, max=40))
+
+
+class TimeWindowOutSchema(Schema):
+    start = fields.DateTime(attribute="start_at")
+    end = fields.DateTime(attribute="end_at")
+
+
+class OrderInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    external_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    depot_id = fields.Integer(load_default=None, allow_none=True)
+    recipient_id = fields.Integer(load_default=None, allow_none=True)
+    recipient = fields.Nested(RecipientSchema, load_default=None, allow_none=True)
+    address = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    lat = Latitude(load_default=None, allow_none=True)
+    lon = Longitude(load_default=None, allow_none=True)
+    delivery_date = fields.Date(load_default=None, allow_none=True)
+    time_windows = fields.List(fields.Nested(TimeWindowSchema), load_default=list, validate=validate.Length(max=5))
+    service_time_s = fields.Integer(load_default=300, validate=validate.Range(min=0, max=8 * 3600))
+    weight_kg = NonNegativeFloat(load_default=0)
+    volume_l = NonNegativeFloat(load_default=0)
+    parcels = fields.List(Barcode, load_default=list, validate=validate.Length(max=200))
+    parcel_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1000))
+    priority = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
+    required_skills = fields.List(Skill, load_default=list, validate=validate.Length(max=20))
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    delivery_instructions = fields.String(load_default="", validate=validate.Length(max=2000))
+    cod_amount_cents = NonNegativeInt(load_default=0)
+    requires_id_check = fields.Boolean(load_default=False)
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=99))
+
+    @validates_schema
+    def _coordinates_together(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError("Give both lat and lon, or neither.", "lon" if data.get("lat") is not None else "lat")
+        if data.get("recipient") and data.get("recipient_id"):
+            raise ValidationError("Give recipient or recipient_id, not both.", "recipient_id")
+        if len(set(data.get("parcels") or [])) != len(data.get("parcels") or []):
+            raise ValidationError("A barcode appears twice.", "parcels")
+
+
+class OrderUpdateSchema(Schema):
+    """Fields a dispatcher may change; status changes go through the lifecycle endpoints."""
+
+    recipient = fields.Nested(RecipientSchema, allow_none=True)
+    address = fields.String(validate=validate.Length(min=3, max=500))
+    lat = Latitude()
+    lon = Longitude()
+    delivery_date = fields.Date(allow_none=True)
+    time_windows = fields.List(fields.Nested(TimeWindowSchema), validate=validate.Length(max=5))
+    service_time_s = fields.Integer(validate=validate.Range(min=0, max=8 * 3600))
+    weight_kg = NonNegativeFloat()
+    volume_l = NonNegativeFloat()
+    parcels = fields.List(Barcode, validate=validate.Length(max=200))
+    parcel_count = fields.Integer(validate=validate.Range(min=0, max=1000))
+    priority = fields.Integer(validate=validate.Range(min=0, max=100))
+    required_skills = fields.List(Skill, validate=validate.Length(max=20))
+    notes = fields.String(validate=validate.Length(max=4000))
+    delivery_instructions = fields.String(validate=validate.Length(max=2000))
+    cod_amount_cents = NonNegativeInt()
+    requires_id_check = fields.Boolean()
+    min_age = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=99))
+
+    @validates_schema
+    def _coordinates_together(self, data, **kwargs):
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("Give both lat and lon, or neither.", "lat")
+
+
+class PinSchema(Schema):
+    lat = Latitude(required=True)
+    lon = Longitude(required=True)
+
+
+class CancelSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ParcelSchema(Schema):
+    barcode = fields.String()
+    loaded_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    external_ref = fields.String()
+    depot_id = fields.Integer(allow_none=True)
+    recipient = fields.Nested(RecipientSchema, allow_none=True)
+    address = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    geocode_source = fields.Enum(GeocodeSource)
+    delivery_date = fields.Date(allow_none=True)
+    time_windows = fields.List(fields.Nested(TimeWindowOutSchema))
+    service_time_s = fields.Integer()
+    weight_kg = fields.Float()
+    volume_l = fields.Float()
+    parcel_count = fields.Integer()
+    parcels = fields.List(fields.Nested(ParcelSchema))
+    priority = fields.Integer()
+    required_skills = fields.List(fields.String())
+    notes = fields.String()
+    delivery_instructions = fields.String()
+    cod_amount_cents = fields.Integer()
+    requires_id_check = fields.Boolean()
+    min_age = fields.Integer(allow_none=True)
+    status = fields.Enum(OrderStatus)
+    failure_reason = fields.Enum(FailureReason, allow_none=True)
+    tracking_token = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class OrderEventSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    at = fields.DateTime()
+    recorded_at = fields.DateTime()
+    actor_type = fields.String(attribute="actor_type.value")
+    actor_id = fields.Integer(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    details = fields.Dict()
+
+
+class OrderQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    status = fields.Enum(OrderStatus, load_default=None)
+    delivery_date = fields.Date(load_default=None)
+    depot_id = fields.Integer(load_default=None)
+    external_ref = fields.String(load_default=None, validate=validate.Length(max=100))
+    q = fields.String(load_default=None, validate=validate.Length(max=200),
+                      metadata={"description": "Search in reference, address and recipient name."})
+
+
+class BulkOrdersSchema(Schema):
+    orders = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=5000))
+    skip_invalid = fields.Boolean(load_default=False)
+
+
+class BulkResultSchema(Schema):
+    created = fields.Integer()
+    existing = fields.Integer()
+    skipped = fields.Integer()
+    results = fields.List(fields.Dict())

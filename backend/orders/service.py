@@ -1,0 +1,406 @@
+"""Orders and recipients: creating (idempotently by external reference), changing, cancelling."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from marshmallow import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.auth.principal import Principal
+from backend.database import utcnow
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.extensions import db
+from backend.fleet import service as fleet_service
+from backend.fleet.models import Depot
+from backend.geo import geocoding
+from backend.orders import lifecycle
+from backend.orders.enums import ActorType, GeocodeSource, OrderStatus
+from backend.orders.models import Order, OrderEvent, OrderTimeWindow, Parcel, Recipient
+from backend.orders.schemas import OrderInSchema
+
+EDITABLE_STATUSES = {OrderStatus.created, OrderStatus.planned, OrderStatus.dispatched, OrderStatus.rescheduled}
+
+
+def actor_of(principal: Principal | None) -> dict:
+    if principal is None:
+        return {"actor_type": ActorType.system, "actor_id": None}
+    kind = ActorType.api_key if principal.kind == "api_key" else ActorType.user
+    return {"actor_type": kind, "actor_id": principal.id}
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def get_order(org_id: int, order_id: int) -> Order:
+    order = db.session.scalar(select(Order).where(Order.org_id == org_id, Order.id == order_id))
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def find_by_ref(org_id: int, external_ref: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.org_id == org_id, Order.external_ref == external_ref))
+
+
+def list_statement(org_id: int, *, status=None, delivery_date=None, depot_id=None, external_ref=None, q=None):
+    statement = select(Order).where(Order.org_id == org_id).order_by(Order.id)
+    if status is not None:
+        statement = statement.where(Order.status == status)
+    if delivery_date is not None:
+        statement = statement.where(Order.delivery_date == delivery_date)
+    if depot_id is not None:
+        statement = statement.where(Order.depot_id == depot_id)
+    if external_ref is not None:
+        statement = statement.where(Order.external_ref == external_ref)
+    if q:
+        pattern = f"%{q.replace('%', '').replace('_', '')}%"
+        statement = statement.outerjoin(Recipient, Order.recipient_id == Recipient.id).where(
+            or_(Order.external_ref.ilike(pattern), Order.address.ilike(pattern), Recipient.name.ilike(pattern)))
+    return statement
+
+
+def events(org_id: int, order_id: int) -> list[OrderEvent]:
+    get_order(org_id, order_id)
+    return list(db.session.scalars(select(OrderEvent).where(OrderEvent.org_id == org_id, OrderEvent.order_id == order_id)
+                                    .order_by(OrderEvent.at, OrderEvent.id)))
+
+
+# --- building -------------------------------------------------------------------------------------
+
+def parse_window_time(text: str, tz: ZoneInfo, day: date | None = None) -> datetime:
+    """ISO 8601 date-time; without an offset it is local to the depot. "HH:MM" needs the delivery day."""
+    text = text.strip()
+    try:
+        if len(text) <= 5 and ":" in text:
+            if day is None:
+                raise ValueError
+            value = datetime.combine(day, time.fromisoformat(text))
+        else:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date-time (ISO 8601, e.g. 2026-11-25T09:00:00-05:00).")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(timezone.utc)
+
+
+def build_windows(raw_windows: list[dict], tz: ZoneInfo, day: date | None) -> list[tuple[datetime, datetime]]:
+    windows, errors = [], {}
+    for index, raw in enumerate(raw_windows):
+        try:
+            start = parse_window_time(raw["start"], tz, day)
+            end = parse_window_time(raw["end"], tz, day)
+        except ValidationError as exc:
+            errors[index] = exc.messages
+            continue
+        if end <= start:
+            errors[index] = ["The window ends after it starts."]
+        elif end - start > timedelta(days=2):
+            errors[index] = ["A window is at most two days long."]
+        else:
+            windows.append((start, end))
+    if errors:
+        raise ValidationError({"time_windows": errors})
+    windows.sort()
+    for (a_start, a_end), (b_start, b_end) in zip(windows, windows[1:]):
+        if b_start < a_end:
+            raise ValidationError({"time_windows": ["Windows overlap."]})
+    return windows
+
+
+def _depot_for(org_id: int, depot_id: int | None) -> Depot:
+    if depot_id is not None:
+        try:
+            return fleet_service.get_depot(org_id, depot_id)
+        except NotFound:
+            raise ValidationError({"depot_id": ["No such depot."]})
+    depot = fleet_service.default_depot(org_id)
+    if depot is None:
+        raise ValidationError({"depot_id": ["The organization has no depot yet; create one first."]})
+    return depot
+
+
+def _find_recipient(org_id: int, data: dict | None, recipient_id: int | None) -> Recipient | None:
+    """The same person (by phone, else email) is one recipient, so their opt-outs follow them."""
+    if recipient_id is not None:
+        found = db.session.scalar(select(Recipient).where(Recipient.org_id == org_id, Recipient.id == recipient_id))
+        if found is None:
+            raise ValidationError({"recipient_id": ["No such recipient."]})
+        return found
+    if not data:
+        return None
+    found = None
+    if data.get("phone"):
+        found = db.session.scalar(select(Recipient).where(Recipient.org_id == org_id, Recipient.phone == data["phone"]))
+    if found is None and data.get("email"):
+        found = db.session.scalar(select(Recipient).where(Recipient.org_id == org_id, Recipient.email == data["email"]))
+    return found
+
+
+def _recipient_for(org_id: int, data: dict | None, found: Recipient | None) -> Recipient | None:
+    if not data:
+        return found
+    if found is None:
+        found = Recipient(org_id=org_id, **data)
+        db.session.add(found)
+    else:
+        found.name = data["name"]
+        found.language = data.get("language", found.language)
+        found.email = data.get("email") or found.email
+        found.phone = data.get("phone") or found.phone
+    return found
+
+
+def _locate(org_id: int, data: dict) -> tuple[float, float, GeocodeSource]:
+    if data.get("lat") is not None:
+        return data["lat"], data["lon"], GeocodeSource.given
+    try:
+        pin = geocoding.geocode(org_id, data["address"])
+    except geocoding.GeocoderUnavailable as exc:
+        raise ValidationError({"address": [f"The geocoder is unavailable ({exc}); give lat and lon."]})
+    if pin is None:
+        if geocoding.configured_geocoder() is None:
+            raise ValidationError({"lat": ["Coordinates are required (no geocoder is configured)."]})
+        raise ValidationError({"address": ["The geocoder could not find this address; give lat and lon."]})
+    source = GeocodeSource.corrected if pin.source == "corrected" else GeocodeSource.geocoder
+    return pin.lat, pin.lon, source
+
+
+@dataclass
+class CheckedOrder:
+    """What validating an order against the database found: reused when the order is built."""
+
+    depot: Depot
+    windows: list
+    day: date | None
+    lat: float
+    lon: float
+    source: GeocodeSource
+    recipient: Recipient | None
+
+
+def check_order(org_id: int, data: dict) -> CheckedOrder:
+    """Everything that can reject a schema-valid order (depot, windows, location); adds nothing to the session."""
+    depot = _depot_for(org_id, data.get("depot_id"))
+    tz = ZoneInfo(depot.timezone)
+    day = data.get("delivery_date")
+    windows = build_windows(data.get("time_windows") or [], tz, day)
+    if day is None and windows:
+        day = windows[0][0].astimezone(tz).date()
+    lat, lon, source = _locate(org_id, data)
+    recipient = _find_recipient(org_id, data.get("recipient"), data.get("recipient_id"))
+    return CheckedOrder(depot, windows, day, lat, lon, source, recipient)
+
+
+def prepare_order(org_id: int, data: dict, checked: CheckedOrder | None = None) -> Order:
+    """Turn validated input into an Order added to the session (not committed); raises ValidationError."""
+    checked = checked or check_order(org_id, data)
+    # A recipient first seen earlier in the same batch exists by now (each order is flushed).
+    found = checked.recipient or _find_recipient(org_id, data.get("recipient"), None)
+    recipient = _recipient_for(org_id, data.get("recipient"), found)
+    barcodes = data.get("parcels") or []
+    parcel_count = data.get("parcel_count")
+    if parcel_count is None:
+        parcel_count = len(barcodes) or 1
+    order = Order(
+        org_id=org_id, external_ref=data["external_ref"], depot_id=checked.depot.id, recipient=recipient,
+        address=data["address"], lat=checked.lat, lon=checked.lon, geocode_source=checked.source,
+        delivery_date=checked.day, service_time_s=data.get("service_time_s", 300),
+        weight_kg=data.get("weight_kg", 0), volume_l=data.get("volume_l", 0),
+        parcel_count=max(parcel_count, len(barcodes)), priority=data.get("priority", 0),
+        required_skills=data.get("required_skills") or [], notes=data.get("notes", ""),
+        delivery_instructions=data.get("delivery_instructions", ""),
+        cod_amount_cents=data.get("cod_amount_cents", 0), requires_id_check=data.get("requires_id_check", False),
+        min_age=data.get("min_age"), status=OrderStatus.created, tracking_token=new_tracking_token())
+    order.time_windows = [OrderTimeWindow(start_at=s, end_at=e) for s, e in checked.windows]
+    order.parcels = [Parcel(org_id=org_id, barcode=code) for code in barcodes]
+    db.session.add(order)
+    return order
+
+
+def _log_created(order: Order, principal: Principal | None, source: str) -> None:
+    db.session.flush()
+    lifecycle.record(order, "created", details={"source": source}, **actor_of(principal))
+
+
+def create_order(org_id: int, data: dict, principal: Principal | None) -> tuple[Order, bool]:
+    """Create an order, or return the existing one with the same external reference (idempotent)."""
+    existing = find_by_ref(org_id, data["external_ref"])
+    if existing is not None:
+        return existing, False
+    order = prepare_order(org_id, data)
+    _log_created(order, principal, "api")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent request created the same reference first: theirs is the order.
+        db.session.rollback()
+        existing = find_by_ref(org_id, data["external_ref"])
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def validate_many(org_id: int, raw_orders: list, *, on_progress=None) -> list[dict]:
+    """Check every order (schema, duplicates in the batch, database checks) without writing anything.
+
+    Each result: {"index", "status": "valid" | "existing" | "invalid", "external_ref", "errors"?}, and
+    private "_data"/"_checked" for the caller that goes on to create.
+    """
+    schema = OrderInSchema()
+    results = []
+    seen_refs: dict[str, int] = {}
+    for index, raw in enumerate(raw_orders):
+        result = {"index": index, "external_ref": raw.get("external_ref") if isinstance(raw, dict) else None}
+        try:
+            if not isinstance(raw, dict):
+                raise ValidationError({"_schema": ["Each order is a JSON object."]})
+            data = schema.load(raw)
+            ref = data["external_ref"]
+            if ref in seen_refs:
+                raise ValidationError({"external_ref": [f"Same reference as item {seen_refs[ref]}."]})
+            seen_refs[ref] = index
+            existing = find_by_ref(org_id, ref)
+            if existing is not None:
+                result.update(status="existing", id=existing.id)
+            else:
+                result.update(status="valid", _data=data, _checked=check_order(org_id, data))
+        except ValidationError as exc:
+            result.update(status="invalid", errors=exc.messages)
+        results.append(result)
+        if on_progress and index % 25 == 0:
+            on_progress(0.8 * (index + 1) / max(len(raw_orders), 1), f"Checked {index + 1} of {len(raw_orders)}")
+    return results
+
+
+def create_many(org_id: int, raw_orders: list, principal: Principal | None, *, skip_invalid: bool,
+                dry_run: bool = False, source: str = "bulk", on_progress=None, results: list | None = None) -> dict:
+    """Nothing is created while one order is bad, unless the caller skips bad ones. Existing refs are kept.
+
+    `results` may carry a validation the caller already made (and amended) with validate_many().
+    """
+    if results is None:
+        results = validate_many(org_id, raw_orders, on_progress=on_progress)
+    invalid = [r for r in results if r["status"] == "invalid"]
+    if not dry_run and not (invalid and not skip_invalid):
+        with db.session.no_autoflush:
+            for result in results:
+                if result["status"] != "valid":
+                    continue
+                order = prepare_order(org_id, result["_data"], result["_checked"])
+                _log_created(order, principal, source)
+                result.update(status="created", id=order.id)
+    # Commits the geocoder answers learnt while checking, even when nothing is imported.
+    db.session.commit()
+    for result in results:
+        result.pop("_data", None)
+        result.pop("_checked", None)
+    counts = {status: sum(1 for r in results if r["status"] == status)
+              for status in ("created", "existing", "invalid", "valid")}
+    return {"created": counts["created"], "existing": counts["existing"], "invalid": counts["invalid"],
+            "valid": counts["valid"], "skipped": counts["invalid"] if skip_invalid and not dry_run else 0,
+            "imported": not dry_run and not (invalid and not skip_invalid), "results": results}
+
+
+# --- changing -------------------------------------------------------------------------------------
+
+def update_order(org_id: int, order_id: int, data: dict, principal: Principal) -> Order:
+    """Details can change until the driver is on the way; after that only notes and instructions."""
+    order = get_order(org_id, order_id)
+    late_fields = {"notes", "delivery_instructions"}
+    if order.status not in EDITABLE_STATUSES and set(data) - late_fields:
+        raise Conflict(f"An order that is {order.status.value} can only have its notes changed.",
+                       code="order_locked")
+    depot = db.session.get(Depot, order.depot_id) if order.depot_id else fleet_service.default_depot(org_id)
+    tz = ZoneInfo(depot.timezone) if depot else timezone.utc
+    changed = sorted(data)
+    if "time_windows" in data:
+        windows = build_windows(data.pop("time_windows"), tz, data.get("delivery_date", order.delivery_date))
+        order.time_windows = [OrderTimeWindow(start_at=s, end_at=e) for s, e in windows]
+        if windows and "delivery_date" not in data:
+            order.delivery_date = windows[0][0].astimezone(tz).date()
+    if "recipient" in data:
+        recipient_data = data.pop("recipient")
+        order.recipient = _recipient_for(org_id, recipient_data, _find_recipient(org_id, recipient_data, None))
+    if "parcels" in data:
+        barcodes = data.pop("parcels")
+        if len(set(barcodes)) != len(barcodes):
+            raise InvalidInput("A barcode appears twice.", fields={"parcels": ["Duplicate barcode."]})
+        kept = {p.barcode: p for p in order.parcels}
+        order.parcels = [kept.get(code) or Parcel(org_id=org_id, barcode=code) for code in barcodes]
+        order.parcel_count = max(order.parcel_count, len(barcodes))
+    if "lat" in data:
+        data["geocode_source"] = GeocodeSource.given
+    for name, value in data.items():
+        setattr(order, name, value)
+    lifecycle.record(order, "updated", details={"fields": changed}, **actor_of(principal))
+    db.session.commit()
+    return order
+
+
+def correct_pin(org_id: int, order_id: int, lat: float, lon: float, principal: Principal) -> Order:
+    """A dispatcher moves the pin; the correction is remembered for this address in this organization."""
+    order = get_order(org_id, order_id)
+    old = {"lat": order.lat, "lon": order.lon}
+    order.lat, order.lon, order.geocode_source = lat, lon, GeocodeSource.corrected
+    geocoding.remember_correction(org_id, order.address, lat, lon, principal.user_id)
+    lifecycle.record(order, "pin_corrected", details={"from": old, "to": {"lat": lat, "lon": lon}},
+                     **actor_of(principal))
+    db.session.commit()
+    return order
+
+
+def cancel_order(org_id: int, order_id: int, reason: str, principal: Principal) -> Order:
+    order = get_order(org_id, order_id)
+    lifecycle.transition(order, OrderStatus.cancelled, details={"note": reason} if reason else None,
+                         **actor_of(principal))
+    db.session.commit()
+    return order
+
+
+def reschedule_order(org_id: int, order_id: int, principal: Principal) -> Order:
+    order = get_order(org_id, order_id)
+    lifecycle.transition(order, OrderStatus.rescheduled, **actor_of(principal))
+    db.session.commit()
+    return order
+
+
+# --- recipients -----------------------------------------------------------------------------------
+
+def get_recipient(org_id: int, recipient_id: int) -> Recipient:
+    found = db.session.scalar(select(Recipient).where(Recipient.org_id == org_id, Recipient.id == recipient_id))
+    if found is None:
+        raise NotFound("No such recipient.")
+    return found
+
+
+def recipients_statement(org_id: int, q: str | None = None):
+    statement = select(Recipient).where(Recipient.org_id == org_id).order_by(Recipient.id)
+    if q:
+        pattern = f"%{q.replace('%', '').replace('_', '')}%"
+        statement = statement.where(or_(Recipient.name.ilike(pattern), Recipient.phone.ilike(pattern),
+                                        Recipient.email.ilike(pattern)))
+    return statement
+
+
+def create_recipient(org_id: int, data: dict) -> Recipient:
+    recipient = Recipient(org_id=org_id, **data)
+    db.session.add(recipient)
+    db.session.commit()
+    return recipient
+
+
+def update_recipient(org_id: int, recipient_id: int, data: dict) -> Recipient:
+    recipient = get_recipient(org_id, recipient_id)
+    for name, value in data.items():
+        setattr(recipient, name, value)
+    db.session.commit()
+    return recipient

@@ -1,0 +1,140 @@
+from flask import Blueprint, Response, current_app, request
+from marshmallow import Schema, fields, validate
+
+from backend.api import endpoint, page_of, paginate
+from backend.auth.principal import STAFF, current_principal
+from backend.errors import DomainError, InvalidInput
+from backend.extensions import db
+from backend.jobs import service as jobs_service
+from backend.jobs.views import JobSchema
+from backend.orders import csv_io, schemas, service
+
+bp = Blueprint("orders", __name__, url_prefix="/api/v1")
+
+
+def _org() -> int:
+    return current_principal().org_id
+
+
+@endpoint(bp, "/orders", roles=STAFF, query=schemas.OrderQuerySchema, response=page_of(schemas.OrderSchema),
+          summary="List orders with filters (status, delivery_date, depot_id, external_ref, q) and pagination.")
+def list_orders(query):
+    page, per_page = query.pop("page"), query.pop("per_page")
+    return paginate(service.list_statement(_org(), **query), page, per_page)
+
+
+@endpoint(bp, "/orders", "POST", roles=STAFF, body=schemas.OrderInSchema, response=schemas.OrderSchema, status=201,
+          summary="Create an order; the same external_ref again returns the existing order (200).",
+          responses={200: "The order with this external_ref already existed."})
+def create_order(body):
+    order, created = service.create_order(_org(), body, current_principal())
+    return order, (201 if created else 200)
+
+
+@endpoint(bp, "/orders/bulk", "POST", roles=STAFF, body=schemas.BulkOrdersSchema, response=schemas.BulkResultSchema,
+          summary="Create many orders: all or nothing unless skip_invalid; existing references are kept.")
+def create_orders_bulk(body):
+    return service.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
+
+
+class ImportQuery(Schema):
+    dry_run = fields.Boolean(load_default=True)
+    skip_invalid = fields.Boolean(load_default=False)
+    depot_id = fields.Integer(load_default=None)
+
+
+@endpoint(bp, "/orders/import", "POST", roles=STAFF, query=ImportQuery, response=JobSchema, status=202,
+          raw_body=True, content_types=("text/csv", "multipart/form-data"),
+          summary="Import a CSV of orders as a background job. dry_run (default true) only reports every bad "
+                  "row by line and column; a real run imports nothing while a row is bad unless skip_invalid.")
+def import_orders(query):
+    upload = request.files.get("file")
+    raw = upload.read() if upload is not None else request.get_data(cache=False)
+    if not raw:
+        raise InvalidInput("Send the CSV as the body (text/csv) or as the multipart field 'file'.",
+                           fields={"file": ["Missing."]})
+    try:
+        text = csv_io.decode(raw)
+    except csv_io.CsvFormatError as exc:
+        raise InvalidInput(str(exc), fields={"file": [str(exc)]})
+    principal = current_principal()
+    job = jobs_service.enqueue(_org(), "orders.import", {"csv": text, **query}, created_by_id=principal.user_id)
+    return jobs_service.job_payload(job)
+
+
+class ExportQuery(schemas.OrderQuerySchema):
+    pass
+
+
+@endpoint(bp, "/orders/export.csv", roles=STAFF, query=ExportQuery, raw_body=True,
+          summary="Export orders matching the filters as CSV.", responses={200: "text/csv"})
+def export_orders(query):
+    query.pop("page"), query.pop("per_page")
+    orders = db.session.scalars(service.list_statement(_org(), **query).limit(100_000)).unique().all()
+    return Response(csv_io.export(orders), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=orders.csv"})
+
+
+@endpoint(bp, "/orders/<int:order_id>", roles=STAFF, response=schemas.OrderSchema, summary="Get an order.")
+def get_order(order_id):
+    return service.get_order(_org(), order_id)
+
+
+@endpoint(bp, "/orders/<int:order_id>", "PATCH", roles=STAFF, body=schemas.OrderUpdateSchema,
+          response=schemas.OrderSchema, summary="Change an order's details (before the driver is on the way).")
+def update_order(order_id, body):
+    return service.update_order(_org(), order_id, body, current_principal())
+
+
+@endpoint(bp, "/orders/<int:order_id>/pin", "PUT", roles=STAFF, body=schemas.PinSchema, response=schemas.OrderSchema,
+          summary="Correct where the order's address is; remembered for the next order at this address.")
+def correct_pin(order_id, body):
+    return service.correct_pin(_org(), order_id, body["lat"], body["lon"], current_principal())
+
+
+@endpoint(bp, "/orders/<int:order_id>/cancel", "POST", roles=STAFF, body=schemas.CancelSchema,
+          response=schemas.OrderSchema, summary="Cancel an order (any state before delivered).")
+def cancel_order(order_id, body):
+    return service.cancel_order(_org(), order_id, body["reason"], current_principal())
+
+
+@endpoint(bp, "/orders/<int:order_id>/reschedule", "POST", roles=STAFF, response=schemas.OrderSchema,
+          summary="Put a failed order back to be planned again.")
+def reschedule_order(order_id):
+    return service.reschedule_order(_org(), order_id, current_principal())
+
+
+@endpoint(bp, "/orders/<int:order_id>/events", roles=STAFF, response=schemas.OrderEventSchema(many=True),
+          summary="The order's event log, oldest first.")
+def order_events(order_id):
+    return service.events(_org(), order_id)
+
+
+class RecipientQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+@endpoint(bp, "/recipients", roles=STAFF, query=RecipientQuery, response=page_of(schemas.RecipientSchema),
+          summary="List recipients.")
+def list_recipients(query):
+    return paginate(service.recipients_statement(_org(), query["q"]), query["page"], query["per_page"])
+
+
+@endpoint(bp, "/recipients", "POST", roles=STAFF, body=schemas.RecipientSchema, response=schemas.RecipientSchema,
+          status=201, summary="Create a recipient.")
+def create_recipient(body):
+    return service.create_recipient(_org(), body)
+
+
+@endpoint(bp, "/recipients/<int:recipient_id>", roles=STAFF, response=schemas.RecipientSchema,
+          summary="Get a recipient.")
+def get_recipient(recipient_id):
+    return service.get_recipient(_org(), recipient_id)
+
+
+@endpoint(bp, "/recipients/<int:recipient_id>", "PATCH", roles=STAFF, body=schemas.RecipientSchema(partial=True),
+          response=schemas.RecipientSchema, summary="Change a recipient (name, contact, language, opt-outs).")
+def update_recipient(recipient_id, body):
+    return service.update_recipient(_org(), recipient_id, body)
