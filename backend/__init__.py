@@ -5,6 +5,7 @@ import logging
 import warnings
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 # Eventlet announces its maintenance mode on import; the project's owner chose it knowingly.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -13,6 +14,16 @@ from backend import config as config_module
 from backend.extensions import db, limiter, migrate, socketio
 
 log = logging.getLogger(__name__)
+
+
+class BoundedIdConverter(IntegerConverter):
+    """`<int:...>` in URLs: ids beyond what the databases store are simply not found (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        from backend.validators import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _import_models() -> None:
@@ -32,6 +43,7 @@ def _register_job_handlers() -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = BoundedIdConverter
     settings = config_module.from_environment()
     settings.update(config or {})
     config_module.apply_derived(settings)
@@ -78,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (auth_bp, fleet_bp, orders_bp, jobs_bp, openapi_bp, realtime_bp):
         app.register_blueprint(blueprint)
 
+    from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
     from backend import cli
 
     cli.init_app(app)

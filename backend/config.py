@@ -61,8 +61,11 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or load_or_create_secret(folder),
         "TIMEZONE": os.environ.get("TIMEZONE", "America/Montreal"),
         "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "en"),
+        # Read by validators.normalize_phone: the country of numbers written without +country code.
+        "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "CA"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_RATE_LIMIT_PER_IP": os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "100 per minute"),
         "GEOCODER_URL": os.environ.get("GEOCODER_URL") or None,
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "lastmile/0.1 (self-hosted)"),
         "OSRM_URL": os.environ.get("OSRM_URL") or None,

@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,15 @@ def register_error_handlers(app: Flask) -> None:
     def _validation(err: ValidationError):
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         return jsonify(error_body("invalid", "The request has invalid fields.", messages)), 422
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(err: IntegrityError):
+        # Races between two writers end here (a unique key taken meanwhile); validation should catch the rest.
+        log.warning("integrity error on %s %s: %s", request.method, request.path, err.orig)
+        from backend.extensions import db
+
+        db.session.rollback()
+        return jsonify(error_body("conflict", "The change conflicts with existing data; reload and retry.")), 409
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import phonenumbers
 from marshmallow import ValidationError, fields, validate
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -24,16 +26,35 @@ def timezone_name(value: str) -> None:
         raise ValidationError("Unknown time zone; use an IANA name such as America/Montreal.")
 
 
+def default_phone_region() -> str:
+    return os.environ.get("DEFAULT_PHONE_REGION", "CA")
+
+
+def normalize_phone(text: str, region: str | None = None) -> str | None:
+    """E.164 for a number written any usual way; a national number is read in the default region.
+
+    Uses Google's libphonenumber rules (the `phonenumbers` package): lengths and prefixes per country.
+    """
+    try:
+        number = phonenumbers.parse(text, region or default_phone_region())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 class Phone(fields.String):
-    """A phone number in E.164; common punctuation is stripped before checking."""
+    """A phone number, stored in E.164 (+15145550123) whatever way it was written."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        cleaned = re.sub(r"[\s().-]", "", text)
-        if cleaned.startswith("00"):
-            cleaned = "+" + cleaned[2:]
-        e164(cleaned)
-        return cleaned
+        if len(text) > 32:
+            raise ValidationError("Too long for a phone number.")
+        normalized = normalize_phone(text)
+        if normalized is None:
+            raise ValidationError("Not a phone number; use the international form, e.g. +15145550123.")
+        return normalized
 
 
 Latitude = lambda **kw: fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False, **kw)  # noqa: E731
@@ -42,3 +63,6 @@ Language = lambda **kw: fields.String(validate=validate.OneOf(LANGUAGES), **kw) 
 NonNegativeInt = lambda **kw: fields.Integer(validate=validate.Range(min=0, max=2_000_000_000), **kw)  # noqa: E731
 NonNegativeFloat = lambda **kw: fields.Float(validate=validate.Range(min=0, max=1e9), allow_nan=False, **kw)  # noqa: E731
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+
+MAX_ID = 2_147_483_647
+Id = lambda **kw: fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kw)  # noqa: E731

@@ -65,7 +65,7 @@ def base_config(database_url: str, instance: Path, **extra) -> dict:
     config = {
         "TESTING": True, "FAST_PASSWORD_HASH": True, "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", "SOCKETIO_ASYNC_MODE": "threading",
-        "LOGIN_RATE_LIMIT": "1000 per minute", "REDIS_URL": None, "EMBEDDED_WORKER": False,
+        "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_RATE_LIMIT_PER_IP": "10000 per minute", "REDIS_URL": None, "EMBEDDED_WORKER": False,
         "GEOCODER_URL": None, "OSRM_URL": None,
     }
     config.update(extra)

@@ -16,6 +16,7 @@ from backend.database import utcnow
 from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from backend.extensions import db
 from backend.green import offload
+from backend.validators import normalize_phone
 
 API_KEY_PREFIX = "lm_"
 
@@ -28,7 +29,9 @@ def find_login(identifier: str) -> User | None:
     identifier = identifier.strip()
     if "@" in identifier:
         return db.session.scalar(select(User).where(User.email == identifier.lower()))
-    phone = re.sub(r"[^\d+]", "", identifier)
+    phone = normalize_phone(identifier[:32])
+    if phone is None:
+        return None
     return db.session.scalar(select(User).where(User.phone == phone))
 
 

@@ -24,7 +24,7 @@ def _session_payload(user):
 @endpoint(bp, "/auth/login", "POST", roles=PUBLIC, body=schemas.LoginSchema, response=schemas.SessionSchema,
           summary="Log in with email or phone and a password (drivers: or PIN); sets the session cookie.")
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_rate_key)
-@limiter.limit(lambda: "60 per minute", key_func=lambda: request.remote_addr or "local")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], key_func=lambda: request.remote_addr or "local")
 def login(body):
     user = service.login(body["login"], body["password"])
     return _session_payload(user)

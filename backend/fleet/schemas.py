@@ -1,7 +1,9 @@
+from datetime import time
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from backend.auth.schemas import UserSchema
-from backend.validators import Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone, timezone_name
+from backend.validators import Id, Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone, timezone_name
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM (24-hour).")
@@ -40,7 +42,7 @@ class DepotSchema(Schema):
 
 class VehicleSchema(Schema):
     id = fields.Integer(dump_only=True)
-    depot_id = fields.Integer(load_default=None, allow_none=True)
+    depot_id = Id(load_default=None, allow_none=True)
     name = Name(required=True)
     plate = fields.String(load_default="", validate=validate.Length(max=32))
     profile = fields.String(load_default="van", validate=validate.OneOf(["car", "van", "truck", "bike", "cargo_bike"]))
@@ -59,10 +61,10 @@ class VehicleSchema(Schema):
 class DriverSchema(Schema):
     id = fields.Integer(dump_only=True)
     user = fields.Nested(UserSchema, dump_only=True)
-    depot_id = fields.Integer(load_default=None, allow_none=True)
-    default_vehicle_id = fields.Integer(load_default=None, allow_none=True)
-    shift_start = fields.Time(format="%H:%M", load_default=None)
-    shift_end = fields.Time(format="%H:%M", load_default=None)
+    depot_id = Id(load_default=None, allow_none=True)
+    default_vehicle_id = Id(load_default=None, allow_none=True)
+    shift_start = fields.Time(format="%H:%M", load_default=time(8, 0))
+    shift_end = fields.Time(format="%H:%M", load_default=time(18, 0))
     start_lat = Latitude(load_default=None, allow_none=True)
     start_lon = Longitude(load_default=None, allow_none=True)
     end_lat = Latitude(load_default=None, allow_none=True)

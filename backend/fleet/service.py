@@ -1,8 +1,6 @@
 """Depots, vehicles and drivers of one organization."""
 from __future__ import annotations
 
-from datetime import time
-
 from sqlalchemy import select
 
 from backend.auth import service as auth_service
@@ -85,8 +83,6 @@ def create_driver(org_id: int, data: dict, *, commit: bool = True) -> Driver:
         phone=data.get("phone"), password=data.pop("password", None), pin=data.pop("pin", None),
         language=data.pop("language", "en"))
     db.session.flush()
-    data["shift_start"] = data.get("shift_start") or time(8, 0)
-    data["shift_end"] = data.get("shift_end") or time(18, 0)
     driver = Driver(org_id=org_id, user_id=user.id, **data)
     db.session.add(driver)
     if commit:

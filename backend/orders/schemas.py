@@ -1,7 +1,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from backend.orders.enums import FailureReason, GeocodeSource, OrderStatus
-from backend.validators import Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
+from backend.validators import Id, Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
 
 Skill = fields.String(validate=validate.Length(min=1, max=40))
 Barcode = fields.String(validate=validate.Length(min=1, max=100))
@@ -35,8 +35,8 @@ class OrderInSchema(Schema):
         unknown = EXCLUDE
 
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    depot_id = fields.Integer(load_default=None, allow_none=True)
-    recipient_id = fields.Integer(load_default=None, allow_none=True)
+    depot_id = Id(load_default=None, allow_none=True)
+    recipient_id = Id(load_default=None, allow_none=True)
     recipient = fields.Nested(RecipientSchema, load_default=None, allow_none=True)
     address = fields.String(required=True, validate=validate.Length(min=3, max=500))
     lat = Latitude(load_default=None, allow_none=True)
@@ -161,7 +161,7 @@ class OrderQuerySchema(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     status = fields.Enum(OrderStatus, load_default=None)
     delivery_date = fields.Date(load_default=None)
-    depot_id = fields.Integer(load_default=None)
+    depot_id = Id(load_default=None)
     external_ref = fields.String(load_default=None, validate=validate.Length(max=100))
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "Search in reference, address and recipient name."})

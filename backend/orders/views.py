@@ -1,4 +1,5 @@
 from flask import Blueprint, Response, current_app, request
+from backend.validators import Id
 from marshmallow import Schema, fields, validate
 
 from backend.api import endpoint, page_of, paginate
@@ -40,7 +41,7 @@ def create_orders_bulk(body):
 class ImportQuery(Schema):
     dry_run = fields.Boolean(load_default=True)
     skip_invalid = fields.Boolean(load_default=False)
-    depot_id = fields.Integer(load_default=None)
+    depot_id = Id(load_default=None)
 
 
 @endpoint(bp, "/orders/import", "POST", roles=STAFF, query=ImportQuery, response=JobSchema, status=202,

@@ -1,0 +1,83 @@
+"""Every endpoint, every role: who is refused (401 anonymous, 403 wrong role) and who gets through.
+
+The matrix is read from the endpoint registry, so a new endpoint is covered the day it is added.
+"""
+import re
+
+import pytest
+
+from backend import create_app  # noqa: F401  (registers every endpoint)
+from backend.api import REGISTRY
+from backend.auth.models import Role
+from tests.support import make_org
+
+ROLES = ["anonymous", "admin", "dispatcher", "driver", "api_key"]
+ROLE_OF = {"admin": Role.admin, "dispatcher": Role.dispatcher, "driver": Role.driver, "api_key": Role.dispatcher}
+# Allowed by role, refused for another reason that the matrix states explicitly.
+EXCEPTIONS = {("GET", "/api/v1/auth/me", "api_key"): 403}
+
+
+def _endpoints():
+    from tests.conftest import base_config  # the registry fills when an app is created
+
+    import tempfile
+    create_app(base_config("sqlite://", tempfile.mkdtemp()))
+    seen, unique = set(), []
+    for spec in REGISTRY:
+        key = (spec.method, spec.rule)
+        if key not in seen:
+            seen.add(key)
+            unique.append(spec)
+    return unique
+
+
+ENDPOINTS = _endpoints()
+CASES = [(spec, role) for spec in ENDPOINTS for role in ROLES]
+
+
+def test_every_endpoint_declares_its_roles():
+    assert len(ENDPOINTS) > 30
+    for spec in ENDPOINTS:
+        assert isinstance(spec.roles, tuple), spec.rule
+        if not spec.roles:
+            assert spec.rule in ("/api/v1/auth/login", "/api/v1/auth/logout"), f"{spec.rule} is public"
+
+
+@pytest.fixture(scope="module")
+def matrix_app(tmp_path_factory, sqlite_template):
+    import shutil
+
+    from backend.extensions import db
+    from tests.conftest import base_config
+
+    folder = tmp_path_factory.mktemp("matrix")
+    shutil.copy(sqlite_template, folder / "lastmile.db")
+    app = create_app(base_config(f"sqlite:///{folder / 'lastmile.db'}", folder))
+    org = make_org(app, "matrix", 5145550300)
+    yield app, org
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("spec,role", CASES, ids=[f"{s.method} {s.rule} as {r}" for s, r in CASES])
+def test_role_matrix(matrix_app, spec, role):
+    app, org = matrix_app
+    api = org.as_role(role)
+    path = re.sub(r"<(?:\w+:)?\w+>", "999999", spec.rule)
+    kwargs = {"json": {}} if spec.method in ("POST", "PUT", "PATCH") and spec.body is not None else {}
+    response = api.request(spec.method, path, **kwargs)
+    status = response.status_code
+    expected = EXCEPTIONS.get((spec.method, spec.rule, role))
+    if expected:
+        assert status == expected
+    elif not spec.roles:
+        assert status not in (401, 403)
+    elif role == "anonymous":
+        assert status == 401, response.get_json()
+        assert response.get_json()["error"]["code"] == "unauthorized"
+    elif ROLE_OF[role] in spec.roles:
+        assert status not in (401, 403), response.get_json()
+        assert status < 500
+    else:
+        assert status == 403, response.get_json()
+        assert response.get_json()["error"]["code"] == "forbidden"
