@@ -35,10 +35,13 @@ def _import_models() -> None:
     from backend.geo import models as _geo  # noqa: F401
     from backend.jobs import models as _jobs  # noqa: F401
     from backend.orders import models as _orders  # noqa: F401
+    from backend.pod import models as _pod  # noqa: F401
+    from backend.tracking import models as _tracking  # noqa: F401
 
 
 def _register_job_handlers() -> None:
     from backend.orders import jobs as _orders_jobs  # noqa: F401
+    from backend.routing import jobs as _routing_jobs  # noqa: F401
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -81,13 +84,16 @@ def create_app(config: dict | None = None) -> Flask:
     auth_session.init_app(app)
 
     from backend.auth.views import bp as auth_bp
+    from backend.dispatch.views import bp as dispatch_bp
+    from backend.routing.views import bp as routing_bp
     from backend.fleet.views import bp as fleet_bp
     from backend.jobs.views import bp as jobs_bp
     from backend.openapi import bp as openapi_bp
     from backend.orders.views import bp as orders_bp
     from backend.realtime.views import bp as realtime_bp
 
-    for blueprint in (auth_bp, fleet_bp, orders_bp, jobs_bp, openapi_bp, realtime_bp):
+
+    for blueprint in (auth_bp, fleet_bp, orders_bp, dispatch_bp, routing_bp, jobs_bp, openapi_bp, realtime_bp):
         app.register_blueprint(blueprint)
 
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)

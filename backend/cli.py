@@ -28,7 +28,9 @@ def database_is_empty() -> bool:
 @click.option("--orders", default=150, show_default=True)
 @click.option("--drivers", default=8, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has an organization.")
-def demo_load(day, orders, drivers, if_empty):
+@click.option("--publish", is_flag=True, help="Also optimize the day and publish every driver's route.")
+@click.option("--time-limit", default=5.0, show_default=True, help="Optimizer seconds when publishing.")
+def demo_load(day, orders, drivers, if_empty, publish, time_limit):
     """Create the Montréal demo organization and print its logins."""
     from flask import current_app
 
@@ -40,7 +42,36 @@ def demo_load(day, orders, drivers, if_empty):
     result = demo.load(day=day.date() if day else None, orders=orders, drivers=drivers,
                        seed=current_app.config["DEMO_SEED"])
     click.echo(f"Demo loaded: {result['orders']} orders for {result['day']}, {len(result['drivers'])} drivers.")
+    if publish:
+        publish_demo_day(result, time_limit)
     print_logins(result)
+
+
+def publish_demo_day(result: dict, time_limit: float) -> None:
+    """Plan the demo day with the optimizer (in this process: a CLI, not the web hub) and publish it."""
+    from datetime import date as date_type
+
+    from backend.auth.models import Role
+    from backend.auth.principal import Principal
+    from backend.dispatch import service as dispatch_service
+    from backend.routing import service as routing_service
+
+    actor = Principal(kind="user", id=0, org_id=result["org_id"], role=Role.admin, name="demo")
+    with click.progressbar(length=100, label="Optimizing the demo day") as bar:
+        shown = [0]
+
+        def progress(update):
+            target = int(min(update.get("elapsed_s", 0) / time_limit, 1.0) * 100)
+            if target > shown[0]:
+                bar.update(target - shown[0])
+                shown[0] = target
+
+        plan = routing_service.plan_day(result["org_id"], date_type.fromisoformat(result["day"]), result["depot_id"],
+                                        time_limit=time_limit, on_progress=progress, actor=actor)
+        bar.update(100 - shown[0])
+    for route_id in plan["route_ids"]:
+        dispatch_service.publish_route(actor, route_id)
+    click.echo(f"Published {len(plan['route_ids'])} routes; {len(plan['unassigned'])} orders left unassigned.")
 
 
 def print_logins(result: dict) -> None:

@@ -94,6 +94,9 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
             code = status
             if isinstance(result, tuple):
                 result, code = result
+            if isinstance(result, Response):
+                result.status_code = code
+                return result
             if result is None:
                 return Response(status=204)
             if response_schema is not None:

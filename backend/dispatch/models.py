@@ -46,6 +46,7 @@ class Route(OrgScoped, TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    break_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     stops = relationship("Stop", order_by="Stop.sequence", back_populates="route", lazy="selectin")
 
@@ -68,3 +69,25 @@ class Stop(OrgScoped, TimestampMixin, db.Model):
 
     route = relationship("Route", back_populates="stops")
     order = relationship("Order", lazy="joined")
+
+
+class DriverAction(OrgScoped, db.Model):
+    """Every action a driver's phone sent, once per client-made idempotency key.
+
+    Offline phones replay their outbox; a key seen before answers with the stored outcome instead of
+    acting twice. `at` is when the driver acted (what is recorded), `received_at` when it synced.
+    """
+
+    __tablename__ = "driver_actions"
+    __table_args__ = (UniqueConstraint("driver_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    driver_id: Mapped[int] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(30))
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("routes.id", ondelete="SET NULL"))
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("stops.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(500), default="")

@@ -33,6 +33,19 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 
 TERMINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
+# Called with (order, event) in the same transaction as every event logged here, after a flush (so
+# the event has its id): how notifications write their outbox rows atomically with the cause.
+EVENT_LISTENERS: list = []
+
+
+def _added(order: Order, event: OrderEvent) -> OrderEvent:
+    db.session.add(event)
+    if EVENT_LISTENERS:
+        db.session.flush()
+        for listener in EVENT_LISTENERS:
+            listener(order, event)
+    return event
+
 
 def can_transition(current: S, target: S) -> bool:
     return target in TRANSITIONS[current]
@@ -58,8 +71,7 @@ def transition(order: Order, target: S, *, actor_type: ActorType, actor_id: int 
     event = OrderEvent(org_id=order.org_id, order_id=order.id, type="status", from_status=current.value,
                        to_status=target.value, at=at or utcnow(), recorded_at=utcnow(), actor_type=actor_type,
                        actor_id=actor_id, lat=lat, lon=lon, details=event_details)
-    db.session.add(event)
-    return event
+    return _added(order, event)
 
 
 def record(order: Order, event_type: str, *, actor_type: ActorType, actor_id: int | None = None,
@@ -69,5 +81,4 @@ def record(order: Order, event_type: str, *, actor_type: ActorType, actor_id: in
     event = OrderEvent(org_id=order.org_id, order_id=order.id, type=event_type, at=at or utcnow(),
                        recorded_at=utcnow(), actor_type=actor_type, actor_id=actor_id, lat=lat, lon=lon,
                        details=details or {})
-    db.session.add(event)
-    return event
+    return _added(order, event)

@@ -68,3 +68,87 @@ def on_disconnect(*_):
 def on_clock(_=None):
     """The server's time, so a phone can stamp offline actions correctly despite a wrong clock."""
     return {"now": utcnow().isoformat()}
+
+
+def _principal_of_socket():
+    """The Principal behind this socket, rebuilt from what connect recorded (no session lookups per event)."""
+    from backend.auth.principal import Principal
+
+    info = CONNECTIONS.get(request.sid)
+    if not info or info["kind"] == "customer":
+        return None
+    return Principal(kind="user", id=info["user_id"], org_id=info["org_id"], role=Role(info["kind"]),
+                     driver_id=info.get("driver_id"), via_session=True)
+
+
+def _error(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+@socketio.on("location.update")
+def on_location_update(data=None):
+    """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer."""
+    from marshmallow import ValidationError
+
+    from backend.dispatch.schemas import FixSchema
+    from backend.tracking import service as tracking_service
+
+    principal = _principal_of_socket()
+    if principal is None or principal.driver_id is None:
+        return _error("forbidden", "Only drivers send locations.")
+    try:
+        fix = FixSchema().load(data if isinstance(data, dict) else {})
+        result = tracking_service.ingest(principal, [fix], batch=False)
+    except ValidationError as invalid:
+        return _error("invalid", "Invalid fix.", invalid.messages)
+    finally:
+        db.session.remove()
+    if result["rejected"]:
+        return _error(result["rejected"][0]["reason"], "Fix refused.")
+    return {"ok": True}
+
+
+@socketio.on("route.resync")
+def on_route_resync(data=None):
+    """Catch-up after a reconnect: the client's version in, a fresh snapshot out when it is behind."""
+    from backend.dispatch import payloads
+    from backend.dispatch import service as dispatch_service
+    from backend.errors import DomainError
+
+    principal = _principal_of_socket()
+    if principal is None:
+        return _error("forbidden", "Log in first.")
+    try:
+        route_id = int((data or {}).get("route_id"))
+        version = int((data or {}).get("version") or 0)
+        route = dispatch_service.get_route(principal, route_id)
+        if route.version == version:
+            return {"ok": True, "up_to_date": True, "version": version}
+        return {"ok": True, "route": payloads.route_snapshot(route)}
+    except (TypeError, ValueError, AttributeError):
+        return _error("invalid", "Send {route_id, version}.")
+    except DomainError as refused:
+        return _error(refused.code, refused.message)
+    finally:
+        db.session.remove()
+
+
+@socketio.on("route.watch")
+def on_route_watch(data=None):
+    """Staff follow one route's room (the console's route panel); drivers already get their own."""
+    from backend.dispatch import service as dispatch_service
+    from backend.errors import DomainError
+
+    principal = _principal_of_socket()
+    if principal is None or principal.is_driver:
+        return _error("forbidden", "Only staff watch routes.")
+    try:
+        route = dispatch_service.get_route(principal, int((data or {}).get("route_id")))
+        join_room(rooms.route(route.id))
+        return {"ok": True, "version": route.version}
+    except (TypeError, ValueError, AttributeError):
+        return _error("invalid", "Send {route_id}.")
+    except DomainError as refused:
+        return _error(refused.code, refused.message)
+    finally:
+        db.session.remove()

@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: a957e426886f
+Revision ID: 0001_initial
 Revises: 
 Create Date: 2026-11-24 21:48:29.320368
 
@@ -12,7 +12,7 @@ import backend.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'a957e426886f'
+revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None

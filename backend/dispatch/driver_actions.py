@@ -1,0 +1,253 @@
+"""What a driver does on the road, applied once per idempotency key, at the time the driver acted.
+
+Conflict rule (offline phones sync late):
+1. A dispatcher's re-sequencing never conflicts: the action applies to its stop wherever it now is.
+2. When the order was cancelled, or its stop was moved to another driver, before the phone synced,
+   the driver's action is NOT applied to the order. It is kept as an order event of type
+   "conflict" (with everything the driver recorded), dispatchers get an `alert`, and the phone's
+   answer is status "conflict" with a message — so both sides see it and a person decides.
+3. Anything else the lifecycle refuses is a conflict of the same kind.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.auth.principal import Principal
+from backend.database import utcnow
+from backend.dispatch import payloads
+from backend.dispatch.models import DriverAction, Route, RouteStatus, Stop, StopStatus
+from backend.dispatch.service import FINISHED_STOP, announce, bump, get_route
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.extensions import db
+from backend.orders import lifecycle
+from backend.orders.enums import FailureReason, OrderStatus
+from backend.orders.models import Parcel
+from backend.orders.service import actor_of
+from backend.pod import service as pod_service
+from backend.pod.models import DeliveryProof
+from backend.realtime import emit, rooms
+
+ACTION_TYPES = ("route.start", "route.end", "break.start", "break.end", "parcel.load", "stop.arrive",
+                "stop.complete", "stop.fail")
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class ActionConflict(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def apply(principal: Principal, data: dict) -> dict:
+    """Apply one action from the driver's outbox; a key seen before answers 'duplicate'."""
+    existing = db.session.scalar(select(DriverAction).where(DriverAction.driver_id == principal.driver_id,
+                                                           DriverAction.idempotency_key == data["idempotency_key"]))
+    route = get_route(principal, data["route_id"])
+    if existing is not None:
+        return {"status": "duplicate", "message": existing.message, "route": payloads.route_snapshot(route)}
+    at = data["at"]
+    if at > utcnow() + FUTURE_TOLERANCE:
+        raise InvalidInput("The action's time is in the future; check the phone's clock.", fields={"at": ["In the future."]})
+    stop = None
+    if data["type"].startswith("stop."):
+        stop = _stop_of(principal, route, data.get("stop_id"))
+    outcome, message = "applied", ""
+    try:
+        change = _HANDLERS[data["type"]](principal, route, stop, data)
+    except ActionConflict as conflict:
+        db.session.rollback()
+        route = get_route(principal, data["route_id"])
+        outcome, message, change = "conflict", conflict.message, None
+        _record_conflict(principal, route, data, conflict.message)
+    db.session.add(DriverAction(org_id=principal.org_id, driver_id=principal.driver_id,
+                                idempotency_key=data["idempotency_key"], type=data["type"], route_id=route.id,
+                                stop_id=data.get("stop_id"), at=at, received_at=utcnow(), outcome=outcome,
+                                message=message))
+    if outcome == "applied":
+        bump(route, change)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same key arrived twice at once (two tabs, a retry racing the original): the first won.
+        db.session.rollback()
+        route = get_route(principal, data["route_id"])
+        return {"status": "duplicate", "message": "", "route": payloads.route_snapshot(route)}
+    return {"status": outcome, "message": message, "route": payloads.route_snapshot(route)}
+
+
+def _stop_of(principal: Principal, route: Route, stop_id: int | None) -> Stop:
+    if stop_id is None:
+        raise InvalidInput("This action needs a stop.", fields={"stop_id": ["Required."]})
+    stop = db.session.scalar(select(Stop).where(Stop.org_id == principal.org_id, Stop.id == stop_id))
+    if stop is None:
+        raise NotFound("No such stop.")
+    if stop.route_id != route.id:
+        raise ActionConflict("This stop was moved to another route by dispatch; your action was not applied. "
+                             "Dispatch has been told.")
+    return stop
+
+
+def _record_conflict(principal: Principal, route: Route, data: dict, message: str) -> None:
+    stop = db.session.get(Stop, data["stop_id"]) if data.get("stop_id") else None
+    if stop is not None:
+        lifecycle.record(stop.order, "conflict", at=data["at"], lat=data.get("lat"), lon=data.get("lon"),
+                         details={"action": data["type"], "data": data.get("data") or {}, "message": message,
+                                  "driver_id": principal.driver_id}, **actor_of(principal))
+    alert = {"kind": "driver_conflict", "message": message, "route_id": route.id, "driver_id": principal.driver_id,
+             "stop_id": data.get("stop_id"), "action": data["type"], "at": data["at"].isoformat()}
+    emit.queue_emit(db.session, "alert", alert, rooms.dispatch(principal.org_id))
+
+
+def _transition(principal, order, target, data, **kwargs):
+    try:
+        lifecycle.transition(order, target, at=data["at"], lat=data.get("lat"), lon=data.get("lon"),
+                             **actor_of(principal), **kwargs)
+    except Conflict as refused:
+        if order.status is OrderStatus.cancelled:
+            raise ActionConflict("Dispatch cancelled this order before your action synced; it was not recorded "
+                                 "as done. Keep the parcel and tell dispatch.")
+        raise ActionConflict(refused.message)
+
+
+def _ensure_started(principal, route: Route, data) -> None:
+    if route.status is RouteStatus.published:
+        _start(principal, route, None, data)
+
+
+def _start(principal, route: Route, stop, data):
+    if route.status is RouteStatus.in_progress:
+        return None
+    if route.status is not RouteStatus.published:
+        raise ActionConflict(f"The route is {route.status.value}; it cannot start.")
+    route.status = RouteStatus.in_progress
+    route.started_at = data["at"]
+    for each in route.stops:
+        if each.order.status is OrderStatus.dispatched:
+            _transition(principal, each.order, OrderStatus.out_for_delivery, data)
+    _announce_next_stop(principal, route, data["at"])
+    return {"kind": "started"}
+
+
+def _next_pending(route: Route) -> Stop | None:
+    pending = [s for s in route.stops if s.status is StopStatus.pending]
+    return min(pending, key=lambda s: s.sequence) if pending else None
+
+
+def _announce_next_stop(principal, route: Route, at: datetime) -> None:
+    """The customer of the next stop learns the driver is on the way (notifications hang off this event)."""
+    upcoming = _next_pending(route)
+    if upcoming is not None and upcoming.order.status is OrderStatus.out_for_delivery:
+        lifecycle.record(upcoming.order, "next_stop", at=at,
+                         details={"eta": upcoming.eta_at.isoformat() if upcoming.eta_at else None,
+                                  "route_id": route.id, "driver_id": route.driver_id}, **actor_of(principal))
+
+
+def _arrive(principal, route: Route, stop: Stop, data):
+    _ensure_started(principal, route, data)
+    if stop.status is StopStatus.arrived:
+        return None
+    if stop.status in FINISHED_STOP:
+        raise ActionConflict("This stop is already finished.")
+    _transition(principal, stop.order, OrderStatus.arrived, data)
+    stop.status = StopStatus.arrived
+    stop.actual_arrival_at = data["at"]
+    return {"kind": "updated", "stop_id": stop.id}
+
+
+def _finish(principal, route: Route, stop: Stop, data, *, delivered: bool):
+    _ensure_started(principal, route, data)
+    details = data.get("data") or {}
+    if stop.status in FINISHED_STOP:
+        raise ActionConflict("This stop is already finished.")
+    photos = pod_service.driver_files(principal, details.get("photo_ids") or [])
+    signature = pod_service.driver_files(principal, [details["signature_id"]]) if details.get("signature_id") else []
+    order = stop.order
+    if delivered:
+        if order.requires_id_check and not details.get("id_checked"):
+            raise InvalidInput("This order needs an ID check before handing it over.", fields={"id_checked": ["Required."]})
+        if order.min_age and not details.get("age_verified"):
+            raise InvalidInput(f"The recipient must be at least {order.min_age}.", fields={"age_verified": ["Required."]})
+        if order.cod_amount_cents and details.get("cod_collected_cents") is None:
+            raise InvalidInput("Record the amount collected.", fields={"cod_collected_cents": ["Required."]})
+    if stop.status is StopStatus.pending and order.status is OrderStatus.out_for_delivery and delivered:
+        _transition(principal, order, OrderStatus.arrived, data)
+    reason = FailureReason(details["reason"]) if not delivered else None
+    _transition(principal, order, OrderStatus.delivered if delivered else OrderStatus.failed, data, reason=reason,
+                details={"note": details.get("note", "")} if details.get("note") else None)
+    stop.status = StopStatus.completed if delivered else StopStatus.failed
+    stop.actual_arrival_at = stop.actual_arrival_at or data["at"]
+    stop.actual_departure_at = data["at"]
+    for proof_file in photos + signature:
+        proof_file.order_id = order.id
+    scanned = details.get("barcodes") or []
+    if delivered:
+        for parcel in order.parcels:
+            if not scanned or parcel.barcode in scanned:
+                parcel.delivered_at = data["at"]
+    db.session.add(DeliveryProof(
+        org_id=order.org_id, order_id=order.id, stop_id=stop.id, driver_id=principal.driver_id,
+        outcome="delivered" if delivered else "failed", failure_reason=reason.value if reason else None,
+        recipient_name=details.get("recipient_name", ""), note=details.get("note", ""),
+        photo_ids=[f.id for f in photos], signature_id=signature[0].id if signature else None,
+        scanned_barcodes=scanned, cod_collected_cents=details.get("cod_collected_cents") or 0,
+        id_checked=bool(details.get("id_checked")), age_verified=bool(details.get("age_verified")),
+        at=data["at"], lat=data.get("lat"), lon=data.get("lon")))
+    _announce_next_stop(principal, route, data["at"])
+    return {"kind": "updated", "stop_id": stop.id}
+
+
+def _complete(principal, route, stop, data):
+    return _finish(principal, route, stop, data, delivered=True)
+
+
+def _fail(principal, route, stop, data):
+    if not (data.get("data") or {}).get("reason"):
+        raise InvalidInput("Give the reason of the failed delivery.", fields={"reason": ["Required."]})
+    return _finish(principal, route, stop, data, delivered=False)
+
+
+def _break_start(principal, route: Route, stop, data):
+    if route.break_started_at is None:
+        route.break_started_at = data["at"]
+    return {"kind": "break", "on_break": True}
+
+
+def _break_end(principal, route: Route, stop, data):
+    route.break_started_at = None
+    return {"kind": "break", "on_break": False}
+
+
+def _parcel_load(principal, route: Route, stop, data):
+    barcode = str((data.get("data") or {}).get("barcode", "")).strip()
+    order_ids = [s.order_id for s in route.stops]
+    parcel = db.session.scalar(select(Parcel).where(Parcel.org_id == principal.org_id, Parcel.barcode == barcode,
+                                                    Parcel.order_id.in_(order_ids))) if barcode else None
+    if parcel is None:
+        raise InvalidInput("This barcode is not on your route.", fields={"barcode": ["Not on this route."]},
+                           code="unknown_parcel")
+    parcel.loaded_at = parcel.loaded_at or data["at"]
+    return {"kind": "loaded", "barcode": barcode}
+
+
+def _end(principal, route: Route, stop, data):
+    """Ending the day: stops never attempted are failed ('other', not attempted) so they can be rescheduled."""
+    if route.status is RouteStatus.completed:
+        return None
+    _ensure_started(principal, route, data)
+    for each in route.stops:
+        if each.status in (StopStatus.pending, StopStatus.arrived):
+            each.status = StopStatus.skipped
+            if each.order.status in (OrderStatus.out_for_delivery, OrderStatus.arrived):
+                _transition(principal, each.order, OrderStatus.failed, data, reason=FailureReason.other,
+                            details={"not_attempted": True})
+    route.status = RouteStatus.completed
+    route.completed_at = data["at"]
+    route.break_started_at = None
+    return {"kind": "completed"}
+
+
+_HANDLERS = {"route.start": _start, "route.end": _end, "break.start": _break_start, "break.end": _break_end,
+             "parcel.load": _parcel_load, "stop.arrive": _arrive, "stop.complete": _complete, "stop.fail": _fail}

@@ -1,0 +1,217 @@
+"""Routes and stops: planning, publishing, re-sequencing, and what drivers do on the road.
+
+Every change to a route bumps its version and tells the driver's phone, the route's watchers and
+the organization's dispatchers — after the transaction commits.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from backend.auth.principal import Principal
+from backend.database import utcnow
+from backend.dispatch import payloads
+from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.extensions import db
+from backend.fleet import service as fleet_service
+from backend.fleet.models import Depot, Driver, Vehicle
+from backend.orders import lifecycle
+from backend.orders.enums import OrderStatus
+from backend.orders.models import Order
+from backend.orders.service import actor_of  # noqa: F401  (re-exported for planners)
+from backend.realtime import emit, rooms
+
+PLANNABLE = {OrderStatus.created, OrderStatus.rescheduled}
+FINISHED_STOP = {StopStatus.completed, StopStatus.failed, StopStatus.skipped}
+ACTIVE_ROUTE = {RouteStatus.draft, RouteStatus.published, RouteStatus.in_progress}
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def get_route(principal: Principal, route_id: int) -> Route:
+    """Staff see their organization's routes; a driver sees only their own (others are 404)."""
+    route = db.session.scalar(select(Route).where(Route.org_id == principal.org_id, Route.id == route_id))
+    if route is None or (principal.is_driver and route.driver_id != principal.driver_id):
+        raise NotFound("No such route.")
+    return route
+
+
+def list_routes(org_id: int, day: date | None = None, driver_id: int | None = None) -> list[Route]:
+    statement = select(Route).where(Route.org_id == org_id).order_by(Route.date, Route.id)
+    if day is not None:
+        statement = statement.where(Route.date == day)
+    if driver_id is not None:
+        statement = statement.where(Route.driver_id == driver_id)
+    return list(db.session.scalars(statement))
+
+
+def driver_route(principal: Principal, day: date | None = None) -> Route:
+    """The driver's route of the day (today in their depot's zone unless a day is given)."""
+    if principal.driver_id is None:
+        raise NotFound("No driver profile.", code="no_route")
+    if day is None:
+        driver = db.session.get(Driver, principal.driver_id)
+        depot = db.session.get(Depot, driver.depot_id) if driver.depot_id else fleet_service.default_depot(principal.org_id)
+        from zoneinfo import ZoneInfo
+
+        day = datetime.now(ZoneInfo(depot.timezone if depot else "UTC")).date()
+    route = db.session.scalar(
+        select(Route).where(Route.org_id == principal.org_id, Route.driver_id == principal.driver_id,
+                            Route.date == day, Route.status != RouteStatus.draft).order_by(Route.id.desc()))
+    if route is None:
+        raise NotFound(f"No published route for {day.isoformat()}.", code="no_route")
+    return route
+
+
+# --- announcing -----------------------------------------------------------------------------------
+
+def announce(route: Route, change: dict | None = None) -> None:
+    """Queue `route.updated` for after the commit: the driver, the route's watchers, the dispatchers."""
+    db.session.flush()
+    db.session.refresh(route, ["stops"])
+    payload = payloads.route_updated(route, change)
+    targets = [rooms.route(route.id), rooms.dispatch(route.org_id)]
+    if route.driver_id and route.status is not RouteStatus.draft:
+        targets.append(rooms.driver(route.driver_id))
+    for room in targets:
+        emit.queue_emit(db.session, "route.updated", payload, room)
+
+
+def bump(route: Route, change: dict | None = None) -> None:
+    route.version += 1
+    announce(route, change)
+
+
+# --- planning -------------------------------------------------------------------------------------
+
+def _load_orders(org_id: int, order_ids: list[int]) -> list[Order]:
+    if len(set(order_ids)) != len(order_ids):
+        raise InvalidInput("An order appears twice.", fields={"order_ids": ["Duplicate order."]})
+    found = {o.id: o for o in db.session.scalars(select(Order).where(Order.org_id == org_id, Order.id.in_(order_ids)))}
+    missing = [i for i in order_ids if i not in found]
+    if missing:
+        raise InvalidInput("Unknown orders.", fields={"order_ids": [f"No such order: {missing[:10]}"]})
+    return [found[i] for i in order_ids]
+
+
+def replan(route: Route) -> dict:
+    """Planned times of the stops as sequenced, from the route's start (VROOM plan mode)."""
+    from backend.routing import service as routing_service
+
+    depot = db.session.get(Depot, route.depot_id)
+    driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
+    vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
+    stops = sorted(route.stops, key=lambda s: s.sequence)
+    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
+    for stop, (arrival, departure) in zip(stops, plan["arrivals"]):
+        stop.planned_arrival_at, stop.planned_departure_at = arrival, departure
+        if stop.status not in FINISHED_STOP:
+            stop.eta_at = arrival
+    route.planned_distance_m = plan["distance_m"]
+    route.planned_duration_s = plan["duration_s"]
+    route.planned_start_at, route.planned_end_at = plan["start_at"], plan["end_at"]
+    return plan
+
+
+def create_route(org_id: int, data: dict, principal: Principal) -> Route:
+    """A draft route for one day: the orders, in this order, planned from the depot."""
+    depot = fleet_service.get_depot(org_id, data["depot_id"]) if data.get("depot_id") else fleet_service.default_depot(org_id)
+    if depot is None:
+        raise InvalidInput("No depot.", fields={"depot_id": ["Required."]})
+    driver = fleet_service.get_driver(org_id, data["driver_id"]) if data.get("driver_id") else None
+    vehicle_id = data.get("vehicle_id") or (driver.default_vehicle_id if driver else None)
+    if vehicle_id:
+        fleet_service.get_vehicle(org_id, vehicle_id)
+    orders = _load_orders(org_id, data.get("order_ids") or [])
+    not_plannable = [o.external_ref for o in orders if o.status not in PLANNABLE]
+    if not_plannable:
+        raise Conflict(f"Orders already planned or finished: {', '.join(not_plannable[:10])}.", code="not_plannable")
+    route = Route(org_id=org_id, date=data["date"], depot_id=depot.id, driver_id=driver.id if driver else None,
+                  vehicle_id=vehicle_id, status=RouteStatus.draft, version=1)
+    db.session.add(route)
+    db.session.flush()
+    for sequence, order in enumerate(orders, start=1):
+        db.session.add(Stop(org_id=org_id, route_id=route.id, order_id=order.id, sequence=sequence))
+        lifecycle.transition(order, OrderStatus.planned, details={"route_id": route.id}, **actor_of(principal))
+    db.session.flush()
+    db.session.refresh(route, ["stops"])
+    replan(route)
+    announce(route, {"kind": "created"})
+    db.session.commit()
+    return route
+
+
+def publish_route(principal: Principal, route_id: int) -> Route:
+    """Hand a draft to its driver: the orders are dispatched and the driver's phone gets the route."""
+    route = get_route(principal, route_id)
+    if route.status is not RouteStatus.draft:
+        raise Conflict(f"The route is already {route.status.value}.", code="already_published")
+    if route.driver_id is None:
+        raise InvalidInput("Assign a driver before publishing.", fields={"driver_id": ["Required."]})
+    route.status = RouteStatus.published
+    route.published_at = utcnow()
+    for stop in route.stops:
+        if stop.order.status is OrderStatus.planned:
+            lifecycle.transition(stop.order, OrderStatus.dispatched, details={"route_id": route.id},
+                                 **actor_of(principal))
+    bump(route, {"kind": "published"})
+    db.session.commit()
+    return route
+
+
+def check_version(route: Route, expected_version: int | None) -> None:
+    """Optimistic concurrency: a change made on an older version is refused, never merged silently."""
+    if expected_version is not None and expected_version != route.version:
+        raise Conflict(f"The route changed meanwhile (version {route.version}, you had {expected_version}); "
+                       "reload it and try again.", code="version_conflict",
+                       extra={"route": payloads.route_snapshot(route)})
+
+
+def _ordered_stops(route: Route, stop_ids: list[int]) -> list[Stop]:
+    current = sorted(route.stops, key=lambda s: s.sequence)
+    by_id = {s.id: s for s in current}
+    if sorted(stop_ids) != sorted(by_id):
+        raise InvalidInput("Give every stop of the route exactly once.", fields={"stop_ids": ["Not this route's stops."]})
+    finished = [s.id for s in current if s.status in FINISHED_STOP or s.status is StopStatus.arrived]
+    if stop_ids[:len(finished)] != finished:
+        raise InvalidInput("Stops already visited stay first, in the order they were visited.",
+                           fields={"stop_ids": ["Visited stops cannot move."]})
+    return [by_id[i] for i in stop_ids]
+
+
+def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -> dict:
+    """What a new order of stops would do — ETAs and every violation — without saving anything."""
+    from backend.routing import service as routing_service
+
+    route = get_route(principal, route_id)
+    stops = _ordered_stops(route, stop_ids)
+    depot = db.session.get(Depot, route.depot_id)
+    driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
+    vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
+    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
+    result = {"route_id": route.id, "version": route.version, "distance_m": plan["distance_m"],
+              "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []), "stops": []}
+    for position, (stop, (arrival, departure), violations) in enumerate(
+            zip(stops, plan["arrivals"], plan["violations"]), start=1):
+        result["stops"].append({"stop_id": stop.id, "sequence": position, "eta": arrival.isoformat(),
+                                "departure": departure.isoformat(), "violations": violations})
+    db.session.rollback()
+    return result
+
+
+def resequence(principal: Principal, route_id: int, stop_ids: list[int], expected_version: int | None) -> Route:
+    route = get_route(principal, route_id)
+    check_version(route, expected_version)
+    ordered = _ordered_stops(route, stop_ids)
+    before = {s.id: s.sequence for s in route.stops}
+    for position, stop in enumerate(ordered, start=1):
+        stop.sequence = position
+    moved = max(ordered, key=lambda s: abs(before[s.id] - s.sequence))
+    replan(route)
+    change = {"kind": "resequenced", "stop_id": moved.id, "address": moved.order.address,
+              "from_sequence": before[moved.id], "to_sequence": moved.sequence, "by": principal.name}
+    bump(route, change if before[moved.id] != moved.sequence else {"kind": "resequenced"})
+    db.session.commit()
+    return route

@@ -1,0 +1,102 @@
+from flask import Blueprint, current_app, request
+
+from backend.api import endpoint
+from backend.auth.principal import DRIVER, STAFF, current_principal
+from backend.dispatch import driver_actions, payloads, schemas, service
+from backend.errors import InvalidInput, NotFound
+from backend.extensions import db
+from backend.pod import service as pod_service
+
+bp = Blueprint("dispatch", __name__, url_prefix="/api/v1")
+
+
+@endpoint(bp, "/routes", roles=STAFF, query=schemas.RouteQuerySchema, summary="Routes of a day (or of a driver).")
+def list_routes(query):
+    routes = service.list_routes(current_principal().org_id, query["date"], query["driver_id"])
+    return [payloads.route_snapshot(route) for route in routes]
+
+
+@endpoint(bp, "/routes", "POST", roles=STAFF, body=schemas.RouteCreateSchema, status=201,
+          summary="Create a draft route from orders in the given sequence; planned times are computed.")
+def create_route(body):
+    principal = current_principal()
+    return payloads.route_snapshot(service.create_route(principal.org_id, body, principal))
+
+
+@endpoint(bp, "/routes/<int:route_id>", roles=STAFF + DRIVER, summary="A route with its stops (drivers: their own).")
+def get_route(route_id):
+    return payloads.route_snapshot(service.get_route(current_principal(), route_id))
+
+
+@endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF,
+          summary="Publish a draft: its orders are dispatched and the driver's phone receives the route.")
+def publish_route(route_id):
+    return payloads.route_snapshot(service.publish_route(current_principal(), route_id))
+
+
+@endpoint(bp, "/routes/<int:route_id>/sequence", "PUT", roles=STAFF, body=schemas.SequenceSchema,
+          summary="Re-sequence the stops. Send the version you edited: a stale version is a 409 with the fresh route.")
+def resequence(route_id, body):
+    route = service.resequence(current_principal(), route_id, body["stop_ids"], body["version"])
+    return payloads.route_snapshot(route)
+
+
+@endpoint(bp, "/routes/<int:route_id>/sequence/preview", "POST", roles=STAFF, body=schemas.SequenceSchema,
+          summary="The ETAs and violations a new sequence would give, without saving it.")
+def preview_sequence(route_id, body):
+    return service.preview_sequence(current_principal(), route_id, body["stop_ids"])
+
+
+# --- the driver's app ----------------------------------------------------------------------------
+
+@endpoint(bp, "/driver/route", roles=DRIVER, query=schemas.DriverRouteQuerySchema,
+          summary="The driver's published route of the day (default today in the depot's zone).")
+def driver_route(query):
+    return payloads.route_snapshot(service.driver_route(current_principal(), query["date"]))
+
+
+@endpoint(bp, "/driver/actions", "POST", roles=DRIVER, body=schemas.DriverActionSchema,
+          response=schemas.DriverActionResultSchema,
+          summary="Apply one action from the driver's outbox, once per idempotency key, at the time it was done.")
+def driver_action(body):
+    return driver_actions.apply(current_principal(), body)
+
+
+@endpoint(bp, "/driver/uploads", "POST", roles=DRIVER, raw_body=True, content_types=("multipart/form-data",),
+          response=schemas.UploadResultSchema, status=201,
+          summary="Upload a photo or signature (multipart: file, kind, idempotency_key, captured_at, lat, lon).")
+def driver_upload():
+    form = schemas.UploadFormSchema().load({k: v for k, v in request.form.items() if v != ""})
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("Send the image in the multipart field 'file'.", fields={"file": ["Missing."]})
+    proof_file, created = pod_service.store_upload(
+        current_principal(), data=upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1), kind=form["kind"],
+        idempotency_key=form["idempotency_key"], captured_at=form["captured_at"], lat=form["lat"], lon=form["lon"],
+        max_bytes=current_app.config["MAX_PHOTO_BYTES"])
+    return proof_file, (201 if created else 200)
+
+
+@endpoint(bp, "/driver/locations", "POST", roles=DRIVER, body=schemas.FixBatchSchema,
+          response=schemas.FixBatchResultSchema,
+          summary="Upload GPS fixes recorded while offline, with their original times.")
+def driver_locations(body):
+    from backend.tracking import service as tracking_service
+
+    return tracking_service.ingest(current_principal(), body["fixes"], batch=True)
+
+
+@endpoint(bp, "/driver/directions", roles=DRIVER, query=schemas.DirectionsQuerySchema,
+          summary="Turn-by-turn directions from a position to one of the driver's stops.")
+def driver_directions(query):
+    from sqlalchemy import select
+
+    from backend.dispatch.models import Route, Stop
+    from backend.geo.directions import directions
+
+    principal = current_principal()
+    stop = db.session.scalar(select(Stop).join(Route, Stop.route_id == Route.id).where(
+        Stop.id == query["stop_id"], Route.org_id == principal.org_id, Route.driver_id == principal.driver_id))
+    if stop is None:
+        raise NotFound("No such stop on your routes.")
+    return directions(query["lat"], query["lon"], stop.order.lat, stop.order.lon)

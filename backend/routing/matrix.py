@@ -1,0 +1,206 @@
+"""Travel-time and distance matrices between [lon, lat] locations.
+
+Two providers share one interface (:class:`MatrixProvider`):
+
+* :class:`HaversineProvider` – great-circle distance times a road-detour factor
+  (roads are rarely straight: 1.3 is a common urban figure), driven at a
+  fixed speed per vehicle profile.  Needs no server, so it is the default.
+* :class:`OsrmProvider` – an OSRM server's ``/table/v1`` service (real road
+  network), and ``/route/v1`` for a route's geometry.
+
+Matrices are cached by rounded coordinates + profile + hour (see
+:class:`MatrixCache`) so that re-optimizing a day after one change does not
+query the road network again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ROUTING_ERROR, RoutingError
+
+EARTH_RADIUS_M = 6_371_008.8
+DEFAULT_DETOUR_FACTOR = 1.3
+# Average door-to-door speeds in a city, km/h.  Overridable per problem with
+# options.speed_kmh = {"car": 28, ...}.
+DEFAULT_SPEED_KMH = {"car": 30.0, "van": 28.0, "truck": 25.0, "bike": 15.0, "cargo_bike": 15.0, "foot": 5.0}
+FALLBACK_SPEED_KMH = 30.0
+
+
+@dataclass
+class Matrices:
+    """Integer matrices indexed [from][to]: seconds and meters."""
+
+    durations: np.ndarray
+    distances: np.ndarray
+
+
+class MatrixProvider(Protocol):
+    """Anything that turns locations into matrices for one vehicle profile."""
+
+    def matrices(self, locations: Sequence[Sequence[float]], profile: str) -> Matrices: ...
+
+
+def haversine_meters(locations: Sequence[Sequence[float]]) -> np.ndarray:
+    """Great-circle distance matrix in meters (float) for [lon, lat] pairs, vectorised."""
+    coords = np.radians(np.asarray(locations, dtype=np.float64).reshape(-1, 2))
+    lon, lat = coords[:, 0], coords[:, 1]
+    dlat = lat[None, :] - lat[:, None]
+    dlon = lon[None, :] - lon[:, None]
+    a = np.sin(dlat / 2.0) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2.0) ** 2
+    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+class HaversineProvider:
+    """Straight-line distance x detour factor, at a constant speed per profile."""
+
+    def __init__(self, detour_factor: float = DEFAULT_DETOUR_FACTOR, speed_kmh: dict | None = None):
+        if detour_factor < 1.0:
+            raise RoutingError("detour_factor must be >= 1 (roads are never shorter than the straight line)")
+        self.detour_factor = float(detour_factor)
+        self.speed_kmh = dict(DEFAULT_SPEED_KMH)
+        for profile, speed in (speed_kmh or {}).items():
+            if not isinstance(speed, (int, float)) or speed <= 0:
+                raise RoutingError(f"options.speed_kmh[{profile!r}] must be a positive number")
+            self.speed_kmh[profile] = float(speed)
+
+    def cache_key(self) -> tuple:
+        return ("haversine", self.detour_factor, tuple(sorted(self.speed_kmh.items())))
+
+    def matrices(self, locations, profile: str) -> Matrices:
+        road_m = haversine_meters(locations) * self.detour_factor
+        speed_ms = self.speed_kmh.get(profile, FALLBACK_SPEED_KMH) / 3.6
+        return Matrices(
+            durations=np.rint(road_m / speed_ms).astype(np.int64),
+            distances=np.rint(road_m).astype(np.int64),
+        )
+
+
+class OsrmProvider:
+    """OSRM's HTTP services.  ``base_url`` like ``http://127.0.0.1:5000``.
+
+    Large tables are requested in blocks of ``max_table_size`` sources so one
+    request stays below OSRM's default ``--max-table-size`` (100).
+    """
+
+    def __init__(self, base_url: str, timeout_s: float = 30.0, max_table_size: int = 100):
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self.max_table_size = max_table_size
+
+    def cache_key(self) -> tuple:
+        return ("osrm", self.base_url)
+
+    def _get(self, path: str) -> dict:
+        url = f"{self.base_url}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_s) as response:
+                body = json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            try:
+                body = json.loads(exc.read().decode("utf-8"))
+            except Exception:
+                raise RoutingError(f"OSRM request failed: HTTP {exc.code}", ROUTING_ERROR) from exc
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise RoutingError(f"OSRM request failed: {exc}", ROUTING_ERROR) from exc
+        if body.get("code") != "Ok":
+            raise RoutingError(f"OSRM error: {body.get('code')}: {body.get('message', '')}", ROUTING_ERROR)
+        return body
+
+    @staticmethod
+    def _coords(locations) -> str:
+        return ";".join(f"{float(lon):.6f},{float(lat):.6f}" for lon, lat in locations)
+
+    def matrices(self, locations, profile: str) -> Matrices:
+        n = len(locations)
+        durations = np.zeros((n, n), dtype=np.int64)
+        distances = np.zeros((n, n), dtype=np.int64)
+        coords = self._coords(locations)
+        block = max(1, self.max_table_size)
+        for first in range(0, n, block):
+            rows = list(range(first, min(n, first + block)))
+            query = "annotations=duration,distance"
+            if len(rows) < n:
+                query += "&sources=" + ";".join(map(str, rows))
+            body = self._get(f"/table/v1/{profile}/{coords}?{query}")
+            table_d = body.get("durations")
+            table_m = body.get("distances")
+            if table_d is None:
+                raise RoutingError("OSRM table answer has no durations", ROUTING_ERROR)
+            for k, row in enumerate(rows):
+                for j in range(n):
+                    value = table_d[k][j]
+                    if value is None:
+                        raise RoutingError(f"OSRM found no route between locations {row} and {j}", ROUTING_ERROR)
+                    durations[row, j] = round(value)
+                    if table_m is not None and table_m[k][j] is not None:
+                        distances[row, j] = round(table_m[k][j])
+        return Matrices(durations=durations, distances=distances)
+
+    def route(self, locations, profile: str) -> dict:
+        """Geometry (encoded polyline), distance and duration of driving through ``locations`` in order."""
+        body = self._get(f"/route/v1/{profile}/{self._coords(locations)}?overview=full&geometries=polyline")
+        best = body["routes"][0]
+        return {"geometry": best.get("geometry"), "distance": round(best["distance"]), "duration": round(best["duration"])}
+
+
+class MatrixCache:
+    """A small LRU of matrices keyed by rounded coordinates, profile, provider and hour.
+
+    Coordinates are rounded to 5 decimals (~1 m): a driver's GPS jitter must not
+    make a re-optimization miss the cache.
+    """
+
+    def __init__(self, max_entries: int = 32):
+        self.max_entries = max_entries
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(locations, profile: str, provider_key: tuple, hour: int | None) -> tuple:
+        rounded = tuple((round(float(lon), 5), round(float(lat), 5)) for lon, lat in locations)
+        return (rounded, profile, provider_key, hour)
+
+    def get_or_compute(self, locations, profile: str, provider, hour: int | None = None) -> Matrices:
+        key = self.key(locations, profile, provider.cache_key(), hour)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+        result = provider.matrices(locations, profile)
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = result
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+DEFAULT_CACHE = MatrixCache()
+
+
+def provider_from_options(options: dict) -> MatrixProvider:
+    """Pick the provider named by problem options: ``osrm_url`` or haversine (``detour_factor``, ``speed_kmh``)."""
+    osrm_url = options.get("osrm_url")
+    if osrm_url:
+        if not isinstance(osrm_url, str) or not osrm_url.startswith(("http://", "https://")):
+            raise RoutingError("options.osrm_url must be an http(s) URL")
+        return OsrmProvider(osrm_url)
+    return HaversineProvider(
+        detour_factor=options.get("detour_factor", DEFAULT_DETOUR_FACTOR), speed_kmh=options.get("speed_kmh")
+    )

@@ -1,0 +1,307 @@
+"""OR-Tools routing model of a :class:`Model`.
+
+Every constraint of the problem is expressed natively: matrices registered
+with ``RegisterTransitMatrix`` / ``RegisterUnaryTransitVector`` (no per-arc
+Python callbacks), time windows as cumul domains with holes, breaks as
+interval variables, capacities as one dimension per load component, pickup &
+delivery pairs, skills as allowed vehicles, optional visits as disjunctions
+whose penalty grows with priority (so the lowest priority is dropped first).
+
+Node layout: tasks 0..T-1, then one start node per vehicle, then one end
+node per vehicle.  A missing start or end place (open route) is a dummy
+location at zero distance from everything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .problem import MAX_TIME, Model
+
+COST_SCALE = 100  # OR-Tools costs are integers: keep two decimals of VROOM cost units
+FSS = routing_enums_pb2.FirstSolutionStrategy
+LSM = routing_enums_pb2.LocalSearchMetaheuristic
+
+
+@dataclass
+class EngineResult:
+    routes: list  # per vehicle: task indices in order
+    objective: int | None
+    status: str
+
+
+def first_solution_for(model: Model, n_tasks: int) -> int:
+    """Insertion builds good first plans under time windows; it gets slow past a few
+    hundred stops, where savings-style construction stays fast (measured on Solomon/city)."""
+    if n_tasks > 400:
+        return FSS.SAVINGS if not any(t.partner is not None for t in model.tasks) else FSS.PARALLEL_CHEAPEST_INSERTION
+    return FSS.PARALLEL_CHEAPEST_INSERTION
+
+
+class OrToolsModel:
+    """Builds the routing model once; can be solved several times (re-solves with hints)."""
+
+    def __init__(self, model: Model, *, vehicles: list | None = None, tasks: list | None = None,
+                 travel_factor_by_node: np.ndarray | None = None, fixed_cost_override: float | None = None,
+                 balance: bool = False, penalty_scale: float = 1.0):
+        self.model = model
+        self.vehicle_ids = list(range(len(model.vehicles))) if vehicles is None else list(vehicles)
+        self.task_ids = list(range(len(model.tasks))) if tasks is None else list(tasks)
+        task_set = set(self.task_ids)
+        for t in self.task_ids:
+            partner = model.tasks[t].partner
+            if partner is not None and partner not in task_set:
+                raise ValueError("a shipment half without its partner")
+        T, V = len(self.task_ids), len(self.vehicle_ids)
+        self.T, self.V = T, V
+        vehicles_m = [model.vehicles[v] for v in self.vehicle_ids]
+        n_loc = len(model.locations)
+        dummy = n_loc  # zero row/column for open starts/ends
+        node_loc = np.array(
+            [model.tasks[t].loc for t in self.task_ids]
+            + [dummy if veh.start_loc is None else veh.start_loc for veh in vehicles_m]
+            + [dummy if veh.end_loc is None else veh.end_loc for veh in vehicles_m],
+            dtype=np.int64,
+        )
+        N = len(node_loc)
+        self.N = N
+        starts = list(range(T, T + V))
+        ends = list(range(T + V, T + 2 * V))
+        self.manager = pywrapcp.RoutingIndexManager(N, V, starts, ends)
+        self.routing = routing = pywrapcp.RoutingModel(self.manager)
+        solver = routing.solver()
+        ix = np.ix_(node_loc, node_loc)
+
+        def extend(m: np.ndarray) -> np.ndarray:
+            out = np.zeros((n_loc + 1, n_loc + 1), dtype=m.dtype)
+            out[:n_loc, :n_loc] = m
+            return out
+
+        service = np.array([model.tasks[t].service for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
+        setup = np.array([model.tasks[t].setup for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
+        same_place = node_loc[:, None] == node_loc[None, :]
+        setup_on_arrival = np.where(same_place & (node_loc[:, None] != dummy), 0, setup[None, :])
+
+        # --- per-class transits ----------------------------------------------
+        travel_cb, time_cb, cost_cb, dist_cb = {}, {}, {}, {}
+        self.time_matrix_by_vehicle = []
+        vehicle_time_cb, vehicle_travel_cb, vehicle_dist_cb = [], [], []
+        max_arc_cost = 1
+        for k, v in enumerate(self.vehicle_ids):
+            veh = model.vehicles[v]
+            tkey = (veh.profile, veh.speed_factor)
+            if tkey not in time_cb:
+                travel = extend(model.travel_matrix(v))[ix]
+                if travel_factor_by_node is not None:
+                    travel = np.rint(travel * travel_factor_by_node[:, None]).astype(np.int64)
+                transit = travel + service[:, None] + setup_on_arrival
+                np.fill_diagonal(transit, 0)
+                time_cb[tkey] = routing.RegisterTransitMatrix(transit.tolist())
+                travel_cb[tkey] = routing.RegisterTransitMatrix(travel.tolist()) if any(
+                    model.vehicles[u].max_travel_time is not None for u in self.vehicle_ids) else None
+                dist = extend(model.distance_matrix(v))[ix]
+                dist_cb[tkey] = routing.RegisterTransitMatrix(dist.tolist()) if any(
+                    model.vehicles[u].max_distance is not None for u in self.vehicle_ids) else None
+            vehicle_time_cb.append(time_cb[tkey])
+            vehicle_travel_cb.append(travel_cb[tkey])
+            vehicle_dist_cb.append(dist_cb[tkey])
+            ckey = model.cost_key(v)
+            if ckey not in cost_cb:
+                cost = np.rint(extend(model.cost_matrix(v))[ix] * COST_SCALE).astype(np.int64)
+                max_arc_cost = max(max_arc_cost, int(cost.max()) if cost.size else 1)
+                cost_cb[ckey] = routing.RegisterTransitMatrix(cost.tolist())
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[ckey], k)
+            fixed = model.vehicle_fixed_cost(v) if fixed_cost_override is None else fixed_cost_override
+            routing.SetFixedCostOfVehicle(int(round(fixed * COST_SCALE)), k)
+
+        # --- time ---------------------------------------------------------------
+        horizon = self._horizon()
+        routing.AddDimensionWithVehicleTransits(vehicle_time_cb, horizon, horizon, False, "time")
+        time_dim = routing.GetDimensionOrDie("time")
+        self.time_dim = time_dim
+        for node, t in enumerate(self.task_ids):
+            windows = model.tasks[t].time_windows
+            index = self.manager.NodeToIndex(node)
+            cumul = time_dim.CumulVar(index)
+            cumul.SetRange(windows[0][0], min(windows[-1][1], horizon))
+            for (a0, b0), (a1, b1) in zip(windows, windows[1:]):
+                if b0 + 1 <= a1 - 1:
+                    cumul.RemoveInterval(b0 + 1, a1 - 1)
+        for k, v in enumerate(self.vehicle_ids):
+            tw0, tw1 = model.vehicles[v].time_window
+            time_dim.CumulVar(routing.Start(k)).SetRange(tw0, min(tw1, horizon))
+            time_dim.CumulVar(routing.End(k)).SetRange(tw0, min(tw1, horizon))
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
+        self.balance_coefficient = int(float(model.options.get("balance_weight", 1)) * COST_SCALE) if balance else 0
+        if balance:
+            # Workload balancing (options.balance): pay for the longest day, so
+            # stops move from long routes to short ones when it costs little.
+            time_dim.SetGlobalSpanCostCoefficient(self.balance_coefficient)
+
+        # breaks: interval variables the time dimension must leave room for
+        node_visit = [0] * routing.Size()
+        for node, t in enumerate(self.task_ids):
+            node_visit[self.manager.NodeToIndex(node)] = int(model.tasks[t].service)
+        for k, v in enumerate(self.vehicle_ids):
+            veh = model.vehicles[v]
+            if not veh.breaks:
+                continue
+            intervals = []
+            for b in veh.breaks:
+                lo = b.time_windows[0][0]
+                hi = min(b.time_windows[-1][1], horizon)
+                intervals.append(solver.FixedDurationIntervalVar(lo, hi, b.service, False, f"break {veh.id}/{b.id}"))
+            time_dim.SetBreakIntervalsOfVehicle(intervals, k, node_visit)
+
+        # --- loads: one dimension per capacity component ----------------------
+        self.load_dims = []
+        for d in range(model.n_dims):
+            initial = np.array([model.tasks[t].initial_load[d] for t in self.task_ids], dtype=np.int64)
+            change = np.array([model.tasks[t].load_change[d] for t in self.task_ids], dtype=np.int64)
+            caps = [int(min(model.vehicles[v].capacity[d], MAX_TIME)) for v in self.vehicle_ids]
+            if not initial.any() and not change.any():
+                continue
+            has_pickups = bool((change + initial > 0).any())
+            if not initial.any() or not has_pickups:
+                # Only deliveries (loaded at the depot) or only collections: the load
+                # never rises and falls both ways, so summing one side is exact.
+                per_node = (initial if initial.any() else change).tolist() + [0] * (2 * V)
+                cb = routing.RegisterUnaryTransitVector(per_node)
+                routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load{d}")
+            else:
+                # Mixed: load at start = sum of deliveries on the route (its own
+                # 'delivered' dimension), then each stop adds its change.
+                deliv_cb = routing.RegisterUnaryTransitVector(initial.tolist() + [0] * (2 * V))
+                routing.AddDimensionWithVehicleCapacity(deliv_cb, 0, caps, True, f"delivered{d}")
+                delivered = routing.GetDimensionOrDie(f"delivered{d}")
+                change_cb = routing.RegisterUnaryTransitVector(change.tolist() + [0] * (2 * V))
+                routing.AddDimensionWithVehicleCapacity(change_cb, 0, caps, False, f"load{d}")
+                load = routing.GetDimensionOrDie(f"load{d}")
+                for k in range(V):
+                    solver.Add(load.CumulVar(routing.Start(k)) == delivered.CumulVar(routing.End(k)))
+            self.load_dims.append(f"load{d}")
+
+        # --- per-vehicle limits -------------------------------------------------
+        if any(model.vehicles[v].max_tasks is not None for v in self.vehicle_ids):
+            cb = routing.RegisterUnaryTransitVector([1] * T + [0] * (2 * V))
+            routing.AddDimensionWithVehicleCapacity(
+                cb, 0, [min(model.vehicles[v].max_tasks if model.vehicles[v].max_tasks is not None else T, T) for v in self.vehicle_ids], True, "tasks")
+        if any(model.vehicles[v].max_travel_time is not None for v in self.vehicle_ids):
+            routing.AddDimensionWithVehicleTransitAndCapacity(
+                vehicle_travel_cb, 0, [int(min(model.vehicles[v].max_travel_time or MAX_TIME, MAX_TIME)) for v in self.vehicle_ids], True, "travel")
+        if any(model.vehicles[v].max_distance is not None for v in self.vehicle_ids):
+            routing.AddDimensionWithVehicleTransitAndCapacity(
+                vehicle_dist_cb, 0, [int(min(model.vehicles[v].max_distance or MAX_TIME, MAX_TIME)) for v in self.vehicle_ids], True, "distance")
+
+        # --- shipments -------------------------------------------------------------
+        node_of = {t: node for node, t in enumerate(self.task_ids)}
+        for node, t in enumerate(self.task_ids):
+            task = model.tasks[t]
+            if task.kind == "pickup":
+                p = self.manager.NodeToIndex(node)
+                d = self.manager.NodeToIndex(node_of[task.partner])
+                routing.AddPickupAndDelivery(p, d)
+                solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+                solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
+                solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
+
+        # --- skills and optional visits ----------------------------------------
+        fixed_max = max((model.vehicle_fixed_cost(v) for v in self.vehicle_ids), default=0.0)
+        base_penalty = 2 * max_arc_cost + fixed_max * COST_SCALE + 1
+        if balance:
+            # serving a stop may lengthen the longest day by its work and a detour
+            longest_leg = max(int(model.travel_matrix(v).max()) if model.travel_matrix(v).size else 0 for v in self.vehicle_ids)
+            work = max((model.tasks[t].service + model.tasks[t].setup for t in self.task_ids), default=0)
+            base_penalty += (work + 2 * longest_leg) * self.balance_coefficient
+        base_penalty = int(base_penalty * 2 * penalty_scale)
+        self.base_penalty = base_penalty
+        for node, t in enumerate(self.task_ids):
+            index = self.manager.NodeToIndex(node)
+            allowed = [k for k, v in enumerate(self.vehicle_ids) if model.can_serve(v, t)]
+            if len(allowed) < V:
+                # -1 keeps the visit droppable (unassigned) when no allowed vehicle has room
+                routing.VehicleVar(index).SetValues(allowed + [-1])
+            task = model.tasks[t]
+            # a job of priority p weighs as p+1 jobs of priority 0 when some must be dropped
+            routing.AddDisjunction([index], base_penalty * (1 + task.priority))
+
+    def _horizon(self) -> int:
+        m = self.model
+        bounds = [w[-1][1] for w in (m.tasks[t].time_windows for t in self.task_ids) if w[-1][1] < MAX_TIME]
+        bounds += [m.vehicles[v].time_window[1] for v in self.vehicle_ids if m.vehicles[v].time_window[1] < MAX_TIME]
+        bounds += [m.vehicles[v].time_window[0] for v in self.vehicle_ids]
+        longest = max((int(m.travel_matrix(v).max()) if m.travel_matrix(v).size else 0) for v in self.vehicle_ids)
+        work = sum(m.tasks[t].service + m.tasks[t].setup for t in self.task_ids)
+        work += sum(b.service for v in self.vehicle_ids for b in m.vehicles[v].breaks)
+        open_end = max(bounds, default=0) + work + longest * 2 * (len(self.task_ids) + 1)
+        return int(min(open_end, MAX_TIME))
+
+    # ------------------------------------------------------------------------
+    def routes_to_indices(self, routes: list) -> list:
+        """Task-index routes (per model vehicle in self.vehicle_ids order) to OR-Tools indices."""
+        node_of = {t: node for node, t in enumerate(self.task_ids)}
+        return [[self.manager.NodeToIndex(node_of[t]) for t in r if t in node_of] for r in routes]
+
+    def solve(self, *, time_limit: float, first_solution: int | None = None, metaheuristic: int | None = None,
+              hint: list | None = None, on_solution=None, should_stop=None, log: bool = False,
+              extra_params=None) -> EngineResult:
+        routing = self.routing
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = first_solution if first_solution is not None else first_solution_for(self.model, self.T)
+        params.local_search_metaheuristic = metaheuristic if metaheuristic is not None else LSM.GUIDED_LOCAL_SEARCH
+        params.time_limit.FromMilliseconds(max(10, int(time_limit * 1000)))
+        params.log_search = log
+        if extra_params:
+            extra_params(params)
+        t0 = time.monotonic()
+        stop_flag = threading.Event()
+
+        if on_solution is not None:
+            def at_solution():
+                on_solution(routing.CostVar().Value(), time.monotonic() - t0)
+            routing.AddAtSolutionCallback(at_solution)
+
+        watcher = None
+        if should_stop is not None:
+            # CancelSearch is honoured by OR-Tools between moves; a light thread polls
+            # the caller's flag so cancellation does not wait for an improvement.
+            def watch():
+                while not stop_flag.wait(0.05):
+                    if should_stop():
+                        routing.CancelSearch()
+                        return
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+        try:
+            if hint:
+                routing.CloseModelWithParameters(params)
+                initial = routing.ReadAssignmentFromRoutes(self.routes_to_indices(hint), True)
+                if initial is not None:
+                    solution = routing.SolveFromAssignmentWithParameters(initial, params)
+                else:
+                    solution = routing.SolveWithParameters(params)
+            else:
+                solution = routing.SolveWithParameters(params)
+        finally:
+            stop_flag.set()
+            if watcher is not None:
+                watcher.join(timeout=1)
+        status = str(routing.status())
+        if solution is None:
+            return EngineResult([[] for _ in self.vehicle_ids], None, status)
+        routes = []
+        for k in range(self.V):
+            index = routing.Start(k)
+            order = []
+            index = solution.Value(routing.NextVar(index))
+            while not routing.IsEnd(index):
+                order.append(self.task_ids[self.manager.IndexToNode(index)])
+                index = solution.Value(routing.NextVar(index))
+            routes.append(order)
+        return EngineResult(routes, solution.ObjectiveValue(), status)

@@ -1,0 +1,318 @@
+"""Timing of a fixed sequence of stops: ETAs, waiting, loads and violations.
+
+This is the one place that decides when a van is where.  The solvers only
+choose sequences; every plan they return is re-timed here, which is also how
+plan mode (``evaluate``) and insertion work, and how traffic (the hour a leg is
+driven in) enters the ETAs.
+
+Timing rules (VROOM's):
+* the van leaves its start at the shift start, or later when that only
+  removes waiting at the first stop;
+* arrival = departure + travel; ``setup`` is spent on arrival when coming from
+  another location; service starts at the first time window still open, after
+  waiting if the window has not opened yet; arriving after every window is a
+  ``delay`` violation;
+* a driver break is taken where the van is, during waiting at the next stop if
+  its window allows, otherwise before driving on; it is a violation to take it
+  outside its windows (``delay``) or with more load than its ``max_load``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .problem import Model
+
+TASK, BREAK = "task", "break"
+
+
+@dataclass
+class Step:
+    type: str  # start, job, pickup, delivery, break, end
+    id: int | None
+    loc: int | None
+    arrival: int
+    setup: int = 0
+    service: int = 0
+    waiting_time: int = 0
+    load: tuple = ()
+    duration: int = 0  # cumulated travel time when reaching the step
+    distance: int = 0  # cumulated distance
+    violations: list = field(default_factory=list)
+    task: int | None = None
+    lateness: int = 0
+
+    @property
+    def service_start(self) -> int:
+        return self.arrival + self.setup + self.waiting_time
+
+
+@dataclass
+class RouteSchedule:
+    vehicle: int
+    steps: list
+    items: list
+    travel_cost: float
+    fixed_cost: float
+    duration: int
+    distance: int
+    setup: int
+    service: int
+    waiting_time: int
+    priority: int
+    delivery: tuple
+    pickup: tuple
+    violations: list  # [{"cause": ..., "duration": ...}]
+    lateness: int
+
+    @property
+    def cost(self) -> float:
+        return self.travel_cost + self.fixed_cost
+
+    @property
+    def n_violations(self) -> int:
+        return len(self.violations)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+    @property
+    def end_time(self) -> int:
+        return self.steps[-1].arrival
+
+    def task_indices(self) -> list:
+        return [x for kind, x in self.items if kind == TASK]
+
+
+def _pick_window(windows, earliest: int):
+    for a, b in windows:
+        if b >= earliest:
+            return max(a, earliest), 0
+    return earliest, earliest - windows[-1][1]
+
+
+def schedule_route(model: Model, v: int, items: list, *, traffic=None, start_time: int | None = None, step_constraints=None) -> RouteSchedule:
+    """Time the route of vehicle ``v`` through ``items`` = [("task", t) | ("break", b)].
+
+    ``traffic`` (a TrafficProfile) scales each leg by the factor of the hour it
+    starts in.  ``step_constraints`` (plan mode) maps an item position to the
+    step's ``service_at`` / ``service_after`` / ``service_before``.
+    """
+    veh = model.vehicles[v]
+    travel = model.travel_matrix(v)
+    dist = model.distance_matrix(v)
+    cost = model.cost_matrix(v)
+    tasks = model.tasks
+    n_dims = model.n_dims
+    task_items = [x for kind, x in items if kind == TASK]
+
+    def leg(a, b, depart):
+        if a is None or b is None:
+            return 0, 0, 0.0
+        seconds = int(travel[a, b])
+        if traffic is not None:
+            seconds = traffic.travel_time(seconds, depart)
+        return seconds, int(dist[a, b]), float(cost[a, b])
+
+    load = [0] * n_dims
+    for t in task_items:
+        for d, x in enumerate(tasks[t].initial_load):
+            load[d] += x
+    t_now = veh.time_window[0] if start_time is None else start_time
+    steps = [Step("start", None, veh.start_loc, t_now, load=tuple(load))]
+    if any(l > c for l, c in zip(load, veh.capacity)):
+        steps[0].violations.append("load")  # leaves the depot overloaded
+    route_violations: list = []
+    cum_travel = cum_dist = 0
+    travel_cost = 0.0
+    total_setup = total_service = total_waiting = total_lateness = 0
+    position = {t: i for i, t in enumerate(task_items)}
+    prev_loc = veh.start_loc
+    done_breaks = set()
+    n_items = len(items)
+    for pos, (kind, x) in enumerate(items):
+        if kind == BREAK:
+            brk = veh.breaks[x]
+            done_breaks.add(x)
+            # where does the van go next?  A break during the waiting there is free.
+            next_loc = veh.end_loc
+            for k2, x2 in items[pos + 1 :]:
+                if k2 == TASK:
+                    next_loc = tasks[x2].loc
+                    break
+            secs, meters, c = leg(prev_loc, next_loc, t_now)
+            arrive_next = t_now + secs
+            start_after, late_after = _pick_window(brk.time_windows, arrive_next)
+            if late_after == 0 and next_loc is not None and prev_loc is not None:
+                # drive first, break on arrival (possibly inside the waiting)
+                cum_travel += secs
+                cum_dist += meters
+                travel_cost += c
+                arrival, begin, lateness, prev_loc = arrive_next, start_after, 0, next_loc
+                after_travel = True
+            else:
+                begin, lateness = _pick_window(brk.time_windows, t_now)
+                arrival = t_now
+                after_travel = False
+            step = Step("break", brk.id, prev_loc, arrival, 0, brk.service, begin - arrival, tuple(load), cum_travel, cum_dist)
+            if lateness:
+                step.violations.append("delay")
+                step.lateness = lateness
+                total_lateness += lateness
+            if brk.max_load is not None and any(l > m for l, m in zip(load, brk.max_load)):
+                step.violations.append("max_load")
+            total_waiting += step.waiting_time
+            total_service += brk.service
+            t_now = begin + brk.service
+            step._after_travel = after_travel  # type: ignore[attr-defined]
+            steps.append(step)
+            continue
+        task = tasks[x]
+        if steps[-1].type == "break" and getattr(steps[-1], "_after_travel", False) and prev_loc == task.loc:
+            secs, meters, c = 0, 0, 0.0
+            setup = task.setup if _last_task_loc(steps) != task.loc else 0
+        else:
+            secs, meters, c = leg(prev_loc, task.loc, t_now)
+            setup = task.setup if prev_loc != task.loc or prev_loc is None else 0
+        cum_travel += secs
+        cum_dist += meters
+        travel_cost += c
+        arrival = t_now + secs
+        earliest = arrival + setup
+        constraint = (step_constraints or {}).get(pos) or {}
+        windows = task.time_windows
+        if constraint:
+            windows = _constrained_windows(windows, constraint)
+        begin, lateness = _pick_window(windows, earliest)
+        for d, ch in enumerate(task.load_change):
+            load[d] += ch
+        step = Step(task.kind, task.id, task.loc, arrival, setup, task.service, begin - earliest, tuple(load), cum_travel, cum_dist, task=x)
+        if lateness:
+            step.violations.append("delay")
+            step.lateness = lateness
+            total_lateness += lateness
+        if any(l > c_ for l, c_ in zip(load, veh.capacity)) or any(l < 0 for l in load):
+            step.violations.append("load")
+        if not model.can_serve(v, x):
+            step.violations.append("skills")
+        if task.partner is not None:
+            other = position.get(task.partner)
+            if other is None or (task.kind == "pickup" and other < position[x]) or (task.kind == "delivery" and other > position[x]):
+                step.violations.append("precedence")
+        total_setup += setup
+        total_service += task.service
+        total_waiting += step.waiting_time
+        t_now = begin + task.service
+        prev_loc = task.loc
+        steps.append(step)
+    secs, meters, c = leg(prev_loc, veh.end_loc, t_now)
+    cum_travel += secs
+    cum_dist += meters
+    travel_cost += c
+    end_step = Step("end", None, veh.end_loc, t_now + secs, load=tuple(load), duration=cum_travel, distance=cum_dist)
+    if end_step.arrival > veh.time_window[1]:
+        end_step.violations.append("delay")
+        end_step.lateness = end_step.arrival - veh.time_window[1]
+        total_lateness += end_step.lateness
+    steps.append(end_step)
+
+    for s in steps:
+        for cause in s.violations:
+            entry = {"cause": cause}
+            if cause == "delay":
+                entry["duration"] = s.lateness
+            route_violations.append(entry)
+    if veh.max_tasks is not None and len(task_items) > veh.max_tasks:
+        route_violations.append({"cause": "max_tasks"})
+    if veh.max_travel_time is not None and cum_travel > veh.max_travel_time:
+        route_violations.append({"cause": "max_travel_time"})
+    if veh.max_distance is not None and cum_dist > veh.max_distance:
+        route_violations.append({"cause": "max_distance"})
+    if task_items and len(done_breaks) < len(veh.breaks):
+        route_violations.append({"cause": "missing_break"})
+
+    delivery = [0] * n_dims
+    pickup = [0] * n_dims
+    priority = 0
+    for t in task_items:
+        task = tasks[t]
+        priority += task.priority
+        for d in range(n_dims):
+            if task.kind == "job":
+                delivery[d] += task.initial_load[d]
+                pickup[d] += task.load_change[d] + task.initial_load[d]
+            elif task.kind == "pickup":
+                pickup[d] += task.load_change[d]
+            else:
+                delivery[d] -= task.load_change[d]
+    return RouteSchedule(
+        vehicle=v,
+        steps=steps,
+        items=list(items),
+        travel_cost=travel_cost,
+        fixed_cost=model.vehicle_fixed_cost(v) if task_items else 0.0,
+        duration=cum_travel,
+        distance=cum_dist,
+        setup=total_setup,
+        service=total_service,
+        waiting_time=total_waiting,
+        priority=priority,
+        delivery=tuple(delivery),
+        pickup=tuple(pickup),
+        violations=route_violations,
+        lateness=total_lateness,
+    )
+
+
+def _last_task_loc(steps):
+    for s in reversed(steps[:-1]):
+        if s.type != "break":
+            return s.loc
+    return None
+
+
+def _constrained_windows(windows, constraint: dict):
+    lo = constraint.get("service_after")
+    hi = constraint.get("service_before")
+    at = constraint.get("service_at")
+    if at is not None:
+        lo = hi = at
+    out = []
+    for a, b in windows:
+        a2 = max(a, lo) if lo is not None else a
+        b2 = min(b, hi) if hi is not None else b
+        if a2 <= b2:
+            out.append((a2, b2))
+    if out:
+        return out
+    # Nothing satisfies both the job's windows and the step's own bounds: the
+    # step's bound wins, so the ETA shows the resulting delay.
+    start = lo if lo is not None else windows[0][0]
+    end = hi if hi is not None and hi >= start else max(start, windows[-1][1])
+    return [(start, end)]
+
+
+def best_schedule(model: Model, v: int, task_order: list, *, traffic=None) -> RouteSchedule:
+    """Schedule a task order, placing the vehicle's breaks where they hurt least,
+    and leaving the start as late as possible without delaying the first stop."""
+    items = [(TASK, t) for t in task_order]
+    veh = model.vehicles[v]
+    if task_order:
+        for b in range(len(veh.breaks)):
+            best = None
+            first_allowed = max((i + 1 for i, (k, x) in enumerate(items) if k == BREAK), default=0)
+            for pos in range(first_allowed, len(items) + 1):
+                trial = items[:pos] + [(BREAK, b)] + items[pos:]
+                s = schedule_route(model, v, trial, traffic=traffic)
+                key = (s.n_violations, s.lateness, s.end_time)
+                if best is None or key < best[0]:
+                    best = (key, trial)
+            items = best[1]
+    first = schedule_route(model, v, items, traffic=traffic)
+    # Leave later rather than wait at the first stop (VROOM reports it this way).
+    if len(first.steps) > 2 and first.steps[1].type != "break" and first.steps[1].waiting_time > 0:
+        later = schedule_route(model, v, items, traffic=traffic, start_time=first.steps[0].arrival + first.steps[1].waiting_time)
+        if (later.n_violations, later.lateness) <= (first.n_violations, first.lateness):
+            return later
+    return first

@@ -1,0 +1,433 @@
+"""solve(): VROOM problem in, VROOM solution out.
+
+How the time limit is spent:
+
+1. tasks no vehicle could ever serve (skills, capacity, unreachable windows)
+   are set aside with their reason;
+2. OR-Tools builds a first plan (insertion heuristics under time windows) and
+   improves it with guided local search; when the problem fits PyVRP's model
+   (see pyvrp_engine.can_express), PyVRP runs meanwhile on the other core;
+3. for ``vehicles_then_distance``, OR-Tools first minimises the fleet (a big
+   fixed cost per vehicle), then tries to empty one more route at a time,
+   then polishes distance with that many vehicles;
+4. every candidate plan is re-timed by our evaluator; the best feasible one
+   wins (most priority served, then the objective);
+5. with ``options.traffic``, the plan is re-solved with each leg's travel time
+   scaled by the hour it is actually driven in, until the plan is stable;
+6. days of more than ``options.decompose_above`` (default 1000) stops are
+   split into geographic clusters solved one by one, so a first plan always
+   exists, then the whole is improved from that plan.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from typing import Callable
+
+import numpy as np
+
+from .errors import INTERNAL_ERROR, RoutingError
+from .ortools_engine import COST_SCALE, FSS, LSM, OrToolsModel
+from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason
+from .problem import Model, parse_problem, steps_to_sequences
+from .pyvrp_engine import PyVrpProcess, build_spec, can_express
+from .schedule import best_schedule
+
+DEFAULT_DECOMPOSE_ABOVE = 1000
+TRAFFIC_STATIC_SHARE = 0.5
+PYVRP_MIN_TIME = 2.0  # below this, spawning a process costs more than it brings
+PYVRP_STARTUP_S = 1.0  # spawn + imports + data transfer (~0.7 s measured on the 2-core dev machine)
+
+
+def default_time_limit(n_tasks: int) -> float:
+    """Seconds to spend when the caller gives none: short for small days, longer for big ones."""
+    if n_tasks <= 30:
+        return 1.0
+    if n_tasks <= 150:
+        return 5.0
+    if n_tasks <= 600:
+        return 15.0
+    return 30.0
+
+
+class _Progress:
+    """Reports improvements to the caller at most a few times per second."""
+
+    def __init__(self, callback, time_limit: float, t0: float, min_interval: float = 0.25):
+        self.callback = callback
+        self.time_limit = time_limit
+        self.t0 = t0
+        self.min_interval = min_interval
+        self.last_sent = -1e9
+        self.best = None
+
+    def report(self, cost, force: bool = False):
+        if self.callback is None:
+            return
+        now = time.monotonic()
+        if self.best is not None and cost >= self.best and not force:
+            return
+        self.best = cost if self.best is None else min(self.best, cost)
+        if force or now - self.last_sent >= self.min_interval:
+            self.last_sent = now
+            elapsed = now - self.t0
+            self.callback({"best_cost": int(self.best), "elapsed_s": round(elapsed, 3),
+                           "fraction": min(1.0, elapsed / self.time_limit) if self.time_limit > 0 else 1.0})
+
+
+class Plan:
+    """Task orders per vehicle, re-timed by the evaluator, with a comparable score."""
+
+    def __init__(self, model: Model, routes: list, source: str, traffic=None):
+        self.model = model
+        self.routes = [list(r) for r in routes]
+        self.source = source
+        self.schedules = [best_schedule(model, v, r, traffic=traffic) for v, r in enumerate(self.routes)]
+        served = {t for r in self.routes for t in r}
+        self.dropped = [t for t in range(len(model.tasks)) if t not in served]
+        self.violations = sum(s.n_violations for s in self.schedules if s.task_indices())
+        self.lateness = sum(s.lateness for s in self.schedules if s.task_indices())
+
+    def score(self, candidate_tasks: set) -> tuple:
+        """Lower is better: infeasibility, then priority and count of dropped tasks, then objective."""
+        m = self.model
+        dropped_weight = sum(1 + m.tasks[t].priority for t in self.dropped if t in candidate_tasks)
+        return (self.violations, self.lateness, dropped_weight, self.objective())
+
+    def objective(self) -> float:
+        return sum(s.cost for s in self.schedules if s.task_indices())
+
+
+def _check_options(model: Model):
+    opts = model.options
+    for key in ("balance",):
+        if key in opts and not isinstance(opts[key], bool):
+            raise RoutingError(f"options.{key} must be true or false")
+    if "decompose_above" in opts and (not isinstance(opts["decompose_above"], int) or opts["decompose_above"] < 10):
+        raise RoutingError("options.decompose_above must be an integer >= 10")
+
+
+def solve(problem: dict, *, time_limit: float | None = None, seed: int | None = None,
+          on_progress: Callable[[dict], None] | None = None, should_stop: Callable[[], bool] | None = None,
+          objective: str | None = None) -> dict:
+    """Optimize a VROOM problem; returns a VROOM solution (raises RoutingError on bad input).
+
+    ``objective``: "cost" (VROOM's: fixed + per-hour + per-km), "vehicles_then_distance"
+    (fewest vans, then shortest distance: Solomon's convention) or "co2" (cost plus
+    a CO2 price per kg: ``options.co2_cost_per_kg``, vehicles' ``co2_g_per_km``);
+    default: ``options.objective`` or "cost".
+    """
+    t_load = time.monotonic()
+    model = parse_problem(problem, objective=objective)
+    _check_options(model)
+    if time_limit is None:
+        time_limit = float(model.options.get("time_limit", default_time_limit(len(model.tasks))))
+    if not isinstance(time_limit, (int, float)) or time_limit <= 0:
+        raise RoutingError("time_limit must be a positive number of seconds")
+    seed = int(seed if seed is not None else model.options.get("seed", 0))
+    loading_ms = int((time.monotonic() - t_load) * 1000)
+    try:
+        return _solve_model(model, time_limit=float(time_limit), seed=seed, on_progress=on_progress,
+                            should_stop=should_stop, loading_ms=loading_ms)
+    except RoutingError:
+        raise
+    except Exception as exc:  # pragma: no cover - a bug, reported with VROOM's internal code
+        raise RoutingError(f"internal error: {type(exc).__name__}: {exc}", INTERNAL_ERROR) from exc
+
+
+def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, should_stop, loading_ms: int,
+                 hint: list | None = None) -> dict:
+    t0 = time.monotonic()
+    deadline = t0 + time_limit
+    progress = _Progress(on_progress, time_limit, t0)
+    balance = bool(model.options.get("balance", False))
+
+    # 1. tasks nobody can serve are out, with their reason
+    impossible = {}
+    for t in range(len(model.tasks)):
+        if t in impossible:
+            continue
+        reason = task_alone_reason(model, t)
+        if reason is not None:
+            impossible[t] = reason
+            if model.tasks[t].partner is not None:
+                impossible[model.tasks[t].partner] = reason
+    candidates = [t for t in range(len(model.tasks)) if t not in impossible]
+    candidate_set = set(candidates)
+
+    if hint is None and any(veh.steps for veh in model.vehicles):
+        # vehicles' current steps (VROOM's initial routes) seed the search
+        try:
+            hint = [[x for kind, x in seq if kind == "task" and x in candidate_set] for seq in steps_to_sequences(model)]
+        except RoutingError:
+            hint = None
+
+    plans: list[Plan] = []
+    search_limit, search_deadline = time_limit, deadline
+    if model.traffic is not None:
+        # half the time for the static plan, half for re-solving with traffic
+        search_limit = time_limit * TRAFFIC_STATIC_SHARE
+        search_deadline = t0 + search_limit
+    if candidates:
+        plans = _search(model, candidates, time_limit=search_limit, deadline=search_deadline, seed=seed,
+                        progress=progress, should_stop=should_stop, balance=balance, hint=hint)
+    if not plans:
+        plans = [Plan(model, [[] for _ in model.vehicles], "empty")]
+    best = min(plans, key=lambda p: p.score(candidate_set))
+
+    # 5. traffic: re-solve with the hour each leg is actually driven in
+    traffic_info = None
+    if model.traffic is not None and candidates:
+        best, traffic_info = _traffic_iterations(model, best, candidates, deadline=max(deadline, time.monotonic() + 1.0),
+                                                 progress=progress, should_stop=should_stop, balance=balance)
+
+    unassigned = [(t, impossible[t]) for t in sorted(impossible)]
+    for t in best.dropped:
+        if t not in impossible:
+            unassigned.append((t, REASON_NO_ROOM))
+    unassigned.sort(key=lambda x: x[0])
+    progress.report(best.objective(), force=True)
+    extra = {}
+    summary_extra = {"engine": best.source}
+    if traffic_info:
+        summary_extra["traffic"] = traffic_info
+    out = solution_to_dict(
+        model, [s for s in best.schedules], unassigned,
+        computing_times={"loading": loading_ms, "solving": int((time.monotonic() - t0) * 1000)}, extra=extra)
+    out["summary"].update(summary_extra)
+    return out
+
+
+def _search(model: Model, candidates: list, *, time_limit: float, deadline: float, seed: int, progress,
+            should_stop, balance: bool, hint: list | None) -> list:
+    plans = []
+    n = len(candidates)
+    decompose_above = int(model.options.get("decompose_above", DEFAULT_DECOMPOSE_ABOVE))
+    pyvrp_job = None
+    use_pyvrp = (can_express(model, balance=balance) and time_limit >= PYVRP_MIN_TIME
+                 and model.options.get("engines", "auto") != "ortools")
+    if use_pyvrp:
+        # leave the parent time to collect and compare
+        budget = max(0.5, time_limit - PYVRP_STARTUP_S - 0.0005 * n)
+        try:
+            pyvrp_job = PyVrpProcess(build_spec(model, candidates, COST_SCALE, budget, seed))
+        except (AssertionError, OSError, RuntimeError):
+            # e.g. called from a daemonic worker process, which may not have children:
+            # OR-Tools alone still gives a plan.
+            pyvrp_job = None
+
+    def stopped():
+        return should_stop is not None and should_stop()
+
+    def on_solution(cost, _elapsed):
+        progress.report(cost / COST_SCALE)
+
+    if n > decompose_above:
+        first = _decomposed_first_plan(model, candidates, deadline=t_frac(deadline, 0.5), seed=seed, balance=balance,
+                                       should_stop=should_stop)
+        plans.append(Plan(model, first, "ortools-decomposed"))
+        progress.report(plans[-1].objective())
+        hint = first
+    remaining = deadline - time.monotonic()
+    if remaining > 0.05 and not stopped():
+        if model.objective == "vehicles_then_distance":
+            plans.extend(_fleet_then_distance(model, candidates, deadline=deadline, hint=hint,
+                                              on_solution=on_solution, should_stop=should_stop, balance=balance))
+        else:
+            engine = OrToolsModel(model, tasks=candidates, balance=balance)
+            result = engine.solve(time_limit=remaining, hint=hint, on_solution=on_solution, should_stop=should_stop)
+            if result.objective is not None:
+                plans.append(Plan(model, result.routes, "ortools"))
+    if pyvrp_job is not None:
+        if stopped():
+            pyvrp_job.stop()
+        else:
+            got = pyvrp_job.result(timeout=max(0.5, deadline - time.monotonic() + 1.0), should_stop=should_stop)
+            if got and "routes" in got and got.get("feasible"):
+                routes = [got["routes"].get(v, []) for v in range(len(model.vehicles))]
+                plans.append(Plan(model, routes, "pyvrp"))
+    if hint and not plans:
+        plans.append(Plan(model, hint, "hint"))
+    return plans
+
+
+def t_frac(deadline: float, fraction: float) -> float:
+    now = time.monotonic()
+    return now + max(0.0, deadline - now) * fraction
+
+
+def _routes_of(plan_routes: list, vehicles: list) -> list:
+    return [plan_routes[v] for v in vehicles]
+
+
+def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hint, on_solution, should_stop, balance) -> list:
+    """Hierarchical objective (fewest vehicles, then distance) in three phases.
+
+    Phase 1: big fixed cost per vehicle, guided local search.  Phase 2 (route
+    elimination): forbid all but k-1 of the used vehicles, start from the
+    current plan with the smallest route's stops unassigned, and accept if the
+    search re-inserts them all.  Phase 3: polish distance with the fleet fixed.
+    """
+    plans = []
+    total = max(0.1, deadline - time.monotonic())
+    engine = OrToolsModel(model, tasks=candidates, balance=balance)
+    result = engine.solve(time_limit=total * 0.45, hint=hint, on_solution=on_solution, should_stop=should_stop)
+    if result.objective is None:
+        return plans
+    best_routes = result.routes
+    plans.append(Plan(model, best_routes, "ortools"))
+    # Phase 2: empty the shortest route while time remains.
+    while time.monotonic() < deadline - total * 0.2 and not (should_stop and should_stop()):
+        used = [v for v, r in enumerate(best_routes) if r]
+        if len(used) <= 1:
+            break
+        smallest = min(used, key=lambda v: len(best_routes[v]))
+        keep = [v for v in used if v != smallest]
+        engine_k = OrToolsModel(model, vehicles=keep, tasks=candidates, fixed_cost_override=0.0, balance=balance)
+        budget = min(total * 0.15, deadline - total * 0.2 - time.monotonic())
+        if budget <= 0.05:
+            break
+        res = engine_k.solve(time_limit=budget, hint=_routes_of(best_routes, keep), should_stop=should_stop,
+                             first_solution=FSS.PARALLEL_CHEAPEST_INSERTION)
+        if res.objective is None:
+            break
+        served = sum(len(r) for r in res.routes)
+        if served < len(candidates):
+            break
+        new_routes = [[] for _ in model.vehicles]
+        for k, v in enumerate(keep):
+            new_routes[v] = res.routes[k]
+        best_routes = new_routes
+        plans.append(Plan(model, best_routes, "ortools-elimination"))
+    # Phase 3: distance with the fleet fixed.
+    used = [v for v, r in enumerate(best_routes) if r]
+    remaining = deadline - time.monotonic()
+    if used and remaining > 0.05 and not (should_stop and should_stop()):
+        engine_d = OrToolsModel(model, vehicles=used, tasks=candidates, fixed_cost_override=0.0, balance=balance)
+        res = engine_d.solve(time_limit=remaining, hint=_routes_of(best_routes, used), on_solution=on_solution,
+                             should_stop=should_stop)
+        if res.objective is not None:
+            new_routes = [[] for _ in model.vehicles]
+            for k, v in enumerate(used):
+                new_routes[v] = res.routes[k]
+            plans.append(Plan(model, new_routes, "ortools-distance"))
+    return plans
+
+
+def _decomposed_first_plan(model: Model, candidates: list, *, deadline: float, seed: int, balance: bool, should_stop) -> list:
+    """Large days: cluster stops by angle around the fleet's centre, give each
+    cluster a share of the vehicles proportional to its demand, solve each
+    cluster for its share of the time.  Stops a cluster could not place are
+    retried in a last pass with every vehicle's remaining room."""
+    rng = random.Random(seed)
+    points = _task_points(model, candidates)
+    centre = points.mean(axis=0)
+    angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
+    offset = rng.uniform(-math.pi, math.pi)
+    order = [candidates[i] for i in np.argsort((angles - offset) % (2 * math.pi))]
+    cluster_size = 250
+    n_clusters = max(1, math.ceil(len(order) / cluster_size))
+    clusters = [order[i * len(order) // n_clusters:(i + 1) * len(order) // n_clusters] for i in range(n_clusters)]
+    # keep shipment halves together
+    where = {}
+    for c, cl in enumerate(clusters):
+        for t in cl:
+            where[t] = c
+    for t in list(where):
+        p = model.tasks[t].partner
+        if p is not None and where.get(p) != where[t] and model.tasks[t].kind == "delivery":
+            clusters[where[t]].remove(t)
+            clusters[where[p]].append(t)
+            where[t] = where[p]
+    vehicles = list(range(len(model.vehicles)))
+    rng.shuffle(vehicles)
+    share = _proportional_shares(len(vehicles), [len(cl) for cl in clusters])
+    routes = [[] for _ in model.vehicles]
+    pos = 0
+    leftovers = []
+    for c, cl in enumerate(clusters):
+        vs = vehicles[pos:pos + share[c]]
+        pos += len(vs)
+        if not cl or not vs:
+            leftovers.extend(cl)
+            continue
+        budget = max(0.2, (deadline - time.monotonic()) / max(1, n_clusters - c + 1))
+        engine = OrToolsModel(model, vehicles=vs, tasks=cl, balance=balance)
+        res = engine.solve(time_limit=budget, first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
+                           metaheuristic=LSM.GREEDY_DESCENT, should_stop=should_stop)
+        served = set()
+        for k, v in enumerate(vs):
+            routes[v] = res.routes[k]
+            served.update(res.routes[k])
+        leftovers.extend(t for t in cl if t not in served)
+    if leftovers and time.monotonic() < deadline:
+        spare = [v for v in range(len(model.vehicles)) if not routes[v]]
+        if spare:
+            engine = OrToolsModel(model, vehicles=spare, tasks=leftovers, balance=balance)
+            res = engine.solve(time_limit=max(0.2, deadline - time.monotonic()), first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
+                               metaheuristic=LSM.GREEDY_DESCENT, should_stop=should_stop)
+            for k, v in enumerate(spare):
+                routes[v] = res.routes[k]
+    return routes
+
+
+def _proportional_shares(total: int, sizes: list) -> list:
+    """Split ``total`` vehicles over clusters in proportion to their sizes (largest remainders; sums to total)."""
+    weight = sum(sizes) or 1
+    raw = [total * s / weight for s in sizes]
+    shares = [int(math.floor(r)) for r in raw]
+    for i in sorted(range(len(sizes)), key=lambda i: raw[i] - shares[i], reverse=True)[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _task_points(model: Model, tasks: list) -> np.ndarray:
+    coords = [model.locations[model.tasks[t].loc] for t in tasks]
+    if all(c is not None for c in coords):
+        return np.asarray(coords, dtype=np.float64)
+    # no coordinates (custom matrices): embed by travel time from two far-apart places
+    m = model.travel_matrix(0)
+    locs = np.array([model.tasks[t].loc for t in tasks])
+    a = locs[0]
+    b = locs[int(np.argmax(m[a, locs]))]
+    return np.stack([m[a, locs], m[b, locs]], axis=1).astype(np.float64)
+
+
+def _traffic_iterations(model: Model, plan: Plan, candidates: list, *, deadline: float, progress, should_stop,
+                        balance: bool, max_rounds: int = 3):
+    """Re-solve with each node's outgoing legs scaled by the traffic factor of the
+    hour the current plan leaves it, until the plan stops changing."""
+    traffic = model.traffic
+    current = Plan(model, plan.routes, plan.source, traffic=traffic)
+    info = {"rounds": 0, "static_lateness_s": current.lateness, "static_violations": current.violations}
+    for _round in range(max_rounds):
+        if time.monotonic() >= deadline - 0.05 or (should_stop and should_stop()):
+            break
+        factors = np.ones(len(candidates) + 2 * len(model.vehicles))
+        node_of = {t: i for i, t in enumerate(candidates)}
+        for s in current.schedules:
+            for st in s.steps:
+                if st.task is not None and st.task in node_of:
+                    factors[node_of[st.task]] = traffic.factor_at(st.service_start + st.service)
+            k = s.vehicle
+            factors[len(candidates) + k] = traffic.factor_at(s.steps[0].arrival)
+        budget = max(0.2, (deadline - time.monotonic()) / (max_rounds - _round))
+        engine = OrToolsModel(model, tasks=candidates, travel_factor_by_node=factors, balance=balance)
+        res = engine.solve(time_limit=budget, hint=current.routes, should_stop=should_stop)
+        info["rounds"] += 1
+        if res.objective is None:
+            break
+        candidate = Plan(model, res.routes, current.source + "+traffic", traffic=traffic)
+        cset = set(candidates)
+        if candidate.score(cset) < current.score(cset):
+            changed = candidate.routes != current.routes
+            current = candidate
+            if not changed:
+                break
+        else:
+            break
+    info["lateness_s"] = current.lateness
+    info["violations"] = current.violations
+    return current, info

@@ -1,0 +1,104 @@
+"""Driver positions: validate, store, relay — a small fast write path.
+
+A fix is refused when out of range, in the future, or older than the driver's last stored fix
+(unless it comes in a batch recorded offline, where older fixes are history, not the present).
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from backend.auth.principal import Principal
+from backend.database import utcnow
+from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
+from backend.extensions import db
+from backend.realtime import emit, rooms
+from backend.tracking.models import DriverPosition, LocationFix
+
+FUTURE_TOLERANCE = timedelta(seconds=30)
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def check_fix(fix: dict, last_at: datetime | None, *, batch: bool) -> str | None:
+    """Why a fix is refused, or None. Ranges are checked by the schema; time is checked here."""
+    if fix["at"] > utcnow() + FUTURE_TOLERANCE:
+        return "in_future"
+    if not batch and last_at is not None and fix["at"] < last_at:
+        return "older_than_last"
+    return None
+
+
+def active_route_id(principal: Principal) -> int | None:
+    return db.session.scalar(select(Route.id).where(Route.driver_id == principal.driver_id,
+                                                    Route.status == RouteStatus.in_progress).order_by(Route.id.desc()))
+
+
+def position_payload(driver_id: int, position: DriverPosition | LocationFix) -> dict:
+    return {"driver_id": driver_id, "route_id": position.route_id, "lat": position.lat, "lon": position.lon,
+            "accuracy": position.accuracy_m, "heading": position.heading_deg, "speed": position.speed_mps,
+            "at": position.at.isoformat()}
+
+
+def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
+    """Store fixes, move the driver's last position forward, and relay the newest one."""
+    position = db.session.get(DriverPosition, principal.driver_id)
+    last_at = position.at if position else None
+    route_id = active_route_id(principal)
+    now = utcnow()
+    accepted, rejected = 0, []
+    newest = None
+    for index, fix in enumerate(sorted(fixes, key=lambda f: f["at"])):
+        reason = check_fix(fix, last_at, batch=batch)
+        if reason:
+            rejected.append({"index": index, "reason": reason})
+            continue
+        row = LocationFix(org_id=principal.org_id, driver_id=principal.driver_id, route_id=route_id, lat=fix["lat"],
+                          lon=fix["lon"], accuracy_m=fix.get("accuracy"), heading_deg=fix.get("heading"),
+                          speed_mps=fix.get("speed"), at=fix["at"], received_at=now)
+        db.session.add(row)
+        accepted += 1
+        if last_at is None or fix["at"] >= last_at:
+            newest, last_at = row, fix["at"]
+    if newest is not None:
+        if position is None:
+            position = DriverPosition(org_id=principal.org_id, driver_id=principal.driver_id, lat=0, lon=0, at=newest.at,
+                                      received_at=now)
+            db.session.add(position)
+        for name in ("route_id", "lat", "lon", "accuracy_m", "heading_deg", "speed_mps", "at"):
+            setattr(position, name, getattr(newest, name))
+        position.received_at = now
+        _relay(principal, position)
+    db.session.commit()
+    return {"accepted": accepted, "rejected": rejected}
+
+
+def _relay(principal: Principal, position: DriverPosition) -> None:
+    """Dispatchers see every driver; a customer sees the driver only while their stop is the next one."""
+    payload = position_payload(principal.driver_id, position)
+    emit.queue_emit(db.session, "driver.location", payload, rooms.dispatch(principal.org_id))
+    if position.route_id is None:
+        return
+    next_stop = db.session.scalar(select(Stop).where(Stop.route_id == position.route_id,
+                                                     Stop.status == StopStatus.pending).order_by(Stop.sequence))
+    if next_stop is not None:
+        customer_view = {"lat": position.lat, "lon": position.lon, "heading": position.heading_deg,
+                         "at": position.at.isoformat()}
+        emit.queue_emit(db.session, "driver.location", customer_view, rooms.tracking(next_stop.order.tracking_token))
+
+
+def purge_old_fixes() -> int:
+    """Breadcrumbs older than the retention setting are deleted (a periodic job)."""
+    cutoff = utcnow() - timedelta(days=current_app.config["LOCATION_RETENTION_DAYS"])
+    result = db.session.execute(delete(LocationFix).where(LocationFix.at < cutoff))
+    db.session.commit()
+    return result.rowcount or 0

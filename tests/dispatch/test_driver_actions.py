@@ -1,0 +1,148 @@
+"""A driver's day through the API: start, load, arrive, deliver with proof, fail, replay, conflicts."""
+import base64
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from tests.dispatch.helpers import action, make_orders, make_route
+
+# A real 1x1 JPEG.
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////"
+    "////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=")
+
+
+def upload(api, kind="photo", key=None):
+    return api.post("/api/v1/driver/uploads", data={
+        "file": (io.BytesIO(JPEG), "photo.jpg"), "kind": kind, "idempotency_key": key or uuid.uuid4().hex,
+        "captured_at": datetime.now(timezone.utc).isoformat(), "lat": "45.52", "lon": "-73.58"},
+        content_type="multipart/form-data")
+
+
+def test_a_day_of_deliveries(org, dispatcher):
+    ids = make_orders(dispatcher, 3, cod_amount_cents=2500)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    stops = route["stops"]
+    loaded = action(driver, route, "parcel.load", barcode=stops[0]["order"]["parcels"][0]["barcode"])
+    assert loaded.status_code == 200, loaded.get_json()
+    assert loaded.get_json()["route"]["stops"][0]["order"]["parcels"][0]["loaded_at"]
+    unknown = action(driver, route, "parcel.load", barcode="NOT-OURS")
+    assert unknown.status_code == 422 and unknown.get_json()["error"]["code"] == "unknown_parcel"
+
+    started = action(driver, route, "route.start").get_json()
+    assert started["status"] == "applied" and started["route"]["status"] == "in_progress"
+    assert {dispatcher.get(f"/api/v1/orders/{i}").get_json()["status"] for i in ids} == {"out_for_delivery"}
+
+    photo = upload(driver).get_json()["id"]
+    signature = upload(driver, "signature").get_json()["id"]
+    acted_at = datetime.now(timezone.utc) - timedelta(minutes=7)
+    missing_cash = action(driver, route, "stop.complete", stops[0], recipient_name="Camille")
+    assert missing_cash.status_code == 422
+    done = action(driver, route, "stop.complete", stops[0], at=acted_at, recipient_name="Camille",
+                  photo_ids=[photo], signature_id=signature, cod_collected_cents=2500)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["route"]["stops"][0]["status"] == "completed"
+    order = dispatcher.get(f"/api/v1/orders/{ids[0]}").get_json()
+    assert order["status"] == "delivered"
+    events = dispatcher.get(f"/api/v1/orders/{ids[0]}/events").get_json()
+    delivered = [e for e in events if e["to_status"] == "delivered"][0]
+    # The time recorded is when the driver acted, not when the phone synced.
+    assert abs(datetime.fromisoformat(delivered["at"]) - acted_at) < timedelta(seconds=1)
+    assert [e["type"] for e in events].count("status") >= 4  # planned, dispatched, out, arrived, delivered
+
+    failed = action(driver, route, "stop.fail", stops[1], reason="not_home", note="nobody", photo_ids=[])
+    assert failed.status_code == 200
+    assert dispatcher.get(f"/api/v1/orders/{ids[1]}").get_json()["failure_reason"] == "not_home"
+    no_reason = action(driver, route, "stop.fail", stops[2])
+    assert no_reason.status_code == 422
+
+    ended = action(driver, route, "route.end").get_json()
+    assert ended["route"]["status"] == "completed"
+    assert ended["route"]["stops"][2]["status"] == "skipped"
+    assert dispatcher.get(f"/api/v1/orders/{ids[2]}").get_json()["status"] == "failed"
+
+
+def test_replaying_an_action_applies_it_once(org, dispatcher):
+    ids = make_orders(dispatcher, 1)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    key = uuid.uuid4().hex
+    first = action(driver, route, "stop.complete", route["stops"][0], key=key, recipient_name="A")
+    second = action(driver, route, "stop.complete", route["stops"][0], key=key, recipient_name="A")
+    assert first.get_json()["status"] == "applied" and second.get_json()["status"] == "duplicate"
+    events = dispatcher.get(f"/api/v1/orders/{ids[0]}/events").get_json()
+    assert [e["to_status"] for e in events].count("delivered") == 1
+
+
+def test_uploads_are_idempotent_and_only_images(org, dispatcher):
+    driver = org.as_role("driver")
+    key = uuid.uuid4().hex
+    first, again = upload(driver, key=key), upload(driver, key=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["id"] == again.get_json()["id"]
+    fake = driver.post("/api/v1/driver/uploads", data={"file": (io.BytesIO(b"MZ\x90 not an image"), "x.jpg"),
+                                                        "kind": "photo", "idempotency_key": uuid.uuid4().hex},
+                       content_type="multipart/form-data")
+    assert fake.status_code == 422
+    assert dispatcher.post("/api/v1/driver/uploads", data={}, content_type="multipart/form-data").status_code == 403
+
+
+def test_an_order_cancelled_before_the_offline_delivery_synced_is_a_conflict_both_sides_see(org, dispatcher):
+    ids = make_orders(dispatcher, 2)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    action(driver, route, "route.start")
+    offline_at = datetime.now(timezone.utc) - timedelta(minutes=3)
+    assert dispatcher.post(f"/api/v1/orders/{ids[0]}/cancel", json={"reason": "customer called"}).status_code == 200
+    synced = action(driver, route, "stop.complete", route["stops"][0], at=offline_at, recipient_name="B")
+    assert synced.status_code == 200
+    body = synced.get_json()
+    assert body["status"] == "conflict" and "cancelled" in body["message"]
+    assert dispatcher.get(f"/api/v1/orders/{ids[0]}").get_json()["status"] == "cancelled"
+    events = dispatcher.get(f"/api/v1/orders/{ids[0]}/events").get_json()
+    conflict = [e for e in events if e["type"] == "conflict"]
+    assert len(conflict) == 1 and conflict[0]["details"]["data"]["recipient_name"] == "B"
+
+
+def test_a_driver_cannot_act_on_another_drivers_route(org, dispatcher):
+    ids = make_orders(dispatcher, 1)
+    route = make_route(dispatcher, org, ids, publish=True)
+    intruder = org.as_role("other_driver")
+    response = action(intruder, route, "stop.complete", route["stops"][0])
+    assert response.status_code == 404
+    assert dispatcher.get(f"/api/v1/orders/{ids[0]}").get_json()["status"] == "dispatched"
+
+
+def test_actions_stamped_in_the_future_are_refused(org, dispatcher):
+    ids = make_orders(dispatcher, 1)
+    route = make_route(dispatcher, org, ids, publish=True)
+    response = action(org.as_role("driver"), route, "route.start", at=datetime.now(timezone.utc) + timedelta(hours=2))
+    assert response.status_code == 422 and "at" in response.get_json()["error"]["fields"]
+
+
+def test_id_check_orders_need_the_check(org, dispatcher):
+    ids = make_orders(dispatcher, 1, requires_id_check=True, min_age=18)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    refused = action(driver, route, "stop.complete", route["stops"][0], recipient_name="C", id_checked=True)
+    assert refused.status_code == 422 and "age_verified" in refused.get_json()["error"]["fields"]
+    accepted = action(driver, route, "stop.complete", route["stops"][0], recipient_name="C", id_checked=True,
+                      age_verified=True)
+    assert accepted.get_json()["status"] == "applied"
+
+
+def test_offline_location_batches_keep_their_times(org, dispatcher):
+    driver = org.as_role("driver")
+    now = datetime.now(timezone.utc)
+    fixes = [{"lat": 45.5 + i * 0.001, "lon": -73.6, "accuracy": 8, "at": (now - timedelta(minutes=10 - i)).isoformat()}
+             for i in range(5)]
+    fixes.append({"lat": 45.5, "lon": -73.6, "at": (now + timedelta(hours=1)).isoformat()})
+    response = driver.post("/api/v1/driver/locations", json={"fixes": fixes})
+    assert response.status_code == 200
+    assert response.get_json()["accepted"] == 5
+    assert response.get_json()["rejected"] == [{"index": 5, "reason": "in_future"}]
+    bad = driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 95, "lon": 0, "at": now.isoformat()}]})
+    assert bad.status_code == 422
+    naive = driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 45, "lon": 0, "at": "2026-01-01T10:00:00"}]})
+    assert naive.status_code == 422
