@@ -116,6 +116,7 @@ def from_environment() -> dict:
         "GEOFENCE_RADIUS_M": _int("GEOFENCE_RADIUS_M", 60),
         "GEOFENCE_DWELL_S": _int("GEOFENCE_DWELL_S", 45),
         "VROOM_WAIT_MARGIN_S": _int("VROOM_WAIT_MARGIN_S", 30),
+        "ETA_REFRESH_S": _int("ETA_REFRESH_S", 20),
     }
 
 

@@ -107,7 +107,8 @@ def replan(route: Route) -> dict:
     plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
     for stop, (arrival, departure) in zip(stops, plan["arrivals"]):
         stop.planned_arrival_at, stop.planned_departure_at = arrival, departure
-        if stop.status not in FINISHED_STOP:
+        # On the road, ETAs come from the driver's position (tracking.eta), not from the plan.
+        if stop.status not in FINISHED_STOP and route.status is not RouteStatus.in_progress:
             stop.eta_at = arrival
     route.planned_distance_m = plan["distance_m"]
     route.planned_duration_s = plan["duration_s"]
@@ -214,4 +215,8 @@ def resequence(principal: Principal, route_id: int, stop_ids: list[int], expecte
               "from_sequence": before[moved.id], "to_sequence": moved.sequence, "by": principal.name}
     bump(route, change if before[moved.id] != moved.sequence else {"kind": "resequenced"})
     db.session.commit()
+    if route.status is RouteStatus.in_progress:
+        from backend.tracking.tasks import request_eta_refresh
+
+        request_eta_refresh(route.id, 0)
     return route

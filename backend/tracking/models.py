@@ -41,3 +41,8 @@ class DriverPosition(OrgScoped, db.Model):
     speed_mps: Mapped[float | None] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Geofence arrival: the next stop the driver is standing near, and since when.
+    near_stop_id: Mapped[int | None] = mapped_column(ForeignKey("stops.id", ondelete="SET NULL"))
+    near_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the remaining stops' ETAs were last computed from this position.
+    etas_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -56,7 +56,7 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
     route_id = active_route_id(principal)
     now = utcnow()
     accepted, rejected = 0, []
-    newest = None
+    newest = next_stop = arrive_at = None
     for index, fix in enumerate(sorted(fixes, key=lambda f: f["at"])):
         reason = check_fix(fix, last_at, batch=batch)
         if reason:
@@ -77,23 +77,60 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
         for name in ("route_id", "lat", "lon", "accuracy_m", "heading_deg", "speed_mps", "at"):
             setattr(position, name, getattr(newest, name))
         position.received_at = now
-        _relay(principal, position)
+        next_stop = _relay(principal, position)
+        arrive_at = _geofence(principal, position, next_stop)
     db.session.commit()
+    if newest is not None and position.route_id is not None:
+        if arrive_at is not None:
+            _arrive_by_geofence(principal, position.route_id, next_stop.id, arrive_at)
+        from backend.tracking.tasks import request_eta_refresh
+
+        request_eta_refresh(position.route_id, current_app.config["ETA_REFRESH_S"])
     return {"accepted": accepted, "rejected": rejected}
 
 
-def _relay(principal: Principal, position: DriverPosition) -> None:
+def _geofence(principal: Principal, position: DriverPosition, next_stop: Stop | None):
+    """When the driver has stayed near the next stop long enough, the time they arrived; else None."""
+    from backend.auth.models import Organization
+
+    if next_stop is None or not (db.session.get(Organization, principal.org_id).settings or {}).get(
+            "geofence_arrival", True):
+        position.near_stop_id = position.near_since = None
+        return None
+    near = distance_m(position.lat, position.lon, next_stop.order.lat, next_stop.order.lon) \
+        <= current_app.config["GEOFENCE_RADIUS_M"]
+    if not near:
+        position.near_stop_id = position.near_since = None
+        return None
+    if position.near_stop_id != next_stop.id:
+        position.near_stop_id, position.near_since = next_stop.id, position.at
+        return None
+    if (position.at - position.near_since).total_seconds() >= current_app.config["GEOFENCE_DWELL_S"]:
+        return position.near_since
+    return None
+
+
+def _arrive_by_geofence(principal: Principal, route_id: int, stop_id: int, at: datetime) -> None:
+    """Mark the stop arrived as if the driver had tapped it (one idempotency key per stop)."""
+    from backend.dispatch import driver_actions
+
+    driver_actions.apply(principal, {"idempotency_key": f"geofence-arrive-{stop_id}", "type": "stop.arrive",
+                                     "at": at, "route_id": route_id, "stop_id": stop_id, "data": {}})
+
+
+def _relay(principal: Principal, position: DriverPosition) -> Stop | None:
     """Dispatchers see every driver; a customer sees the driver only while their stop is the next one."""
     payload = position_payload(principal.driver_id, position)
     emit.queue_emit(db.session, "driver.location", payload, rooms.dispatch(principal.org_id))
     if position.route_id is None:
-        return
+        return None
     next_stop = db.session.scalar(select(Stop).where(Stop.route_id == position.route_id,
                                                      Stop.status == StopStatus.pending).order_by(Stop.sequence))
     if next_stop is not None:
         customer_view = {"lat": position.lat, "lon": position.lon, "heading": position.heading_deg,
                          "at": position.at.isoformat()}
         emit.queue_emit(db.session, "driver.location", customer_view, rooms.tracking(next_stop.order.tracking_token))
+    return next_stop
 
 
 def purge_old_fixes() -> int:

@@ -1,0 +1,103 @@
+"""Live ETAs: the remaining stops re-timed from the driver's position and the current time.
+
+Runs in the job worker (a Huey task), never on the web hub: triggered by fresh fixes at most once
+per ETA_REFRESH_S per route, and after a route changes. Travel times come from the routing
+matrices (haversine with road detour and the hour's traffic, or OSRM), with time windows
+(waiting when early) and service times. When the driver's position is stale (the phone stopped
+reporting), ETAs are computed from the last fix at the current time: the plan and the last fix.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.database import utcnow
+from backend.dispatch.models import Route, RouteStatus, StopStatus
+from backend.extensions import db
+from backend.fleet.models import Depot, Driver, Vehicle
+from backend.orders import lifecycle
+from backend.orders.enums import ActorType
+from backend.orders.models import OrderEvent
+from backend.realtime import emit, rooms
+from backend.tracking.models import DriverPosition
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def refresh_route_etas(route_id: int) -> dict | None:
+    """Recompute and store the ETAs of a route in progress; tell clients only about meaningful moves."""
+    from backend.routing import service as routing_service
+
+    route = db.session.get(Route, route_id)
+    if route is None or route.status is not RouteStatus.in_progress:
+        return None
+    remaining = sorted((s for s in route.stops if s.status in (StopStatus.pending, StopStatus.arrived)),
+                       key=lambda s: s.sequence)
+    if not remaining:
+        return None
+    now = utcnow()
+    position = db.session.get(DriverPosition, route.driver_id) if route.driver_id else None
+    depot = db.session.get(Depot, route.depot_id)
+    driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
+    vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
+    start = (position.lat, position.lon) if position else None
+    stale = position is None or (now - position.at).total_seconds() > current_app.config["POSITION_STALE_AFTER_S"]
+    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
+                                             start=start, start_at=now)
+    threshold = current_app.config["ETA_NOTIFY_THRESHOLD_S"]
+    moved = []
+    for stop, (arrival, _departure) in zip(remaining, plan["arrivals"]):
+        if stop.status is StopStatus.arrived:
+            arrival = stop.actual_arrival_at or arrival
+        previous = stop.eta_at
+        stop.eta_at = arrival
+        if previous is None or abs((arrival - previous).total_seconds()) > threshold:
+            moved.append(stop)
+            window_end = max((w.end_at for w in stop.order.time_windows), default=None)
+            lifecycle.record(stop.order, "eta_changed", actor_type=ActorType.system,
+                             details={"eta": _iso(arrival), "previous_eta": _iso(previous),
+                                      "window_end": _iso(window_end), "stale_position": stale})
+            _alert_if_late(route, stop, arrival, window_end)
+    if position is not None:
+        position.etas_computed_at = now
+    if moved:
+        payload = {"route_id": route.id, "version": route.version, "stale_position": stale,
+                   "stops": [{"stop_id": s.id, "order_id": s.order_id, "eta": _iso(s.eta_at)} for s in moved]}
+        for room in (rooms.route(route.id), rooms.dispatch(route.org_id), rooms.driver(route.driver_id)):
+            emit.queue_emit(db.session, "eta.updated", payload, room)
+        for stop in moved:
+            emit.queue_emit(db.session, "eta.updated", {"eta": _iso(stop.eta_at), "stale_position": stale},
+                            rooms.tracking(stop.order.tracking_token))
+    db.session.commit()
+    return {"route_id": route.id, "moved": len(moved), "stale": stale}
+
+
+def _alert_if_late(route: Route, stop, arrival, window_end) -> None:
+    """Warn dispatchers once per stop when its ETA passes the end of its window (before it is missed)."""
+    if window_end is None or arrival <= window_end:
+        return
+    already = db.session.scalar(select(OrderEvent.id).where(OrderEvent.order_id == stop.order_id,
+                                                            OrderEvent.type == "late_alert"))
+    if already:
+        return
+    late_by = int((arrival - window_end).total_seconds())
+    lifecycle.record(stop.order, "late_alert", actor_type=ActorType.system,
+                     details={"eta": _iso(arrival), "window_end": _iso(window_end), "late_by_s": late_by})
+    emit.queue_emit(db.session, "alert", {"kind": "late_risk", "route_id": route.id, "stop_id": stop.id,
+                                          "order_id": stop.order_id, "external_ref": stop.order.external_ref,
+                                          "address": stop.order.address, "eta": _iso(arrival),
+                                          "window_end": _iso(window_end), "late_by_s": late_by},
+                    rooms.dispatch(route.org_id))
+
+
+def routes_due_for_refresh(max_age: timedelta) -> list[int]:
+    """Routes in progress whose ETAs are older than max_age (the periodic safety net)."""
+    cutoff = utcnow() - max_age
+    statement = (select(Route.id).outerjoin(DriverPosition, DriverPosition.driver_id == Route.driver_id)
+                 .where(Route.status == RouteStatus.in_progress)
+                 .where((DriverPosition.etas_computed_at.is_(None)) | (DriverPosition.etas_computed_at < cutoff)))
+    return list(db.session.scalars(statement))
