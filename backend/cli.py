@@ -120,7 +120,56 @@ def job_command(job_id):
     sys.exit(0 if job.status is JobStatus.succeeded else 1)
 
 
+@click.command("simulate")
+@click.option("--url", default=None, help="The running server (default http://HOST:PORT).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Day (default: today).")
+@click.option("--speed", default=10.0, show_default=True, help="How much faster than real time drivers move.")
+@click.option("--interval", default=3.0, show_default=True, help="Seconds between fixes.")
+@click.option("--fail-rate", default=0.05, show_default=True, help="Share of stops that fail.")
+@click.option("--seed", default=1, show_default=True)
+def simulate_command(url, day, speed, interval, fail_rate, seed):
+    """Drive the day's published routes with virtual drivers (the demo comes alive; also a load generator)."""
+    import asyncio
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from backend.auth.models import User
+    from backend.dispatch.models import Route, RouteStatus
+    from backend.fleet.models import Driver
+    from backend.simulator import mint_session_cookie, simulate
+
+    app = current_app._get_current_object()
+    url = url or f"http://{'127.0.0.1' if app.config['HOST'] in ('0.0.0.0', '::') else app.config['HOST']}:{app.config['PORT']}"
+    day = day.date() if day else dt.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    routes = list(db.session.scalars(select(Route).where(Route.date == day, Route.status.in_(
+        [RouteStatus.published, RouteStatus.in_progress]), Route.driver_id.is_not(None))))
+    if not routes:
+        raise click.ClickException(f"No published route on {day}. Publish some (e.g. flask demo load --publish).")
+    sessions = []
+    for route in routes:
+        user = db.session.get(User, db.session.get(Driver, route.driver_id).user_id)
+        cookie, csrf = mint_session_cookie(app, user)
+        sessions.append((cookie, csrf, user.name))
+    click.echo(f"Simulating {len(sessions)} drivers on {day} against {url} (x{speed}, a fix every {interval}s)")
+    with click.progressbar(length=len(sessions), label="Routes finished") as bar:
+        done = [0]
+
+        def tick(stats, finished, total):
+            if finished > done[0]:
+                bar.update(finished - done[0])
+                done[0] = finished
+
+        stats = asyncio.run(simulate(url, sessions, speed=speed, interval_s=interval, fail_rate=fail_rate, seed=seed,
+                                     on_tick=tick))
+    click.echo(f"{stats.delivered} delivered, {stats.failed} failed, {stats.fixes} fixes, {len(stats.errors)} errors")
+    for error in stats.errors[:5]:
+        click.echo(f"  error: {error}")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(simulate_command)
     app.cli.add_command(demo_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(job_command)

@@ -60,3 +60,24 @@ def insert_ignoring_conflict(model, index_elements: list[str]):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(model).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite as a server's database: write-ahead log (readers never wait for the writer), fsync at
+    checkpoints rather than every commit, and foreign keys enforced like PostgreSQL does."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def install_sqlite_pragmas() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)

@@ -121,7 +121,9 @@ def _arrive_by_geofence(principal: Principal, route_id: int, stop_id: int, at: d
 def _relay(principal: Principal, position: DriverPosition) -> Stop | None:
     """Dispatchers see every driver; a customer sees the driver only while their stop is the next one."""
     payload = position_payload(principal.driver_id, position)
-    emit.queue_emit(db.session, "driver.location", payload, rooms.dispatch(principal.org_id))
+    # Dispatchers get positions coalesced per tick as `driver.locations` {"items": [...]}.
+    emit.queue_emit(db.session, "driver.location", payload, rooms.dispatch(principal.org_id),
+                    coalesce_key=principal.driver_id)
     if position.route_id is None:
         return None
     next_stop = db.session.scalar(select(Stop).where(Stop.route_id == position.route_id,

@@ -146,3 +146,15 @@ def test_offline_location_batches_keep_their_times(org, dispatcher):
     assert bad.status_code == 422
     naive = driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 45, "lon": 0, "at": "2026-01-01T10:00:00"}]})
     assert naive.status_code == 422
+
+
+def test_dispatchers_see_last_positions_and_whether_they_are_stale(org, dispatcher):
+    driver = org.as_role("driver")
+    old = datetime.now(timezone.utc) - timedelta(minutes=30)
+    driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 45.5, "lon": -73.6, "at": old.isoformat()}]})
+    positions = dispatcher.get("/api/v1/positions").get_json()
+    assert [(p["driver_id"], p["stale"]) for p in positions] == [(org.driver_id, True)]
+    driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 45.51, "lon": -73.6,
+                                                             "at": datetime.now(timezone.utc).isoformat()}]})
+    assert dispatcher.get("/api/v1/positions").get_json()[0]["stale"] is False
+    assert driver.get("/api/v1/positions").status_code == 403

@@ -167,8 +167,11 @@ def test_fixes_reach_dispatchers_and_only_the_next_customers_tracking_page(serve
         fix = {"lat": 45.51, "lon": -73.6, "accuracy": 5, "heading": 90, "speed": 8,
                "at": datetime.now(timezone.utc).isoformat()}
         assert phone.client.call("location.update", fix, timeout=10) == {"ok": True}
-        seen, _ = dispatcher.wait_for("driver.location", lambda d: d["driver_id"] == route["driver"]["id"])
-        assert seen is not None and seen["lat"] == 45.51
+        batch, _ = dispatcher.wait_for("driver.locations",
+                                       lambda d: any(i["driver_id"] == route["driver"]["id"] for i in d["items"]))
+        assert batch is not None, dispatcher.events
+        seen = [i for i in batch["items"] if i["driver_id"] == route["driver"]["id"]][0]
+        assert seen["lat"] == 45.51
         shown, _ = next_customer.wait_for("driver.location")
         assert shown is not None and set(shown) == {"lat", "lon", "heading", "at"}
         time.sleep(0.3)

@@ -1,0 +1,270 @@
+"""Real-time benchmark: N drivers each sending a fix every 5 s over Socket.IO, M dispatchers watching.
+
+    python benchmarks/realtime.py --drivers 1000 --dispatchers 20 --seconds 120 [--scale-out --workers 2]
+
+Starts its own server on a free loopback port (embedded: SQLite, one eventlet process; --scale-out:
+PostgreSQL + Redis, W web processes, clients spread over them), seeds an organization with N drivers,
+then measures: fixes/s sustained, end-to-end latency from a driver's emit to each dispatcher's receipt
+(p50/p95/p99), lost messages (fixes acknowledged by the server but never received by a dispatcher),
+server CPU and memory. The load generator, the server and its database share this machine's cores.
+The last line printed is one JSON object. Never a test: it reports, it does not judge.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def seed(env: dict, drivers: int, dispatchers: int) -> list[tuple[str, str]]:
+    """Create the organization and users straight in the database; return (cookie, csrf) per client."""
+    os.environ.update(env)
+    from sqlalchemy import insert
+
+    from backend import create_app
+    from backend.auth import service as auth_service
+    from backend.auth.models import Role, User
+    from backend.auth.passwords import hash_secret
+    from backend.extensions import db
+    from backend.fleet import service as fleet_service
+    from backend.fleet.models import Driver
+    from backend.simulator import mint_session_cookie
+
+    app = create_app()
+    with app.app_context():
+        org = auth_service.create_organization("Benchmark", f"bench-{uuid.uuid4().hex[:6]}")
+        fleet_service.create_depot(org.id, {"name": "Depot", "lat": 45.5, "lon": -73.6, "timezone": "America/Montreal"})
+        shared_hash = hash_secret("benchmark-only")  # one hash for all: hashing 1,000 passwords is not the point
+        users = [{"org_id": org.id, "name": f"Dispatcher {i}", "role": Role.dispatcher, "email": f"d{i}-{org.slug}@b.test",
+                  "password_hash": shared_hash, "language": "en", "active": True, "session_epoch": 0}
+                 for i in range(dispatchers)]
+        users += [{"org_id": org.id, "name": f"Driver {i}", "role": Role.driver, "phone": None,
+                   "email": f"v{i}-{org.slug}@b.test", "password_hash": shared_hash, "language": "en", "active": True,
+                   "session_epoch": 0} for i in range(drivers)]
+        now = datetime.now(timezone.utc)
+        db.session.execute(insert(User), [dict(u, created_at=now, updated_at=now) for u in users])
+        db.session.flush()
+        rows = db.session.query(User).filter(User.org_id == org.id).order_by(User.id).all()
+        driver_users = [u for u in rows if u.role is Role.driver]
+        db.session.execute(insert(Driver), [{"org_id": org.id, "user_id": u.id, "skills": [], "active": True,
+                                             "created_at": now, "updated_at": now} for u in driver_users])
+        db.session.commit()
+        staff = [mint_session_cookie(app, u) for u in rows if u.role is Role.dispatcher]
+        fleet = [mint_session_cookie(app, u) for u in driver_users]
+        db.engine.dispose()
+    return staff, fleet
+
+
+def start_servers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
+    import requests
+
+    servers = []
+    for _ in range(count):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], cwd=ROOT,
+                                   env={**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1",
+                                        "LOG_LEVEL": "WARNING"},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(150):
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        servers.append((process, url))
+    return servers
+
+
+class Run:
+    def __init__(self):
+        self.latencies_ms: list[float] = []
+        self.acked = 0
+        self.refused = 0
+        self.received = 0
+        self.sent_at_end = None
+        self.counted: set[tuple] = set()  # fixes acknowledged inside the measured window
+        self.receipts: dict[tuple, int] = {}
+
+
+async def dispatcher_client(url: str, cookie: str, run: Run, stop: asyncio.Event) -> None:
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+
+    def on_location(data):
+        sent = datetime.fromisoformat(data["at"])
+        run.latencies_ms.append((time.time() - sent.timestamp()) * 1000)
+        run.received += 1
+        key = (round(data["lat"], 7), round(data["lon"], 7), sent)
+        run.receipts[key] = run.receipts.get(key, 0) + 1
+
+    def on_batch(data):
+        for item in data["items"]:
+            on_location(item)
+
+    client.on("driver.location", on_location)
+    client.on("driver.locations", on_batch)
+    await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=30)
+    await stop.wait()
+    await asyncio.sleep(3)  # let messages in flight arrive
+    await client.disconnect()
+
+
+async def driver_client(url: str, cookie: str, run: Run, stop: asyncio.Event, period: float, rng: random.Random,
+                        counting: asyncio.Event) -> None:
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=60)
+    await asyncio.sleep(rng.uniform(0, period))
+    lat, lon = 45.5 + rng.uniform(-0.05, 0.05), -73.6 + rng.uniform(-0.05, 0.05)
+    while not stop.is_set():
+        lat += rng.uniform(-0.0005, 0.0005)
+        lon += rng.uniform(-0.0005, 0.0005)
+        fix = {"lat": lat, "lon": lon, "accuracy": 8, "heading": 90, "speed": 8,
+               "at": datetime.now(timezone.utc).isoformat()}
+        try:
+            answer = await client.call("location.update", fix, timeout=30)
+            if counting.is_set():
+                if answer and answer.get("ok"):
+                    run.acked += 1
+                    run.counted.add((round(lat, 7), round(lon, 7), datetime.fromisoformat(fix["at"])))
+                else:
+                    run.refused += 1
+        except Exception:
+            if counting.is_set():
+                run.refused += 1
+        await asyncio.sleep(period)
+    await client.disconnect()
+
+
+async def load(urls: list[str], staff, fleet, seconds: float, period: float, warmup: float) -> Run:
+    run = Run()
+    stop, counting = asyncio.Event(), asyncio.Event()
+    rng = random.Random(7)
+    tasks = [asyncio.create_task(dispatcher_client(urls[i % len(urls)], cookie, run, stop))
+             for i, cookie in enumerate(staff)]
+    await asyncio.sleep(1)
+    for index, cookie in enumerate(fleet):
+        tasks.append(asyncio.create_task(driver_client(urls[index % len(urls)], cookie, run, stop, period,
+                                                       random.Random(rng.random()), counting)))
+        if index % 50 == 49:
+            await asyncio.sleep(0.2)  # connect in waves, as a fleet starting its day would
+    await asyncio.sleep(warmup)
+    run.latencies_ms.clear()
+    run.received = 0
+    counting.set()
+    await asyncio.sleep(seconds)
+    counting.clear()
+    run.sent_at_end = run.acked
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return run
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--drivers", type=int, default=100)
+    parser.add_argument("--dispatchers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--period", type=float, default=5.0, help="Seconds between a driver's fixes.")
+    parser.add_argument("--warmup", type=float, default=10.0)
+    parser.add_argument("--scale-out", action="store_true", help="PostgreSQL + Redis, several web processes.")
+    parser.add_argument("--workers", type=int, default=2, help="Web processes with --scale-out.")
+    parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1:5432/test")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    args = parser.parse_args()
+
+    import psutil
+
+    instance = Path(tempfile.mkdtemp(prefix="lastmile-bench-"))
+    env = {"INSTANCE_PATH": str(instance), "SECRET_KEY": "benchmark", "EMBEDDED_WORKER": "0",
+           "WSGI_MAX_CONNECTIONS": str(args.drivers + args.dispatchers + 100)}
+    created_db = None
+    if args.scale_out:
+        from sqlalchemy import create_engine, text
+
+        created_db = f"lastmile_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{created_db}"'))
+        env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + f"/{created_db}"
+        env["REDIS_URL"] = args.redis_url
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{instance / 'bench.db'}"
+        env["REDIS_URL"] = ""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "backend:create_app", "db", "upgrade"], cwd=ROOT,
+                   env={**os.environ, **env}, check=True, capture_output=True)
+    staff, fleet = seed(env, args.drivers, args.dispatchers)
+    servers = start_servers(env, args.workers if args.scale_out else 1)
+    processes = [psutil.Process(p.pid) for p, _ in servers]
+    for process in processes:
+        process.cpu_percent(None)
+    try:
+        run = asyncio.run(load([url for _, url in servers], staff, fleet, args.seconds, args.period, args.warmup))
+        cpu = sum(p.cpu_percent(None) for p in processes)
+        rss = sum(p.memory_info().rss for p in processes) / 1e6
+    finally:
+        for process, _ in servers:
+            try:
+                os.killpg(process.pid, 15)
+            except ProcessLookupError:
+                pass
+        if created_db:
+            from sqlalchemy import create_engine, text
+
+            with create_engine(args.database_url, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{created_db}'"))
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{created_db}"'))
+        shutil.rmtree(instance, ignore_errors=True)
+    # Every fix the server acknowledged must reach every dispatcher — or be superseded within its tick
+    # by a newer fix of the same driver (coalescing keeps only the latest position per driver and tick).
+    lost = sum(max(0, args.dispatchers - run.receipts.get(key, 0)) for key in run.counted)
+    result = {"drivers": args.drivers, "dispatchers": args.dispatchers, "mode": "scale-out" if args.scale_out else "embedded",
+              "web_processes": len(servers), "seconds": args.seconds,
+              "fixes_per_s": round(run.sent_at_end / args.seconds, 1), "refused": run.refused,
+              "p50_ms": percentile(run.latencies_ms, 0.50), "p95_ms": percentile(run.latencies_ms, 0.95),
+              "p99_ms": percentile(run.latencies_ms, 0.99), "lost": lost, "received": run.received,
+              "server_cpu_pct": round(cpu, 1), "server_rss_mb": round(rss, 1),
+              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+              "date": datetime.now(timezone.utc).date().isoformat()}
+    print(f"{'drivers':>8} {'mode':>10} {'fixes/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'lost':>6} "
+          f"{'cpu %':>6} {'rss MB':>7}")
+    print(f"{result['drivers']:>8} {result['mode']:>10} {result['fixes_per_s']:>8} {result['p50_ms']!s:>8} "
+          f"{result['p95_ms']!s:>8} {result['p99_ms']!s:>8} {result['lost']:>6} {result['server_cpu_pct']:>6} "
+          f"{result['server_rss_mb']:>7}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
