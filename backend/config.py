@@ -60,7 +60,6 @@ def from_environment() -> dict:
         "REDIS_URL": redis_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or load_or_create_secret(folder),
         "TIMEZONE": os.environ.get("TIMEZONE", "America/Montreal"),
-        "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "en"),
         # Read by validators.normalize_phone: the country of numbers written without +country code.
         "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "CA"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
@@ -73,7 +72,6 @@ def from_environment() -> dict:
         "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", redis_url is None),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 20),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 20000),
-        "PAGE_SIZE_MAX": _int("PAGE_SIZE_MAX", 500),
         "DEMO_SEED": _int("DEMO_SEED", 7),
         "SQL_ECHO": _bool("SQL_ECHO", False),
         "SOCKETIO_PING_TIMEOUT": _float("SOCKETIO_PING_TIMEOUT", 20.0),
@@ -103,6 +101,7 @@ def from_environment() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "Lastmile <no-reply@localhost>"),
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", True),
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost"),
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": _bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False),
         "STORAGE_PATH": os.environ.get("STORAGE_PATH") or None,
         "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
         "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or None,

@@ -1,6 +1,8 @@
 """Background work of the orders domain."""
 from __future__ import annotations
 
+from flask import current_app
+
 from backend.jobs.registry import job_handler
 from backend.orders import csv_io, service
 
@@ -17,6 +19,11 @@ def import_orders(ctx, payload: dict) -> dict:
     except csv_io.CsvFormatError as exc:
         return {"imported": False, "rows": 0, "file_error": str(exc), "errors": [], "created": 0, "existing": 0,
                 "invalid": 0, "valid": 0}
+    limit = current_app.config["IMPORT_MAX_ROWS"]
+    if len(rows) > limit:
+        return {"imported": False, "rows": len(rows), "file_error": f"The file has {len(rows)} rows; the limit is "
+                f"{limit} (IMPORT_MAX_ROWS). Split it.", "errors": [], "created": 0, "existing": 0, "invalid": 0,
+                "valid": 0}
     unknown = sorted(set(header) - set(csv_io.COLUMNS))
     inputs, cell_errors = [], []
     for _, row in rows:

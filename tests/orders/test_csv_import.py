@@ -105,3 +105,11 @@ def test_export_round_trips_through_import(dispatcher, job_worker, day, other_or
     # The export names this organization's depot: another organization's import says so, line and column.
     refused = _import(other_org.as_role("dispatcher"), text.encode(), dry_run=True)
     assert refused["result"]["errors"] == [{"line": 2, "field": "depot_id", "message": "No such depot."}]
+
+
+def test_files_over_the_row_limit_are_refused_whole(app, dispatcher, job_worker, day):
+    app.config["IMPORT_MAX_ROWS"] = 2
+    body = _csv(*(f"L-{i},{i} Rue Saint-Denis,45.51,-73.57,{day},09:00,11:00,Ana,,,," for i in range(3)))
+    job = _import(dispatcher, body, dry_run=False, skip_invalid=True)
+    assert "IMPORT_MAX_ROWS" in job["result"]["file_error"] and job["result"]["imported"] is False
+    assert dispatcher.get("/api/v1/orders").get_json()["total"] == 0
