@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.api import PageQuery
 from backend.auth.models import Role
 from backend.validators import Language, Name, Phone
 
@@ -52,9 +53,7 @@ class UserUpdateSchema(Schema):
     active = fields.Boolean()
 
 
-class UserQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class UserQuerySchema(PageQuery):
     role = fields.Enum(Role, load_default=None)
 
 

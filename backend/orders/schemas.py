@@ -1,5 +1,6 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from backend.api import PageQuery
 from backend.orders.enums import FailureReason, GeocodeSource, OrderStatus
 from backend.validators import Id, Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
 
@@ -153,12 +154,7 @@ class OrderEventSchema(Schema):
     details = fields.Dict()
 
 
-class OrderQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class OrderQuerySchema(PageQuery):
     status = fields.Enum(OrderStatus, load_default=None)
     delivery_date = fields.Date(load_default=None)
     depot_id = Id(load_default=None)

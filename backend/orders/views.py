@@ -2,7 +2,7 @@ from flask import Blueprint, Response, current_app, request
 from backend.validators import Id
 from marshmallow import Schema, fields, validate
 
-from backend.api import endpoint, page_of, paginate
+from backend.api import PageQuery, endpoint, page_of, paginate
 from backend.auth.principal import STAFF, current_principal
 from backend.errors import DomainError, InvalidInput
 from backend.extensions import db
@@ -111,9 +111,7 @@ def order_events(order_id):
     return service.events(_org(), order_id)
 
 
-class RecipientQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class RecipientQuery(PageQuery):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
