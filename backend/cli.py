@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, inspect, select
 
 from backend.extensions import db
@@ -48,16 +48,21 @@ def demo_load(day, orders, drivers, if_empty, publish, time_limit):
 
 
 def publish_demo_day(result: dict, time_limit: float) -> None:
-    """Plan the demo day with the optimizer (in this process: a CLI, not the web hub) and publish it."""
     from datetime import date as date_type
 
+    plan_with_progress(result["org_id"], date_type.fromisoformat(result["day"]), result["depot_id"], time_limit,
+                       publish=True)
+
+
+def plan_with_progress(org_id: int, day, depot_id: int, time_limit: float, *, publish: bool) -> dict:
+    """Optimize a day in this process (a CLI, never the web hub) with a progress bar; optionally publish."""
     from backend.auth.models import Role
     from backend.auth.principal import Principal
     from backend.dispatch import service as dispatch_service
     from backend.routing import service as routing_service
 
-    actor = Principal(kind="user", id=0, org_id=result["org_id"], role=Role.admin, name="demo")
-    with click.progressbar(length=100, label="Optimizing the demo day") as bar:
+    actor = Principal(kind="user", id=0, org_id=org_id, role=Role.admin, name="command line")
+    with click.progressbar(length=100, label=f"Optimizing {day}") as bar:
         shown = [0]
 
         def progress(update):
@@ -66,12 +71,68 @@ def publish_demo_day(result: dict, time_limit: float) -> None:
                 bar.update(target - shown[0])
                 shown[0] = target
 
-        plan = routing_service.plan_day(result["org_id"], date_type.fromisoformat(result["day"]), result["depot_id"],
-                                        time_limit=time_limit, on_progress=progress, actor=actor)
+        plan = routing_service.plan_day(org_id, day, depot_id, time_limit=time_limit, on_progress=progress,
+                                        actor=actor)
         bar.update(100 - shown[0])
-    for route_id in plan["route_ids"]:
-        dispatch_service.publish_route(actor, route_id)
-    click.echo(f"Published {len(plan['route_ids'])} routes; {len(plan['unassigned'])} orders left unassigned.")
+    if publish:
+        for route_id in plan["route_ids"]:
+            dispatch_service.publish_route(actor, route_id)
+    verb = "Published" if publish else "Drafted"
+    click.echo(f"{verb} {len(plan['route_ids'])} routes; {len(plan['unassigned'])} orders left unassigned.")
+    for item in plan["unassigned"][:20]:
+        click.echo(f"  unassigned {item['external_ref']}: {item['reason']}")
+    return plan
+
+
+@click.command("plan")
+@with_appcontext
+@click.option("--org", "slug", required=True, help="Organization slug.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--depot-id", type=int, default=None, help="Depot (default: the organization's first).")
+@click.option("--time-limit", default=10.0, show_default=True)
+@click.option("--publish", is_flag=True, help="Publish the routes to the drivers.")
+def plan_command(slug, day, depot_id, time_limit, publish):
+    """Optimize a day's orders into draft routes (replacing the day's drafts), with a progress bar."""
+    from backend.auth.models import Organization
+    from backend.errors import DomainError
+    from backend.fleet import service as fleet_service
+
+    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise click.ClickException(f"No organization {slug!r}.")
+    depot = fleet_service.get_depot(org.id, depot_id) if depot_id else fleet_service.default_depot(org.id)
+    if depot is None:
+        raise click.ClickException("The organization has no depot.")
+    try:
+        plan_with_progress(org.id, day.date(), depot.id, time_limit, publish=publish)
+    except DomainError as refused:
+        raise click.ClickException(refused.message)
+
+
+@click.command("create-org")
+@with_appcontext
+@click.option("--name", required=True)
+@click.option("--slug", required=True)
+@click.option("--admin-email", required=True)
+@click.option("--admin-name", default="Administrator", show_default=True)
+@click.option("--admin-password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--currency", default="CAD", show_default=True)
+def create_org_command(name, slug, admin_email, admin_name, admin_password, currency):
+    """Create an organization and its first admin (the start of a real deployment)."""
+    from backend.auth import service as auth_service
+    from backend.auth.models import Role
+    from backend.errors import DomainError
+
+    if len(admin_password) < 8:
+        raise click.ClickException("The password needs at least 8 characters.")
+    try:
+        org = auth_service.create_organization(name, slug, currency=currency.upper())
+        auth_service.build_user(org.id, name=admin_name, role=Role.admin, email=admin_email, password=admin_password)
+        db.session.commit()
+    except DomainError as refused:
+        db.session.rollback()
+        raise click.ClickException(f"{refused.message} {refused.fields or ''}".strip())
+    click.echo(f"Created {name} ({slug}); log in as {admin_email.lower()} and add depots, vehicles and drivers.")
 
 
 def print_logins(result: dict) -> None:
@@ -83,6 +144,7 @@ def print_logins(result: dict) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--workers", type=int, default=None, help="Worker threads (default JOBS_WORKERS).")
 def worker_command(workers):
     """Run the background job worker (with REDIS_URL: one of several worker processes)."""
@@ -94,6 +156,7 @@ def worker_command(workers):
 
 
 @click.command("job")
+@with_appcontext
 @click.argument("job_id")
 def job_command(job_id):
     """Follow a job with a progress bar until it ends."""
@@ -121,6 +184,7 @@ def job_command(job_id):
 
 
 @click.command("simulate")
+@with_appcontext
 @click.option("--url", default=None, help="The running server (default http://HOST:PORT).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Day (default: today).")
 @click.option("--speed", default=10.0, show_default=True, help="How much faster than real time drivers move.")
@@ -170,6 +234,8 @@ def simulate_command(url, day, speed, interval, fail_rate, seed):
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(simulate_command)
+    app.cli.add_command(plan_command)
+    app.cli.add_command(create_org_command)
     app.cli.add_command(demo_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(job_command)
