@@ -35,7 +35,12 @@ def create_order(body):
 @endpoint(bp, "/orders/bulk", "POST", roles=STAFF, body=schemas.BulkOrdersSchema, response=schemas.BulkResultSchema,
           summary="Create many orders: all or nothing unless skip_invalid; existing references are kept.")
 def create_orders_bulk(body):
-    return service.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
+    summary = service.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
+    if not summary["imported"]:
+        invalid = {str(r["index"]): r["errors"] for r in summary["results"] if r["status"] == "invalid"}
+        raise InvalidInput(f"{len(invalid)} of {len(body['orders'])} orders are invalid; nothing was created.",
+                           fields=invalid)
+    return summary
 
 
 class ImportQuery(Schema):
