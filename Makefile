@@ -8,7 +8,7 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_DEPS_STAMP := $(VENV)/.test-deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PWA_STAMP := pwa/dist/.built
 
-.PHONY: run test install install-test pwa chromium services-check bench-routing bench-realtime clean
+.PHONY: run test install install-test pwa chromium bench-routing bench-realtime bench-eta clean
 
 run: install pwa
 	$(FLASK) db upgrade
@@ -50,6 +50,9 @@ chromium:
 bench-routing: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/routing/solomon.py --time-limit 10
+
+bench-eta: install
+	$(BIN)/python benchmarks/eta_accuracy.py --days 20
 
 bench-realtime: install-test
 	$(BIN)/python benchmarks/realtime.py --drivers 1000 --dispatchers 20 --seconds 120

@@ -30,8 +30,10 @@ def from_offset(seconds: int | float, origin: datetime) -> datetime:
     return (origin + timedelta(seconds=int(seconds))).astimezone(timezone.utc)
 
 
-def base_options() -> dict:
-    options = {"traffic": True}
+def base_options(pace: float = 1.0) -> dict:
+    from backend.tracking.eta_model import traffic_option
+
+    options = {"traffic": traffic_option(pace)}
     if current_app.config.get("OSRM_URL"):
         options["osrm_url"] = current_app.config["OSRM_URL"]
     return options
@@ -96,7 +98,8 @@ def vehicle_for(vehicle_id: int, depot: Depot, driver: Driver | None, vehicle: V
 
 
 def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | None, day: date, orders: list[Order],
-                      *, start: tuple[float, float] | None = None, start_at: datetime | None = None) -> dict:
+                      *, start: tuple[float, float] | None = None, start_at: datetime | None = None,
+                      pace: float = 1.0) -> dict:
     """VROOM plan mode for a fixed sequence: arrival times, distances and every violation, per stop.
 
     Returns {"route": the VROOM route or None, "arrivals": [(arrival, departure)] per order (UTC),
@@ -107,7 +110,7 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
     steps = [{"type": "start"}] + [{"type": "job", "id": i + 1} for i in range(len(orders))] + [{"type": "end"}]
     vehicle_spec["steps"] = steps
     problem = {"vehicles": [vehicle_spec], "jobs": [job_for(o, i + 1, origin) for i, o in enumerate(orders)],
-               "options": base_options()}
+               "options": base_options(pace)}
     if not orders:
         return {"route": None, "arrivals": [], "violations": [], "distance_m": 0, "duration_s": 0,
                 "start_at": None, "end_at": None}

@@ -47,7 +47,7 @@ def refresh_route_etas(route_id: int) -> dict | None:
     start = (position.lat, position.lon) if position else None
     stale = position is None or (now - position.at).total_seconds() > current_app.config["POSITION_STALE_AFTER_S"]
     plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
-                                             start=start, start_at=now)
+                                             start=start, start_at=now, pace=observed_pace(route))
     threshold = current_app.config["ETA_NOTIFY_THRESHOLD_S"]
     moved = []
     for stop, (arrival, _departure) in zip(remaining, plan["arrivals"]):
@@ -74,6 +74,25 @@ def refresh_route_etas(route_id: int) -> dict | None:
                             rooms.tracking(stop.order.tracking_token))
     db.session.commit()
     return {"route_id": route.id, "moved": len(moved), "stale": stale}
+
+
+def observed_pace(route: Route) -> float:
+    """The driver's pace today: time actually taken between finished stops against the plan's."""
+    from backend.tracking.eta_model import pace_factor
+
+    done = sorted((s for s in route.stops if s.actual_arrival_at and s.planned_arrival_at),
+                  key=lambda s: s.actual_arrival_at)
+    observations = []
+    previous_actual, previous_planned = route.started_at, route.planned_start_at
+    for stop in done:
+        if previous_actual and previous_planned:
+            planned = (stop.planned_arrival_at - previous_planned).total_seconds()
+            actual = (stop.actual_arrival_at - previous_actual).total_seconds()
+            if planned > 60 and actual > 0:
+                observations.append((planned, actual))
+        previous_actual = stop.actual_departure_at or stop.actual_arrival_at
+        previous_planned = stop.planned_departure_at or stop.planned_arrival_at
+    return pace_factor(observations)
 
 
 def _alert_if_late(route: Route, stop, arrival, window_end) -> None:
