@@ -65,12 +65,11 @@ def refresh_route_etas(route_id: int) -> dict | None:
     if position is not None:
         position.etas_computed_at = now
     if moved:
-        payload = {"route_id": route.id, "version": route.version, "stale_position": stale,
-                   "stops": [{"stop_id": s.id, "order_id": s.order_id, "eta": _iso(s.eta_at)} for s in moved]}
+        payload = eta_updated_payload(route, moved, stale)
         for room in (rooms.route(route.id), rooms.dispatch(route.org_id), rooms.driver(route.driver_id)):
             emit.queue_emit(db.session, "eta.updated", payload, room)
         for stop in moved:
-            emit.queue_emit(db.session, "eta.updated", {"eta": _iso(stop.eta_at), "stale_position": stale},
+            emit.queue_emit(db.session, "eta.updated", customer_eta_payload(stop, stale),
                             rooms.tracking(stop.order.tracking_token))
     db.session.commit()
     return {"route_id": route.id, "moved": len(moved), "stale": stale}
@@ -106,11 +105,25 @@ def _alert_if_late(route: Route, stop, arrival, window_end) -> None:
     late_by = int((arrival - window_end).total_seconds())
     lifecycle.record(stop.order, "late_alert", actor_type=ActorType.system,
                      details={"eta": _iso(arrival), "window_end": _iso(window_end), "late_by_s": late_by})
-    emit.queue_emit(db.session, "alert", {"kind": "late_risk", "route_id": route.id, "stop_id": stop.id,
-                                          "order_id": stop.order_id, "external_ref": stop.order.external_ref,
-                                          "address": stop.order.address, "eta": _iso(arrival),
-                                          "window_end": _iso(window_end), "late_by_s": late_by},
+    emit.queue_emit(db.session, "alert", late_risk_payload(route, stop, arrival, window_end),
                     rooms.dispatch(route.org_id))
+
+
+def eta_updated_payload(route: Route, moved: list, stale: bool) -> dict:
+    """Staff and the driver: which stops' ETAs moved, on which version of the route."""
+    return {"route_id": route.id, "version": route.version, "stale_position": stale,
+            "stops": [{"stop_id": s.id, "order_id": s.order_id, "eta": _iso(s.eta_at)} for s in moved]}
+
+
+def customer_eta_payload(stop, stale: bool) -> dict:
+    """A tracking page: its own ETA and nothing about the route's other stops."""
+    return {"eta": _iso(stop.eta_at), "stale_position": stale}
+
+
+def late_risk_payload(route: Route, stop, arrival, window_end) -> dict:
+    return {"kind": "late_risk", "route_id": route.id, "stop_id": stop.id, "order_id": stop.order_id,
+            "external_ref": stop.order.external_ref, "address": stop.order.address, "eta": _iso(arrival),
+            "window_end": _iso(window_end), "late_by_s": int((arrival - window_end).total_seconds())}
 
 
 def routes_due_for_refresh(max_age: timedelta) -> list[int]:
