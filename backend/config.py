@@ -117,6 +117,8 @@ def from_environment() -> dict:
         "VROOM_WAIT_MARGIN_S": _int("VROOM_WAIT_MARGIN_S", 30),
         "ETA_REFRESH_S": _int("ETA_REFRESH_S", 20),
         "POSITION_BATCH_MS": _int("POSITION_BATCH_MS", 250),
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL") or None,
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION") or None,
     }
 
 

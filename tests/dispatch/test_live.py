@@ -296,3 +296,25 @@ def test_bad_input_is_a_4xx_with_the_error_shape(org, dispatcher):
         assert set(response.get_json()["error"]) >= {"code", "message", "fields"}
     assert dispatcher.get("/api/v1/dispatch/board").status_code == 422
     assert dispatcher.get(f"/api/v1/dispatch/board?date={tomorrow().isoformat()}&depot_id=999999").status_code == 404
+
+
+def test_the_board_tells_how_late_a_route_runs_and_which_stops_are_at_risk(app, org, dispatcher):
+    from backend.dispatch.models import Stop
+    from backend.extensions import db
+
+    route = make_route(dispatcher, org, make_orders(dispatcher, 3), publish=True)
+    assert action(org.as_role("driver"), route, "route.start").status_code == 200
+    first, second = sorted(route["stops"], key=lambda s: s["sequence"])[:2]
+    with app.app_context():
+        # What the ETA worker would have written: the next stop 12 minutes behind its plan, the one
+        # after it past the end of its window.
+        next_stop = db.session.get(Stop, first["id"])
+        next_stop.eta_at = next_stop.planned_arrival_at + timedelta(minutes=12)
+        late = db.session.get(Stop, second["id"])
+        late.eta_at = late.order.time_windows[0].end_at + timedelta(minutes=5)
+        db.session.commit()
+    board = dispatcher.get(f"/api/v1/dispatch/board?date={tomorrow().isoformat()}").get_json()
+    summary = board["routes"][0]["summary"]
+    assert summary["delay_s"] == 12 * 60
+    assert summary["at_risk"] == [{"stop_id": second["id"], "late_by_s": 300}]
+    assert summary["done"] == 0 and summary["remaining"] == 3
