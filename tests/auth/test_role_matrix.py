@@ -15,6 +15,15 @@ ROLES = ["anonymous", "admin", "dispatcher", "driver", "api_key"]
 ROLE_OF = {"admin": Role.admin, "dispatcher": Role.dispatcher, "driver": Role.driver, "api_key": Role.dispatcher}
 # Allowed by role, refused for another reason that the matrix states explicitly.
 EXCEPTIONS = {("GET", "/api/v1/auth/me", "api_key"): 403}
+# Signed by Twilio rather than a login: an unsigned call is refused whatever the role.
+EXCEPTIONS.update({("POST", f"/api/v1/notify/twilio/{hook}", role): 403
+                   for hook in ("status", "inbound") for role in ROLES})
+# Public on purpose: logging in, the customer's tracking link (its token is the key), the push key,
+# and Twilio's signed webhooks.
+PUBLIC_RULES = {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/push/vapid-public-key",
+                "/api/v1/track/<string:token>", "/api/v1/track/<string:token>/instructions",
+                "/api/v1/track/<string:token>/rating", "/api/v1/track/<string:token>/push-subscription",
+                "/api/v1/notify/twilio/status", "/api/v1/notify/twilio/inbound"}
 
 
 def _endpoints():
@@ -40,7 +49,7 @@ def test_every_endpoint_declares_its_roles():
     for spec in ENDPOINTS:
         assert isinstance(spec.roles, tuple), spec.rule
         if not spec.roles:
-            assert spec.rule in ("/api/v1/auth/login", "/api/v1/auth/logout"), f"{spec.rule} is public"
+            assert spec.rule in PUBLIC_RULES, f"{spec.rule} is public"
 
 
 @pytest.fixture(scope="module")

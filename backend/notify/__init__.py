@@ -1,0 +1,1 @@
+"""Customer communication: the notification outbox, its channels (SMS, web push, email, webhooks)."""

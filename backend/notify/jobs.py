@@ -1,0 +1,78 @@
+"""Sending the outbox in the background: a drain queued after each commit that wrote rows, a follow-up
+scheduled for the next retry, and a periodic sweep every minute (quiet hours ending, lost wake-ups,
+rows of a worker that died). Sending never runs in the web process.
+
+Importing this module also hooks the outbox into the order lifecycle (create_app imports it).
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from huey import crontab
+
+from backend.jobs import queue
+from backend.jobs.queue import huey
+from backend.notify import service
+
+log = logging.getLogger(__name__)
+
+_NEXT_DRAIN_KEY = "notify:next-drain-at"
+# Beyond this the periodic sweep is soon enough.
+FOLLOW_UP_HORIZON_S = 60.0
+
+
+def _app():
+    from backend.jobs.tasks import _get_app  # the process's app (bound by the worker)
+
+    return _get_app()
+
+
+def drain_once() -> dict:
+    """Send everything due now, then make sure something wakes up for the next retry."""
+    scheduled = queue.peek_state(_NEXT_DRAIN_KEY)
+    if scheduled and scheduled.get("at", 0) <= time.time() + 0.5:
+        queue.drop_state(_NEXT_DRAIN_KEY)  # this is (or replaces) the drain that was scheduled
+    counts = service.deliver_due()
+    wait = service.next_due_in()
+    if wait is not None and wait <= FOLLOW_UP_HORIZON_S:
+        _schedule_follow_up(wait)
+    return counts
+
+
+def _schedule_follow_up(wait: float) -> None:
+    """At most one follow-up per moment: many drains finding the same retry must not each schedule one."""
+    if wait <= 0:
+        drain_outbox()  # more is due right now (a batch was full)
+        return
+    at = time.time() + wait
+    scheduled = queue.peek_state(_NEXT_DRAIN_KEY)
+    if scheduled and time.time() < scheduled.get("at", 0) <= at + 0.5:
+        return
+    queue.put_state(_NEXT_DRAIN_KEY, {"at": at})
+    drain_outbox.schedule(delay=wait)
+
+
+@huey.task(retries=0, context=False)
+def drain_outbox() -> None:
+    with _app().app_context():
+        try:
+            drain_once()
+        finally:
+            from backend.extensions import db
+
+            db.session.remove()
+
+
+@huey.periodic_task(crontab(minute="*"), context=False)
+def sweep_outbox() -> None:
+    with _app().app_context():
+        try:
+            drain_once()
+        finally:
+            from backend.extensions import db
+
+            db.session.remove()
+
+
+service.install()

@@ -1,0 +1,153 @@
+"""Message wording: built-in English and French texts, an organization's own, and safe rendering.
+
+A template is plain text with {placeholders} from PLACEHOLDERS only — no attribute or index access, so
+an organization's wording can never reach into our objects. Times are shown in the depot's time zone.
+"""
+from __future__ import annotations
+
+import string
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from backend.notify.models import MessageKind
+
+PLACEHOLDERS = ("recipient_name", "first_name", "org_name", "order_ref", "window", "eta", "tracking_url", "reason")
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
+
+DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
+    # kind: language: (email subject, text)
+    MessageKind.scheduled.value: {
+        "en": ("Your {org_name} delivery is scheduled",
+               "Hi {first_name}, your {org_name} delivery is scheduled for {window}. Track it: {tracking_url}"),
+        "fr": ("Votre livraison {org_name} est planifiée",
+               "Bonjour {first_name}, votre livraison {org_name} est prévue {window}. Suivi : {tracking_url}"),
+    },
+    MessageKind.out_for_delivery.value: {
+        "en": ("Your {org_name} delivery is on its way",
+               "Hi {first_name}, your {org_name} delivery is out for delivery today ({window}). "
+               "Track it: {tracking_url}"),
+        "fr": ("Votre livraison {org_name} est en route",
+               "Bonjour {first_name}, votre livraison {org_name} est en route aujourd'hui ({window}). "
+               "Suivi : {tracking_url}"),
+    },
+    MessageKind.approaching.value: {
+        "en": ("Your {org_name} driver is on the way",
+               "Hi {first_name}, your driver is heading to you now, arriving around {eta}. {tracking_url}"),
+        "fr": ("Votre livreur {org_name} arrive",
+               "Bonjour {first_name}, votre livreur se dirige vers vous, arrivée vers {eta}. {tracking_url}"),
+    },
+    MessageKind.delayed.value: {
+        "en": ("Your {org_name} delivery is running late",
+               "Hi {first_name}, sorry: your {org_name} delivery is running late. New estimate: {eta}. "
+               "{tracking_url}"),
+        "fr": ("Votre livraison {org_name} a du retard",
+               "Bonjour {first_name}, désolé : votre livraison {org_name} a du retard. Nouvelle estimation : {eta}. "
+               "{tracking_url}"),
+    },
+    MessageKind.delivered.value: {
+        "en": ("Your {org_name} order was delivered",
+               "Hi {first_name}, your {org_name} order was delivered. Proof of delivery and rating: {tracking_url}"),
+        "fr": ("Votre commande {org_name} a été livrée",
+               "Bonjour {first_name}, votre commande {org_name} a été livrée. Preuve de livraison et avis : "
+               "{tracking_url}"),
+    },
+    MessageKind.failed.value: {
+        "en": ("We could not deliver your {org_name} order",
+               "Hi {first_name}, we could not deliver your {org_name} order: {reason}. To choose a new delivery, "
+               "reply to this message or visit {tracking_url}"),
+        "fr": ("Nous n'avons pas pu livrer votre commande {org_name}",
+               "Bonjour {first_name}, nous n'avons pas pu livrer votre commande {org_name} : {reason}. Pour "
+               "choisir une nouvelle livraison, répondez à ce message ou visitez {tracking_url}"),
+    },
+}
+
+REASONS = {
+    "not_home": {"en": "nobody was home", "fr": "personne n'était présent"},
+    "refused": {"en": "the parcel was refused", "fr": "le colis a été refusé"},
+    "damaged": {"en": "the parcel was damaged", "fr": "le colis était endommagé"},
+    "wrong_address": {"en": "the address could not be found", "fr": "l'adresse est introuvable"},
+    "no_access": {"en": "we could not get access to the address", "fr": "l'adresse était inaccessible"},
+    "other": {"en": "an unexpected problem", "fr": "un problème imprévu"},
+}
+
+_DAYS = {"en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+         "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]}
+_MONTHS = {"en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                  "October", "November", "December"],
+           "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+                  "octobre", "novembre", "décembre"]}
+
+
+def language_of(value: str | None) -> str:
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def format_time(moment: datetime, tz: ZoneInfo, language: str) -> str:
+    local = moment.astimezone(tz)
+    if language == "fr":
+        return f"{local.hour} h {local.minute:02d}"
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def format_day(moment: datetime, tz: ZoneInfo, language: str) -> str:
+    local = moment.astimezone(tz)
+    day, month = _DAYS[language][local.weekday()], _MONTHS[language][local.month - 1]
+    if language == "fr":
+        return f"le {day} {local.day} {month}"
+    return f"on {day}, {month} {local.day}"
+
+
+def format_window(start: datetime | None, end: datetime | None, tz: ZoneInfo, language: str) -> str:
+    """"on Wednesday, November 25, 9:00 AM–11:00 AM" / "le mercredi 25 novembre, 9 h 00 – 11 h 00"."""
+    if start is None or end is None:
+        return "bientôt" if language == "fr" else "soon"
+    times = (f"{format_time(start, tz, language)} – {format_time(end, tz, language)}" if language == "fr"
+             else f"{format_time(start, tz, language)}–{format_time(end, tz, language)}")
+    return f"{format_day(start, tz, language)}, {times}"
+
+
+def format_eta(eta: datetime | None, tz: ZoneInfo, language: str) -> str:
+    if eta is None:
+        return "bientôt" if language == "fr" else "soon"
+    return format_time(eta, tz, language)
+
+
+def reason_text(reason: str | None, language: str) -> str:
+    return REASONS.get(reason or "other", REASONS["other"])[language]
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The fields a template uses; raises ValueError on broken braces."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def check_template(text: str) -> list[str]:
+    """Problems with an organization's template: unknown placeholders, formats, broken braces."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        return [f"Broken braces: {exc}. Write {{{{ and }}}} for literal braces."]
+    problems = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            problems.append(f"Unknown placeholder {{{name}}}; use one of: {', '.join(PLACEHOLDERS)}.")
+        elif spec or conversion:
+            problems.append(f"{{{name}}} takes no format or conversion.")
+    return problems
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill a checked template; a field that slipped through unknown is left as written, never an error."""
+    out = []
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return text
+    for literal, name, _, _ in parsed:
+        out.append(literal)
+        if name is not None:
+            out.append(str(values.get(name, "{" + name + "}")) if name in PLACEHOLDERS else "{" + name + "}")
+    return "".join(out)
