@@ -86,6 +86,32 @@ def _timeline(order: Order) -> list[dict]:
     return timeline
 
 
+def _proof_summary(token: str, order: Order) -> dict | None:
+    """What the customer may see of the proof: when, who took it, photos and signature (through their
+    own link only). The driver's note and the GPS point stay with the organization."""
+    from backend.pod import service as pod_service
+
+    if order.status not in (OrderStatus.delivered, OrderStatus.failed):
+        return None
+    proofs = pod_service.proofs_for_order(order.org_id, order.id)
+    if not proofs:
+        return None
+    proof = proofs[-1]
+    base = f"/api/v1/track/{token}/files"
+    return {"outcome": proof.outcome, "at": proof.at.isoformat(), "recipient_name": proof.recipient_name,
+            "failure_reason": proof.failure_reason,
+            "photos": [f"{base}/{file_id}" for file_id in proof.photo_ids or []],
+            "signature": f"{base}/{proof.signature_id}" if proof.signature_id else None}
+
+
+def proof_file(token: str, file_id: str):
+    """A photo or signature of this order's proof, for its tracking link; any other file is 404."""
+    from backend.pod import service as pod_service
+
+    order = order_for_token(token)
+    return pod_service.read_file(order.org_id, file_id, order_id=order.id)
+
+
 def tracking_view(token: str) -> dict:
     order = order_for_token(token)
     depot = db.session.get(Depot, order.depot_id) if order.depot_id else None
@@ -122,8 +148,7 @@ def tracking_view(token: str) -> dict:
         "timeline": _timeline(order),
         "delivery_instructions": order.delivery_instructions,
         "can_edit_instructions": order.status not in CLOSED,
-        # Filled by the proof-of-delivery work once it exists: a summary (photo/signature present, left where).
-        "pod": None,
+        "pod": _proof_summary(token, order),
         "rating": {"score": rating.score, "comment": rating.comment, "at": rating.created_at} if rating else None,
         "can_rate": order.status is OrderStatus.delivered and rating is None,
     }

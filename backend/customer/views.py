@@ -2,7 +2,7 @@
 checks it. Rate-limited per client address (TRACK_RATE_LIMIT, TRACK_WRITE_RATE_LIMIT)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 
 from backend.api import endpoint
 from backend.auth.principal import PUBLIC
@@ -22,6 +22,14 @@ _writes = limiter.limit(lambda: current_app.config["TRACK_WRITE_RATE_LIMIT"])
 @_reads
 def track(token):
     return service.tracking_view(token)
+
+
+@endpoint(bp, "/track/<string:token>/files/<string:file_id>", roles=PUBLIC, raw_body=True,
+          summary="A photo or signature of this order's proof of delivery.", responses={200: "image/*"})
+@_reads
+def proof_file(token, file_id):
+    proof, data = service.proof_file(token, file_id)
+    return Response(data, mimetype=proof.content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @endpoint(bp, "/track/<string:token>/instructions", "POST", roles=PUBLIC, body=schemas.InstructionsSchema,

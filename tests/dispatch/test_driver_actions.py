@@ -158,3 +158,26 @@ def test_dispatchers_see_last_positions_and_whether_they_are_stale(org, dispatch
                                                              "at": datetime.now(timezone.utc).isoformat()}]})
     assert dispatcher.get("/api/v1/positions").get_json()[0]["stale"] is False
     assert driver.get("/api/v1/positions").status_code == 403
+
+
+def test_proof_files_are_served_to_the_orders_tracking_link_and_staff_only(org, dispatcher, other_org):
+    ids = make_orders(dispatcher, 2)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    photo = upload(driver).get_json()["id"]
+    action(driver, route, "stop.complete", route["stops"][0], recipient_name="Zoé", photo_ids=[photo])
+    token = dispatcher.get(f"/api/v1/orders/{ids[0]}").get_json()["tracking_token"]
+    other_token = dispatcher.get(f"/api/v1/orders/{ids[1]}").get_json()["tracking_token"]
+    from tests.support import Api
+
+    customer = Api(org.app)
+    view = customer.get(f"/api/v1/track/{token}").get_json()
+    assert view["pod"]["outcome"] == "delivered" and view["pod"]["recipient_name"] == "Zoé"
+    assert view["pod"]["photos"] == [f"/api/v1/track/{token}/files/{photo}"]
+    image = customer.get(view["pod"]["photos"][0])
+    assert image.status_code == 200 and image.mimetype == "image/jpeg" and image.data == JPEG
+    # Another order's link cannot reach this photo, nor can another organization's staff.
+    assert customer.get(f"/api/v1/track/{other_token}/files/{photo}").status_code == 404
+    assert customer.get(f"/api/v1/track/{other_token}").get_json()["pod"] is None
+    assert other_org.as_role("dispatcher").get(f"/api/v1/files/{photo}").status_code == 404
+    assert dispatcher.get(f"/api/v1/files/{photo}").status_code == 200
