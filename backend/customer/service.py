@@ -195,3 +195,22 @@ def subscribe_push(token: str, endpoint: str, p256dh: str, auth: str):
         raise Conflict(f"The order is already {order.status.value}; there is nothing left to announce.",
                        code="order_closed")
     return notify_service.subscribe(order.org_id, endpoint, p256dh, auth, order_id=order.id)
+
+
+def ratings_page(org_id: int, *, page: int, per_page: int, driver_id: int | None = None,
+                 max_score: int | None = None) -> dict:
+    """Staff read their organization's ratings; each item names its order."""
+    from backend.api import paginate
+
+    statement = (select(Rating).where(Rating.org_id == org_id)
+                 .order_by(Rating.created_at.desc(), Rating.id.desc()))
+    if driver_id is not None:
+        statement = statement.where(Rating.driver_id == driver_id)
+    if max_score is not None:
+        statement = statement.where(Rating.score <= max_score)
+    result = paginate(statement, page, per_page)
+    refs = dict(db.session.execute(select(Order.id, Order.external_ref).where(
+        Order.id.in_([r.order_id for r in result["items"]]))).all()) if result["items"] else {}
+    result["items"] = [{"order_id": r.order_id, "external_ref": refs.get(r.order_id, ""), "driver_id": r.driver_id,
+                        "score": r.score, "comment": r.comment, "created_at": r.created_at} for r in result["items"]]
+    return result

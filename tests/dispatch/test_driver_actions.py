@@ -181,3 +181,23 @@ def test_proof_files_are_served_to_the_orders_tracking_link_and_staff_only(org, 
     assert customer.get(f"/api/v1/track/{other_token}").get_json()["pod"] is None
     assert other_org.as_role("dispatcher").get(f"/api/v1/files/{photo}").status_code == 404
     assert dispatcher.get(f"/api/v1/files/{photo}").status_code == 200
+
+
+def test_staff_read_ratings_and_complaints(org, dispatcher, other_org):
+    ids = make_orders(dispatcher, 2)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    from tests.support import Api
+
+    for index, score in ((0, 5), (1, 2)):
+        action(driver, route, "stop.complete", route["stops"][index], recipient_name="R")
+        token = dispatcher.get(f"/api/v1/orders/{ids[index]}").get_json()["tracking_token"]
+        answer = Api(org.app).post(f"/api/v1/track/{token}/rating", json={"score": score, "comment": f"c{score}"})
+        assert answer.status_code in (200, 201), answer.get_json()
+    ratings = dispatcher.get("/api/v1/ratings").get_json()
+    assert ratings["total"] == 2 and {r["score"] for r in ratings["items"]} == {2, 5}
+    complaints = dispatcher.get("/api/v1/ratings?max_score=3").get_json()["items"]
+    assert [(c["external_ref"], c["comment"]) for c in complaints] == [("R-2", "c2")]
+    assert complaints[0]["driver_id"] == org.driver_id
+    assert other_org.as_role("dispatcher").get("/api/v1/ratings").get_json()["total"] == 0
+    assert driver.get("/api/v1/ratings").status_code == 403
