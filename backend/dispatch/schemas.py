@@ -77,6 +77,7 @@ class FixBatchSchema(Schema):
 
 class FixBatchResultSchema(Schema):
     accepted = fields.Integer()
+    duplicates = fields.Integer(metadata={"description": "Fixes already stored (a resent batch); not stored twice."})
     rejected = fields.List(fields.Dict())
 
 

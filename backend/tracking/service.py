@@ -55,13 +55,21 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
     last_at = position.at if position else None
     route_id = active_route_id(principal)
     now = utcnow()
-    accepted, rejected = 0, []
+    accepted, rejected, duplicates = 0, [], 0
     newest = next_stop = arrive_at = None
+    # A phone that lost the answer to its upload sends the batch again: a fix already stored for this
+    # driver at the same instant is the same fix, acknowledged again but stored once.
+    stored = set(db.session.scalars(select(LocationFix.at).where(
+        LocationFix.driver_id == principal.driver_id, LocationFix.at.in_([f["at"] for f in fixes])))) if batch else set()
     for index, fix in enumerate(sorted(fixes, key=lambda f: f["at"])):
+        if fix["at"] in stored:
+            duplicates += 1
+            continue
         reason = check_fix(fix, last_at, batch=batch)
         if reason:
             rejected.append({"index": index, "reason": reason})
             continue
+        stored.add(fix["at"])
         row = LocationFix(org_id=principal.org_id, driver_id=principal.driver_id, route_id=route_id, lat=fix["lat"],
                           lon=fix["lon"], accuracy_m=fix.get("accuracy"), heading_deg=fix.get("heading"),
                           speed_mps=fix.get("speed"), at=fix["at"], received_at=now)
@@ -86,7 +94,7 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
         from backend.tracking.tasks import request_eta_refresh
 
         request_eta_refresh(position.route_id, current_app.config["ETA_REFRESH_S"])
-    return {"accepted": accepted, "rejected": rejected}
+    return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
 
 def _geofence(principal: Principal, position: DriverPosition, next_stop: Stop | None):

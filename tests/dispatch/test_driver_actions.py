@@ -142,6 +142,13 @@ def test_offline_location_batches_keep_their_times(org, dispatcher):
     assert response.status_code == 200
     assert response.get_json()["accepted"] == 5
     assert response.get_json()["rejected"] == [{"index": 5, "reason": "in_future"}]
+    resent = driver.post("/api/v1/driver/locations", json={"fixes": fixes[:5]}).get_json()
+    assert (resent["accepted"], resent["duplicates"]) == (0, 5)
+    from backend.extensions import db
+    from backend.tracking.models import LocationFix
+
+    with org.app.app_context():
+        assert db.session.query(LocationFix).count() == 5
     bad = driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 95, "lon": 0, "at": now.isoformat()}]})
     assert bad.status_code == 422
     naive = driver.post("/api/v1/driver/locations", json={"fixes": [{"lat": 45, "lon": 0, "at": "2026-01-01T10:00:00"}]})
