@@ -1,0 +1,147 @@
+// Photos, signatures and barcodes on the phone.
+
+const MAX_PHOTO_BYTES = 300 * 1024;
+
+function canvasToBlob(canvas, type, quality) {
+  return new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+}
+
+async function decode(file) {
+  if (globalThis.createImageBitmap) {
+    try {
+      return await createImageBitmap(file, { imageOrientation: 'from-image' });
+    } catch {
+      // Fall through to <img>, which some browsers decode where createImageBitmap cannot.
+    }
+  }
+  const url = URL.createObjectURL(file);
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    return image;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/**
+ * A camera photo is 3–8 MB; the proof needs ~300 KB. Shrink the longest side, then lower the JPEG
+ * quality until it fits; shrink again if the lowest quality is still too big.
+ */
+export async function compressPhoto(file, maxBytes = MAX_PHOTO_BYTES) {
+  const image = await decode(file);
+  const width = image.width;
+  const height = image.height;
+  let longest = Math.min(1600, Math.max(width, height));
+  let blob = null;
+  for (let round = 0; round < 5; round += 1) {
+    const scale = longest / Math.max(width, height);
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
+    canvas.getContext('2d').drawImage(image, 0, 0, canvas.width, canvas.height);
+    for (const quality of [0.82, 0.72, 0.62, 0.52, 0.42]) {
+      blob = await canvasToBlob(canvas, 'image/jpeg', quality);
+      if (blob && blob.size <= maxBytes) return blob;
+    }
+    longest = Math.round(longest * 0.7);
+  }
+  return blob;
+}
+
+/** Read barcodes from a photo where the browser has BarcodeDetector; null means "type it". */
+export async function detectBarcodes(file) {
+  if (!('BarcodeDetector' in globalThis)) return null;
+  try {
+    const detector = new globalThis.BarcodeDetector();
+    const image = await decode(file);
+    const codes = await detector.detect(image);
+    return codes.map((code) => code.rawValue).filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
+export const canScanBarcodes = () => 'BarcodeDetector' in globalThis;
+
+/** A finger-drawn signature on a canvas (pointer events cover touch, pen and mouse). */
+export class SignaturePad {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.strokes = 0;
+    this.drawing = false;
+    this.resize();
+    canvas.addEventListener('pointerdown', (event) => this.begin(event));
+    canvas.addEventListener('pointermove', (event) => this.move(event));
+    for (const name of ['pointerup', 'pointercancel', 'pointerleave']) canvas.addEventListener(name, () => this.end());
+  }
+
+  resize() {
+    const ratio = globalThis.devicePixelRatio || 1;
+    const rect = this.canvas.getBoundingClientRect();
+    this.canvas.width = Math.max(1, Math.round(rect.width * ratio));
+    this.canvas.height = Math.max(1, Math.round(rect.height * ratio));
+    const context = this.canvas.getContext('2d');
+    context.scale(ratio, ratio);
+    context.lineWidth = 2.5;
+    context.lineCap = 'round';
+    context.lineJoin = 'round';
+    context.strokeStyle = '#111';
+    this.context = context;
+    this.strokes = 0;
+  }
+
+  point(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+  }
+
+  begin(event) {
+    event.preventDefault();
+    this.canvas.setPointerCapture?.(event.pointerId);
+    this.drawing = true;
+    const { x, y } = this.point(event);
+    this.context.beginPath();
+    this.context.moveTo(x, y);
+    this.context.lineTo(x + 0.1, y + 0.1);
+    this.context.stroke();
+  }
+
+  move(event) {
+    if (!this.drawing) return;
+    event.preventDefault();
+    const { x, y } = this.point(event);
+    this.context.lineTo(x, y);
+    this.context.stroke();
+  }
+
+  end() {
+    if (!this.drawing) return;
+    this.drawing = false;
+    this.strokes += 1;
+    this.canvas.dispatchEvent(new CustomEvent('signature-change', { bubbles: true }));
+  }
+
+  isEmpty() {
+    return this.strokes === 0;
+  }
+
+  clear() {
+    this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.strokes = 0;
+    this.canvas.dispatchEvent(new CustomEvent('signature-change', { bubbles: true }));
+  }
+
+  /** White background PNG: a transparent one looks blank in many viewers. */
+  async toBlob() {
+    const copy = document.createElement('canvas');
+    copy.width = this.canvas.width;
+    copy.height = this.canvas.height;
+    const context = copy.getContext('2d');
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, copy.width, copy.height);
+    context.drawImage(this.canvas, 0, 0);
+    return canvasToBlob(copy, 'image/png');
+  }
+}

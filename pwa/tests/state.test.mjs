@@ -1,0 +1,64 @@
+// Unit tests of the driver app's pure route logic: `npm test` (node's own test runner, no browser).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyPending, describeChange, navigationLinks, nextStop } from '../src/driver/state.js';
+
+function stop(id, sequence, status = 'pending', address = `${id} Rue Ontario Est`) {
+  return { id, sequence, status, order: { address, lat: 45.5 + id / 1000, lon: -73.6, parcels: [{ barcode: `P${id}`, loaded_at: null, delivered_at: null }] } };
+}
+
+function route(stops, extra = {}) {
+  return { id: 7, version: 3, status: 'in_progress', on_break: false, stops, ...extra };
+}
+
+function action(type, stopId, data = {}) {
+  return { kind: 'action', body: { type, route_id: 7, stop_id: stopId, at: '2026-11-24T15:00:00Z', data } };
+}
+
+test('writes waiting in the outbox show on the route at once, in order', () => {
+  const server = route([stop(1, 1), stop(2, 2), stop(3, 3)]);
+  const shown = applyPending(server, [
+    action('stop.arrive', 1), action('stop.complete', 1), action('stop.fail', 2, { reason: 'not_home' }),
+    action('break.start'),
+  ]);
+  assert.deepEqual(shown.stops.map((s) => s.status), ['completed', 'failed', 'pending']);
+  assert.equal(shown.stops[0].order.parcels[0].delivered_at, '2026-11-24T15:00:00Z');
+  assert.equal(shown.on_break, true);
+  assert.equal(nextStop(shown).id, 3);
+  assert.equal(server.stops[0].status, 'pending', 'the server snapshot itself is left untouched');
+});
+
+test("another route's writes and finished stops are not changed", () => {
+  const server = route([stop(1, 1, 'failed')]);
+  const other = { ...action('stop.complete', 1), body: { ...action('stop.complete', 1).body, route_id: 8 } };
+  assert.equal(applyPending(server, [other, action('stop.complete', 1)]).stops[0].status, 'failed');
+});
+
+test('parcel.load marks the parcel loaded wherever it is on the route', () => {
+  const shown = applyPending(route([stop(1, 1), stop(2, 2)], { status: 'published' }), [action('parcel.load', null, { barcode: 'P2' })]);
+  assert.equal(shown.stops[1].order.parcels[0].loaded_at, '2026-11-24T15:00:00Z');
+  assert.equal(shown.stops[0].order.parcels[0].loaded_at, null);
+});
+
+test("the dispatcher's move is told from the event's change, else found by diffing sequences", () => {
+  const before = route([stop(1, 1), stop(2, 2), stop(3, 3), stop(4, 4)]);
+  const after = route([stop(1, 1), stop(2, 2), stop(4, 3), stop(3, 4)].map((s, i) => ({ ...s, sequence: i + 1 })));
+  const change = { kind: 'resequenced', stop_id: 4, address: '14 Rue Ontario', from_sequence: 4, to_sequence: 3 };
+  assert.equal(describeChange(before, after, change), 'Dispatcher moved 14 Rue Ontario to stop 3');
+  const moved = route([stop(4, 1), stop(1, 2), stop(2, 3), stop(3, 4)]);
+  assert.equal(describeChange(before, moved, null), 'Dispatcher moved 4 Rue Ontario Est to stop 1');
+});
+
+test("the driver's own actions coming back are not announced", () => {
+  const before = route([stop(1, 1)]);
+  const after = route([stop(1, 1, 'completed')]);
+  assert.equal(describeChange(before, after, { kind: 'updated', stop_id: 1 }), null);
+  assert.equal(describeChange(before, after, { kind: 'started' }), null);
+  assert.equal(describeChange(before, after, null), null);
+});
+
+test('navigation links all point at the stop', () => {
+  const links = navigationLinks(stop(5, 1));
+  for (const href of Object.values(links)) assert.match(href, /45\.505,-73\.6/);
+  assert.match(links.geo, /^geo:/);
+});

@@ -1,0 +1,24 @@
+// One build, three apps. Each app is an HTML entry under its own folder so the server can map
+// /driver, /dispatch and /t/<token> to dist/<app>/index.html; shared code lands in hashed chunks
+// under /assets/ (served with a one-year cache). The service worker is built by scripts/postbuild.mjs
+// because it needs the final list of files to precache.
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2020',
+    manifest: true,
+    modulePreload: { polyfill: false },
+    rollupOptions: {
+      input: {
+        driver: resolve(import.meta.dirname, 'driver/index.html'),
+        dispatch: resolve(import.meta.dirname, 'dispatch/index.html'),
+        track: resolve(import.meta.dirname, 'track/index.html'),
+      },
+    },
+  },
+});
