@@ -35,13 +35,17 @@ def _import_models() -> None:
     from backend.geo import models as _geo  # noqa: F401
     from backend.jobs import models as _jobs  # noqa: F401
     from backend.orders import models as _orders  # noqa: F401
+    from backend.notify import models as _notify  # noqa: F401
+    from backend.customer import models as _customer  # noqa: F401
     from backend.pod import models as _pod  # noqa: F401
     from backend.tracking import models as _tracking  # noqa: F401
 
 
 def _register_job_handlers() -> None:
     from backend.orders import jobs as _orders_jobs  # noqa: F401
+    from backend.notify import jobs as _notify_jobs  # noqa: F401  (also hooks the outbox into the lifecycle)
     from backend.routing import jobs as _routing_jobs  # noqa: F401
+    from backend.tracking import tasks as _tracking_tasks  # noqa: F401
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -61,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         passwords.use_test_parameters()
     _import_models()
+    from backend.database import install_sqlite_pragmas
+
+    install_sqlite_pragmas()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -71,8 +78,10 @@ def create_app(config: dict | None = None) -> Flask:
                       ping_timeout=settings["SOCKETIO_PING_TIMEOUT"], manage_session=False)
 
     from backend.jobs import queue
+    from backend.realtime import emit
 
     queue.configure(app.config)
+    emit.configure_coalescing(app.config["POSITION_BATCH_MS"] / 1000)
     _register_job_handlers()
 
     from backend.errors import register_error_handlers
@@ -85,15 +94,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend.auth.views import bp as auth_bp
     from backend.dispatch.views import bp as dispatch_bp
+    from backend.dispatch.live_views import bp as dispatch_live_bp
     from backend.routing.views import bp as routing_bp
+    from backend.tracking.views import bp as tracking_bp
     from backend.fleet.views import bp as fleet_bp
     from backend.jobs.views import bp as jobs_bp
     from backend.openapi import bp as openapi_bp
     from backend.orders.views import bp as orders_bp
     from backend.realtime.views import bp as realtime_bp
+    from backend.web import bp as web_bp
+    from backend.notify.views import bp as notify_bp
+    from backend.customer.views import bp as customer_bp
 
-
-    for blueprint in (auth_bp, fleet_bp, orders_bp, dispatch_bp, routing_bp, jobs_bp, openapi_bp, realtime_bp):
+    for blueprint in (auth_bp, fleet_bp, orders_bp, dispatch_bp, dispatch_live_bp, routing_bp, tracking_bp, jobs_bp,
+                      openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp):
         app.register_blueprint(blueprint)
 
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
