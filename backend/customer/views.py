@@ -65,7 +65,7 @@ class RatingQuery(PageQuery):
     max_score = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
 
 
-class RatingOutSchema(Schema):
+class StaffRatingSchema(Schema):
     order_id = fields.Integer()
     external_ref = fields.String()
     driver_id = fields.Integer(allow_none=True)
@@ -74,7 +74,7 @@ class RatingOutSchema(Schema):
     created_at = fields.DateTime()
 
 
-@endpoint(bp, "/ratings", roles=STAFF, query=RatingQuery, response=page_of(RatingOutSchema),
+@endpoint(bp, "/ratings", roles=STAFF, query=RatingQuery, response=page_of(StaffRatingSchema),
           summary="Customers' ratings, newest first (filter by driver, or by at most a score to read complaints).")
 def list_ratings(query):
     return service.ratings_page(current_principal().org_id, **query)
