@@ -29,6 +29,7 @@ class BoundedIdConverter(IntegerConverter):
 def _import_models() -> None:
     # Every model module is imported before the mappers configure (relationships by name) and
     # before Alembic compares metadata.
+    from backend.analytics import models as _analytics  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
     from backend.dispatch import models as _dispatch  # noqa: F401
     from backend.fleet import models as _fleet  # noqa: F401
@@ -42,6 +43,7 @@ def _import_models() -> None:
 
 
 def _register_job_handlers() -> None:
+    from backend.analytics import jobs as _analytics_jobs  # noqa: F401
     from backend.orders import jobs as _orders_jobs  # noqa: F401
     from backend.notify import jobs as _notify_jobs  # noqa: F401  (also hooks the outbox into the lifecycle)
     from backend.routing import jobs as _routing_jobs  # noqa: F401
@@ -92,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth_session.init_app(app)
 
+    from backend.analytics.views import bp as analytics_bp
     from backend.auth.views import bp as auth_bp
     from backend.dispatch.views import bp as dispatch_bp
     from backend.dispatch.live_views import bp as dispatch_live_bp
@@ -107,13 +110,16 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.customer.views import bp as customer_bp
 
     for blueprint in (auth_bp, fleet_bp, orders_bp, dispatch_bp, dispatch_live_bp, routing_bp, tracking_bp, jobs_bp,
-                      openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp):
+                      openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp, analytics_bp):
         app.register_blueprint(blueprint)
 
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
     from backend import cli
 
     cli.init_app(app)
+    from backend.practice import init_cli as practice_cli
+
+    practice_cli(app)
 
     @app.get("/healthz")
     def healthz():

@@ -1,0 +1,44 @@
+"""Background work of analytics: history import, savings replay, and the nightly close of days."""
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from backend.jobs.queue import huey
+from backend.jobs.registry import job_handler
+
+log = logging.getLogger(__name__)
+
+
+@job_handler("analytics.history_import")
+def import_history(ctx, payload: dict) -> dict:
+    """Import past deliveries as a baseline, with the order import's row-level preview and semantics."""
+    from backend.analytics import importer
+
+    return importer.import_history(ctx.org_id, payload["csv"], name=payload.get("name", ""),
+                                   dry_run=payload.get("dry_run", True), skip_invalid=payload.get("skip_invalid", False),
+                                   created_by_id=ctx.created_by_id,
+                                   on_progress=lambda f, m: ctx.progress(f, m))
+
+
+@job_handler("analytics.replay")
+def replay_history(ctx, payload: dict) -> dict:
+    """Re-plan each imported day with the optimizer; CPU-heavy, so a job with progress and cancel."""
+    from backend.analytics import replay
+
+    return replay.replay(ctx.org_id, payload["import_id"], time_limit_s=payload.get("time_limit_s", 5.0),
+                         max_days=payload.get("max_days", 62), depot_id=payload.get("depot_id"),
+                         on_progress=lambda f, m: ctx.progress(f, m, force=True))
+
+
+@huey.periodic_task(crontab(minute="20", hour="6"), context=False)
+def close_days() -> None:
+    """Nightly (06:20 UTC, when every American and European depot's day is over): roll up the days that
+    ended and check the goals."""
+    from backend.analytics import service
+    from backend.jobs.tasks import _get_app
+
+    with _get_app().app_context():
+        result = service.close_finished_days()
+        log.info("analytics: closed %s day(s), raised %s alert(s)", result["closed_days"], result["alerts"])
