@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Lighthouse scores of the driver app (/driver), mobile emulation with simulated slow 4G, against the
-# real server on a throwaway SQLite demo day. Targets: performance >= 90, accessibility >= 95,
-# best practices >= 95. Two pages: the login screen (first visit) and today's route (logged in).
+# Lighthouse scores of the driver app (/driver) and the customer's tracking page (/t/<token>), mobile
+# emulation with simulated slow 4G, against the real server on a throwaway SQLite demo day. Targets:
+# performance >= 90, accessibility >= 95, best practices >= 95. Three pages: the driver's login screen
+# (first visit), today's route (logged in), and a customer's tracking link (no login, a planned order).
 #   benchmarks/lighthouse.sh            (needs .venv, pwa/node_modules and /usr/bin/chromium: `make test` sets them up)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +34,23 @@ print("; ".join(f"{c.name}={c.value}" for c in session.cookies))
 PY
 )
 
+# A customer's link: the first order of the demo day (dispatched, with a window and an ETA).
+TRACK_PATH=$($PY - "$URL" <<'PY'
+import sys, requests
+session = requests.Session()
+login = session.post(f"{sys.argv[1]}/api/v1/auth/login", json={"login": "dispatch@demo.lastmile.test",
+                                                               "password": "lastmile-demo"}, timeout=10)
+login.raise_for_status()
+orders = session.get(f"{sys.argv[1]}/api/v1/orders", params={"per_page": 1}, timeout=10).json()["items"]
+print(f"/t/{orders[0]['tracking_token']}")
+PY
+)
+
 status=0
 echo "== /driver, first visit (login screen)"
 (cd pwa && node scripts/lighthouse.mjs "$URL/driver") || status=1
 echo "== /driver, logged in (today's route)"
 (cd pwa && node scripts/lighthouse.mjs "$URL/driver" --cookie "$COOKIE") || status=1
+echo "== /t/<token>, the customer's tracking page (no login)"
+(cd pwa && node scripts/lighthouse.mjs "$URL$TRACK_PATH") || status=1
 exit $status

@@ -28,6 +28,8 @@ class TrackingSchema(Schema):
     organization = fields.Dict()
     recipient_first_name = fields.String(allow_none=True)
     address = fields.String()
+    destination = fields.Dict(metadata={"description": "{lat, lon} of the delivery address, for the map."})
+    language = fields.String(metadata={"description": "The recipient's language (en, fr)."})
     delivery_date = fields.Date(allow_none=True)
     timezone = fields.String()
     time_windows = fields.List(fields.Nested(WindowSchema))

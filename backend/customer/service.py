@@ -138,6 +138,8 @@ def tracking_view(token: str) -> dict:
         "organization": {"name": org.name if org else ""},
         "recipient_first_name": (recipient.name.split() or [""])[0] if recipient else None,
         "address": order.address,
+        "destination": {"lat": order.lat, "lon": order.lon},
+        "language": recipient.language if recipient else "en",
         "delivery_date": order.delivery_date,
         "timezone": depot.timezone if depot else current_app.config["TIMEZONE"],
         "time_windows": [{"start": w.start_at, "end": w.end_at} for w in order.time_windows],

@@ -146,7 +146,7 @@ def _timezone(order: Order) -> ZoneInfo:
 
 
 def tracking_url(order: Order) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/track/{order.tracking_token}"
+    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{order.tracking_token}"
 
 
 def _parse_quiet_hours(text) -> tuple[time, time] | None:

@@ -90,6 +90,7 @@ const precached = new Map([
 const hash = createHash('sha256');
 for (const [url, file] of precached) hash.update(url).update(readFileSync(join(DIST, file)));
 hash.update(readFileSync(join(ROOT, 'sw/sw.js')));
+hash.update(readFileSync(join(ROOT, 'sw/push.js')));
 const version = hash.digest('hex').slice(0, 12);
 await buildServiceWorker([...precached.keys()], version);
 

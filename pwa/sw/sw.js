@@ -2,6 +2,8 @@
 // the outbox replayed by Background Sync when the phone gets a connection back with the app closed.
 // __VERSION__ and __PRECACHE__ are written in by scripts/postbuild.mjs from the built files.
 import { SYNC_TAG, replay } from '../src/shared/outbox.js';
+// --- customer tracking page: web push (`push`, `notificationclick`) lives in its own file ---
+import './push.js';
 
 /* global __VERSION__, __PRECACHE__ */
 const VERSION = __VERSION__;

@@ -208,3 +208,13 @@ def test_staff_read_ratings_and_complaints(org, dispatcher, other_org):
     assert complaints[0]["driver_id"] == org.driver_id
     assert other_org.as_role("dispatcher").get("/api/v1/ratings").get_json()["total"] == 0
     assert driver.get("/api/v1/ratings").status_code == 403
+
+
+def test_the_tracking_view_gives_the_destination_and_the_recipients_language(org, dispatcher):
+    from tests.support import Api, order_payload
+
+    order = dispatcher.post("/api/v1/orders", json=order_payload("LANG-1")).get_json()
+
+    view = Api(org.app).get(f"/api/v1/track/{order['tracking_token']}").get_json()
+    assert view["destination"] == {"lat": order["lat"], "lon": order["lon"]}
+    assert view["language"] == "fr"

@@ -21,7 +21,7 @@ def test_dispatch_writes_a_scheduled_sms_in_the_recipients_language_and_the_depo
     # The order's window is 9:00-11:00 Montréal time: shown as such, whatever the server's zone.
     assert "9 h 00 – 11 h 00" in row["body"] and str(day.day) in row["body"]
     assert row["body"].startswith("Bonjour Camille")
-    assert f"https://track.example.test/track/{order['tracking_token']}" in row["body"]
+    assert f"https://track.example.test/t/{order['tracking_token']}" in row["body"]
 
 
 def test_english_recipient_gets_english_text(app, dispatcher):

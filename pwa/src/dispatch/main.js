@@ -8,6 +8,8 @@ import { getMeta } from '../shared/db.js';
 import { chooseLanguage, language, setLanguage, t } from '../shared/i18n.js';
 import { connectSocket } from '../shared/socket.js';
 import { formatTime, todayIn } from '../shared/time.js';
+// Analytics tab: a tiny static hook; the dashboard and its chart library load on the tab's first opening.
+import { showAnalytics } from '../analytics/entry.js';
 import { gantt } from './gantt.js';
 import { ConsoleMap, colourOf } from './map.js';
 import { mergeMessages } from './messages.js';
@@ -28,7 +30,7 @@ const state = {
   date: null,
   depotId: null,
   board: { routes: [], unplanned: [], positions: [] },
-  tab: 'plan',
+  tab: /\/dispatch\/analytics\/?$/.test(location.pathname) ? 'analytics' : 'plan', // /dispatch/analytics opens it
   selectedDrivers: new Set(),
   timeLimit: 10,
   job: null,
@@ -623,12 +625,12 @@ function tabsView() {
   const tab = (name) => html`<button role="tab" id="tab-${name}" aria-controls="panel" aria-selected=${state.tab === name ? 'true' : 'false'}
     tabindex=${state.tab === name ? 0 : -1} @click=${() => { state.tab = name; update(); }}>${t(`d.tab.${name}`)}</button>`;
   return html`<div role="tablist" class="tabs" @keydown=${(e) => {
-    const names = ['plan', 'live', 'timeline'];
+    const names = ['plan', 'live', 'timeline', 'analytics'];
     if (!['ArrowLeft', 'ArrowRight'].includes(e.key)) return;
-    state.tab = names[(names.indexOf(state.tab) + (e.key === 'ArrowRight' ? 1 : 2)) % 3];
+    state.tab = names[(names.indexOf(state.tab) + (e.key === 'ArrowRight' ? 1 : names.length - 1)) % names.length];
     update();
     $(`tab-${state.tab}`)?.focus();
-  }}>${tab('plan')}${tab('live')}${tab('timeline')}</div>`;
+  }}>${tab('plan')}${tab('live')}${tab('timeline')}${tab('analytics')}</div>`;
 }
 
 function importView() {
@@ -862,14 +864,26 @@ function orderView() {
 function panelView() {
   if (state.tab === 'plan') return html`${importView()}${optimizerView()}${unplannedView()}`;
   if (state.tab === 'live') return feedView();
+  if (state.tab === 'analytics') return html`<div id="analytics-root"></div>`; // filled by the dashboard module
   return html`<section class="card" aria-label=${t('d.gantt')} data-testid="gantt"><h2>${t('d.tab.timeline')}</h2>
     <div class="gantt-wrap" tabindex="0">${gantt(state.board.routes, timeZone())}</div></section>`;
 }
 
 function update() {
   if (!$('side')) return;
+  // --- analytics tab: the dashboard takes the side column and the map's place -------------------
+  const analytics = state.tab === 'analytics';
+  if ($('app').classList.contains('analytics-mode') !== analytics) {
+    $('app').classList.toggle('analytics-mode', analytics);
+    if (!analytics) setTimeout(() => consoleMap?.invalidate()); // the map was hidden: let Leaflet measure again
+  }
+  // --- end analytics tab ---------------------------------------------------------------------------
   render(barView(), $('bar'));
-  render(html`${noticeView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${routesView()}`, $('side'));
+  render(html`${noticeView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics ? nothing : routesView()}`, $('side'));
+  if (analytics) {
+    showAnalytics($('analytics-root'), { user: state.user, depots: state.depots, date: state.date, settings: state.settings })
+      .catch(showError);
+  }
   render(orderView(), $('detail'));
   if (consoleMap) {
     const depot = state.depots.find((d) => d.id === state.depotId);
