@@ -82,6 +82,40 @@ def announce(route: Route, change: dict | None = None) -> None:
 def bump(route: Route, change: dict | None = None) -> None:
     route.version += 1
     announce(route, change)
+    if change and change.get("kind") in DISPATCH_CHANGES:
+        _push_to_driver(route, change)
+
+
+# What dispatch does to a driver's route (their own actions are not news to them).
+DISPATCH_CHANGES = {"published", "resequenced", "reassigned", "added", "removed"}
+PUSH_TEXT = {
+    "en": {"title": "Your route changed", "published": "Your route for {date} is ready ({stops} stops).",
+           "resequenced": "Dispatch moved {address} to stop {to}.", "added": "Dispatch added {address}.",
+           "removed": "Dispatch took {address} off your route.", "reassigned": "Dispatch reassigned stops.",
+           "other": "Open the app to see the changes."},
+    "fr": {"title": "Votre tournée a changé", "published": "Votre tournée du {date} est prête ({stops} arrêts).",
+           "resequenced": "La répartition a déplacé {address} à l’arrêt {to}.",
+           "added": "La répartition a ajouté {address}.", "removed": "La répartition a retiré {address}.",
+           "reassigned": "La répartition a réassigné des arrêts.", "other": "Ouvrez l’application pour voir."},
+}
+
+
+def _push_to_driver(route: Route, change: dict) -> None:
+    """A change made by dispatch reaches the driver's phone even when the app is in the background."""
+    from backend.notify import service as notify_service
+
+    driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
+    if driver is None or route.status is RouteStatus.draft:
+        return
+    texts = PUSH_TEXT.get(driver.user.language, PUSH_TEXT["en"])
+    try:
+        body = texts.get(change["kind"], texts["other"]).format(
+            date=route.date.isoformat(), stops=len(route.stops), address=change.get("address") or "",
+            to=change.get("to_sequence") or "")
+    except (KeyError, IndexError):
+        body = texts["other"]
+    notify_service.queue_user_push(route.org_id, driver.user_id, "route_changed", texts["title"], body,
+                                   f"route:{route.id}:v{route.version}", url="/driver")
 
 
 # --- planning -------------------------------------------------------------------------------------

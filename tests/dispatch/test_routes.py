@@ -92,3 +92,28 @@ def test_other_organizations_routes_are_invisible(org, other_org, dispatcher):
     assert intruder.get(f"/api/v1/routes?date={tomorrow()}").get_json() == []
     foreign = intruder.post("/api/v1/routes", json={"date": tomorrow().isoformat(), "order_ids": ids})
     assert foreign.status_code == 422
+
+
+def test_dispatch_changes_are_pushed_to_the_drivers_subscribed_browsers(app, dispatcher, org):
+    from backend.extensions import db
+    from backend.notify.models import OutboxMessage as Outbox
+
+    driver = org.as_role("driver")
+    subscription = {"endpoint": "https://push.example.test/send/abc", "keys": {
+        "p256dh": "BOr9Vd5cE0G6S7fwYHVGpqeqdZlxhLxr6A6vDkK0e6pVtLh3AZRHSsB8zq8OJ6oFLKjYzQvBJE6X9U8W7n3eGyA",
+        "auth": "8eDyX_uCN0XRhSbY5hs7Hg"}}
+    created = driver.post("/api/v1/push/subscriptions", json=subscription)
+    assert created.status_code in (200, 201), created.get_json()
+    ids = make_orders(dispatcher, 3)
+    route = make_route(dispatcher, org, ids, publish=True)
+    stop_ids = [s["id"] for s in route["stops"]]
+    dispatcher.put(f"/api/v1/routes/{route['id']}/sequence", json={"stop_ids": stop_ids[::-1],
+                                                                   "version": route["version"]})
+    from tests.dispatch.helpers import action
+
+    action(driver, dispatcher.get(f"/api/v1/routes/{route['id']}").get_json(), "route.start")
+    with app.app_context():
+        rows = db.session.query(Outbox).filter(Outbox.kind == "route_changed").order_by(Outbox.id).all()
+        bodies = [row.body for row in rows]
+    assert len(bodies) == 2, bodies  # published and resequenced; the driver's own start is not news
+    assert "3 stops" in bodies[0] and "to stop 1" in bodies[1]

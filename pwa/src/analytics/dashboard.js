@@ -416,7 +416,14 @@ function draw() {
 /** Called by the console each time it renders the tab; loads the data on first showing. */
 export function attach(root, context) {
   state.context = context;
-  state.root = root;
+  if (state.root !== root) {
+    // The console rebuilt its panel (the tab was left and opened again): the old charts and map went with it.
+    for (const built of charts.values()) built.plot.destroy();
+    charts.clear();
+    failuresMap?.remove();
+    failuresMap = null;
+    state.root = root;
+  }
   if (!state.filters) {
     const to = context.date;
     state.filters = { from: shiftDay(to, -6), to, grain: 'day', depotId: null, period: 'week' };

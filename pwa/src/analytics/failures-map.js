@@ -8,7 +8,10 @@ const MONTREAL = [45.52, -73.6];
 export class FailuresMap {
   constructor(element, { tileUrl, attribution }) {
     this.element = element;
-    this.map = L.map(element, { keyboard: true, zoomControl: true }).setView(MONTREAL, 11);
+    // No animation: the tab can be left (and this element detached) at any moment, and Leaflet's
+    // pending animation frames would then fail on the missing panes.
+    this.map = L.map(element, { keyboard: true, zoomControl: true, zoomAnimation: false, fadeAnimation: false,
+      markerZoomAnimation: false }).setView(MONTREAL, 11);
     if (tileUrl) L.tileLayer(tileUrl, { attribution, maxZoom: 19, crossOrigin: true }).addTo(this.map);
     this.layer = L.layerGroup().addTo(this.map);
     this.drawn = null;
@@ -28,7 +31,7 @@ export class FailuresMap {
       }).bindTooltip(label(failure)).addTo(this.layer);
       bounds.push([failure.lat, failure.lon]);
     }
-    if (bounds.length) this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 });
+    if (bounds.length) this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14, animate: false });
   }
 
   remove() {

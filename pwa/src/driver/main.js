@@ -7,6 +7,7 @@ import { ApiError, NetworkError } from '../shared/api.js';
 import { clearUserData, getMeta, getSnapshot, saveSnapshot, setMeta } from '../shared/db.js';
 import { chooseLanguage, setLanguage, t, tn } from '../shared/i18n.js';
 import { dismissRejected, enqueue, newKey, pending, rejected, replay } from '../shared/outbox.js';
+import { pushSupported, subscribeThisBrowser } from '../shared/push.js';
 import { connectSocket, emitWithAck, loadClockOffset, serverNow } from '../shared/socket.js';
 import { formatDate, formatDistance, formatMoney, formatTime } from '../shared/time.js';
 import { LocationSharing, ScreenWakeLock } from './location.js';
@@ -23,6 +24,7 @@ const MAX_PHOTOS = 10; // what the server keeps per delivery
 const state = {
   booting: true,
   session: null,
+  push: null, // "on" once this browser gets route-change notifications
   snapshot: null, // the server's route, as last received
   entries: [], // outbox entries not yet accepted by the server
   rejectedWrites: [],
@@ -492,6 +494,21 @@ async function adoptSession(session, { restartSocket = true } = {}) {
   startSocket();
   await loadRoute();
   sync();
+  // A browser that already allowed notifications is re-subscribed silently (no prompt): the server
+  // may have dropped an expired subscription.
+  if (pushSupported() && Notification.permission === 'granted') enableRoutePush();
+}
+
+/** Route changes made while the app is in the background arrive as notifications (asked on a press). */
+async function enableRoutePush() {
+  try {
+    const body = await subscribeThisBrowser(api.get);
+    state.push = body ? 'on' : 'denied';
+    if (body) await api.post('/api/v1/push/subscriptions', body);
+  } catch (error) {
+    state.push = 'error';
+  }
+  update();
 }
 
 async function endSession() {
@@ -542,6 +559,9 @@ function statusBar(route, onDuty) {
         ${onDuty ? (route.on_break ? t('route.onBreak') : t('route.onDuty')) : t('route.offDuty')}</span>` : nothing}
       ${connected === false && state.online && state.session ? html`<span class="dot" aria-hidden="true"></span>` : nothing}
     </div>
+    ${state.session && pushSupported() && Notification.permission === 'default' && state.push !== 'on'
+      ? html`<p class="hint"><button class="link" data-testid="enable-push" @click=${enableRoutePush}>
+          ${t('push.routeChanges')}</button></p>` : nothing}
     ${onDuty ? html`<p class="hint">${t('route.hiddenHint')}</p>` : nothing}
     ${state.pausedWhileHidden && onDuty ? html`<p class="notice warn">${t('route.pausedWhileHidden')}
       <button class="link" @click=${() => { state.pausedWhileHidden = false; update(); }}>${t('common.dismiss')}</button></p>` : nothing}

@@ -6,7 +6,8 @@ import { html, nothing, render } from 'lit-html';
 import { ApiError, NetworkError, get, post } from '../shared/api.js';
 import { chooseLanguage, setLanguage, t, tn } from '../shared/i18n.js';
 import { formatDate, formatTime } from '../shared/time.js';
-import { CLOSED, ON_THE_WAY, applicationServerKey, subscriptionBody, timelineSteps, tokenFromPath } from './state.js';
+import { pushSupported, subscribeThisBrowser } from '../shared/push.js';
+import { CLOSED, ON_THE_WAY, timelineSteps, tokenFromPath } from './state.js';
 import './styles.css';
 
 const REFRESH_MS = 60 * 1000; // while the order is live: catches status changes the socket does not carry
@@ -248,10 +249,6 @@ async function sendRating(event) {
   update();
 }
 
-function pushSupported() {
-  return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
-}
-
 /** Consent is asked only here, on the customer's press; the service worker shows the messages. */
 async function enablePush() {
   if (!pushSupported()) {
@@ -262,19 +259,13 @@ async function enablePush() {
   state.push = { status: 'working', message: null };
   update();
   try {
-    const permission = await Notification.requestPermission();
-    if (permission !== 'granted') {
+    const body = await subscribeThisBrowser(get);
+    if (!body) {
       state.push = { status: 'denied', message: null };
       update();
       return;
     }
-    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-    const registration = await navigator.serviceWorker.ready;
-    const { public_key: publicKey } = await get('/api/v1/push/vapid-public-key');
-    const subscription = await registration.pushManager.getSubscription()
-      || await registration.pushManager.subscribe({ userVisibleOnly: true,
-        applicationServerKey: applicationServerKey(publicKey) });
-    await post(`/api/v1/track/${token}/push-subscription`, subscriptionBody(subscription));
+    await post(`/api/v1/track/${token}/push-subscription`, body);
     state.push = { status: 'on', message: null };
   } catch (error) {
     state.push = { status: 'error', message: messageOf(error) };

@@ -41,15 +41,4 @@ export function timelineSteps(view) {
   }).filter((item) => item.step !== 'arrived' || item.at || view.status === 'arrived');
 }
 
-/** The VAPID public key (base64url) as the bytes PushManager.subscribe wants. */
-export function applicationServerKey(base64url) {
-  const padded = `${base64url}${'='.repeat((4 - (base64url.length % 4)) % 4)}`.replace(/-/g, '+').replace(/_/g, '/');
-  const binary = atob(padded);
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
-/** A browser PushSubscription as the API takes it: {endpoint, keys: {p256dh, auth}}. */
-export function subscriptionBody(subscription) {
-  const json = subscription.toJSON();
-  return { endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } };
-}
+export { applicationServerKey, subscriptionBody } from '../shared/push.js';
