@@ -88,7 +88,7 @@ def build_spec(model: Model, task_ids: list, cost_scale: int, time_limit: float,
     }
 
 
-def run_spec(spec: dict) -> dict:
+def run_spec(spec: dict, fleet_out=None, should_stop=None) -> dict:
     """Solve with PyVRP (in whatever process this runs); returns task-index routes per vehicle."""
     import warnings
 
@@ -114,15 +114,26 @@ def run_spec(spec: dict) -> dict:
         distance_matrices=[p[0] for p in spec["profiles"]], duration_matrices=[p[1] for p in spec["profiles"]],
     )
     t0 = time.monotonic()
-    budget = max(0.1, spec["time_limit"])
+    # The budget runs to an absolute wall-clock deadline set by the parent, so a
+    # slow process start (a busy machine) shortens the search instead of making
+    # the result arrive too late to be used.
+    budget = max(0.1, spec["deadline_epoch"] - time.time()) if "deadline_epoch" in spec else max(0.1, spec["time_limit"])
     if spec.get("minimise_fleet") and len(vehicle_types) == 1:
         # Hierarchical objective: first shrink the fleet (PyVRP's fleet minimisation
         # removes a vehicle each time it finds a feasible plan), then spend the rest
         # on distance with that many vehicles.
         smallest = pyvrp.minimise_fleet(data, MaxRuntime(budget * FLEET_SHARE), seed=int(spec["seed"]))
         data = data.replace(vehicle_types=[smallest])
+        if fleet_out is not None:
+            fleet_out.put({"fleet": int(smallest.num_available)})
         budget = max(0.1, budget - (time.monotonic() - t0))
-    result = pyvrp.solve(data, stop=MaxRuntime(budget), seed=int(spec["seed"]), display=False, collect_stats=False)
+    stop = MaxRuntime(budget)
+    if should_stop is not None:
+        runtime = stop
+
+        def stop(best_cost):  # PyVRP accepts any callable as stopping criterion
+            return runtime(best_cost) or should_stop()
+    result = pyvrp.solve(data, stop=stop, seed=int(spec["seed"]), display=False, collect_stats=False)
     best = result.best
     routes_by_vehicle = {}
     next_member = [0] * len(vehicle_types)
@@ -135,13 +146,20 @@ def run_spec(spec: dict) -> dict:
     return {"routes": routes_by_vehicle, "feasible": bool(best.is_feasible()), "cost": int(best.distance_cost() + best.fixed_vehicle_cost()), "seconds": time.monotonic() - t0}
 
 
+def distance_phase_spec(spec: dict, fleet: int, seed: int) -> dict:
+    """The same problem with the fleet fixed at ``fleet`` vehicles, for a second search with another seed."""
+    n, cap, sd, ed, fixed, a, b, prof = spec["types"][0]
+    return dict(spec, types=[(fleet, cap, sd, ed, fixed, a, b, prof)], minimise_fleet=False, seed=seed)
+
+
 def _flag(value) -> bool:
     return bool(value() if callable(value) else value)
 
 
-def _worker(spec, out):
+def _worker(inbox, out):
     try:
-        out.put(run_spec(spec))
+        spec = inbox.get()
+        out.put(run_spec(spec, fleet_out=out))
     except Exception as exc:  # reported to the parent, which falls back to OR-Tools
         out.put({"error": f"{type(exc).__name__}: {exc}"})
 
@@ -152,19 +170,40 @@ class PyVrpProcess:
     def __init__(self, spec: dict):
         ctx = mp.get_context("spawn")
         self._queue = ctx.Queue()
-        self._process = ctx.Process(target=_worker, args=(spec, self._queue), daemon=True)
+        # The matrices go through a queue (fed by a background thread), not as
+        # Process arguments: those are written to a pipe the child reads only
+        # after its imports, which would block this process for a second or two.
+        self._inbox = ctx.Queue()
+        self._inbox.put(spec)
+        self._process = ctx.Process(target=_worker, args=(self._inbox, self._queue), daemon=True)
         self._process.start()
+
+    def _next_message(self, timeout: float, should_stop=None) -> dict | None:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                return self._queue.get(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+            except queue_mod.Empty:
+                if time.monotonic() >= deadline or (should_stop is not None and should_stop()):
+                    return None
+
+    def fleet_size(self, timeout: float, should_stop=None) -> int | None:
+        """The fleet size found by the fleet-minimisation phase (None if the plan came first or time ran out)."""
+        msg = self._next_message(timeout, should_stop)
+        if msg is not None and "fleet" in msg:
+            return msg["fleet"]
+        self._early = msg
+        return None
 
     def result(self, timeout: float, should_stop=None) -> dict | None:
         """Wait for the plan (None on timeout or when ``should_stop()`` turns true)."""
-        deadline = time.monotonic() + max(0.0, timeout)
         try:
+            if getattr(self, "_early", None) is not None:
+                return self._early
             while True:
-                try:
-                    return self._queue.get(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
-                except queue_mod.Empty:
-                    if time.monotonic() >= deadline or (should_stop is not None and should_stop()):
-                        return None
+                msg = self._next_message(timeout, should_stop)
+                if msg is None or "fleet" not in msg:
+                    return msg
         finally:
             self.stop()
 
@@ -172,3 +211,6 @@ class PyVrpProcess:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join(timeout=2)
+        # never block interpreter exit on data the child did not read
+        self._inbox.cancel_join_thread()
+        self._queue.cancel_join_thread()

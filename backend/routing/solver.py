@@ -14,7 +14,7 @@ How the time limit is spent:
    wins (most priority served, then the objective);
 5. with ``options.traffic``, the plan is re-solved with each leg's travel time
    scaled by the hour it is actually driven in, until the plan is stable;
-6. days of more than ``options.decompose_above`` (default 1000) stops are
+6. days of more than ``options.decompose_above`` (default 500) stops are
    split into geographic clusters solved one by one, so a first plan always
    exists, then the whole is improved from that plan.
 """
@@ -32,11 +32,13 @@ from .errors import INTERNAL_ERROR, RoutingError
 from .ortools_engine import COST_SCALE, FSS, LSM, OrToolsModel
 from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason
 from .problem import Model, parse_problem, steps_to_sequences
-from .pyvrp_engine import PyVrpProcess, build_spec, can_express
+from .pyvrp_engine import FLEET_SHARE, PyVrpProcess, build_spec, can_express, distance_phase_spec, run_spec
 from .schedule import best_schedule
 
-DEFAULT_DECOMPOSE_ABOVE = 1000
+DEFAULT_DECOMPOSE_ABOVE = 500  # above this, OR-Tools alone needs too long for a first plan (1000 stops: 19 s measured)
 TRAFFIC_STATIC_SHARE = 0.5
+SHARED_PHASE_MIN_TIME = 6.0
+PYVRP_RESULT_MARGIN_S = 0.25  # PyVRP stops this long before the deadline: plan transfer and comparison
 PYVRP_MIN_TIME = 2.0  # below this, spawning a process costs more than it brings
 PYVRP_STARTUP_S = 1.0  # spawn + imports + data transfer (~0.7 s measured on the 2-core dev machine)
 
@@ -206,13 +208,17 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
     n = len(candidates)
     decompose_above = int(model.options.get("decompose_above", DEFAULT_DECOMPOSE_ABOVE))
     pyvrp_job = None
+    spec = {}
     use_pyvrp = (can_express(model, balance=balance) and time_limit >= PYVRP_MIN_TIME
                  and model.options.get("engines", "auto") != "ortools")
     if use_pyvrp:
         # leave the parent time to collect and compare
         budget = max(0.5, time_limit - PYVRP_STARTUP_S - 0.0005 * n)
+        spec = build_spec(model, candidates, COST_SCALE, budget, seed)
+        # leave time after PyVRP's deadline to ship its plan back and compare plans
+        spec["deadline_epoch"] = time.time() + max(0.5, deadline - time.monotonic() - PYVRP_RESULT_MARGIN_S - 0.0005 * n)
         try:
-            pyvrp_job = PyVrpProcess(build_spec(model, candidates, COST_SCALE, budget, seed))
+            pyvrp_job = PyVrpProcess(spec)
         except (AssertionError, OSError, RuntimeError):
             # e.g. called from a daemonic worker process, which may not have children:
             # OR-Tools alone still gives a plan.
@@ -230,16 +236,33 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
         plans.append(Plan(model, first, "ortools-decomposed"))
         progress.report(plans[-1].objective())
         hint = first
+    # Below ~6 s PyVRP's distance phase is too short for a second seed to pay;
+    # OR-Tools then keeps its core for the whole time (measured on Solomon / tests).
+    shared_distance_phase = pyvrp_job is not None and spec.get("minimise_fleet") and time_limit >= SHARED_PHASE_MIN_TIME
     remaining = deadline - time.monotonic()
     if remaining > 0.05 and not stopped():
         if model.objective == "vehicles_then_distance":
-            plans.extend(_fleet_then_distance(model, candidates, deadline=deadline, hint=hint,
+            ortools_deadline = deadline
+            if shared_distance_phase:
+                # OR-Tools works while PyVRP minimises the fleet; then this core joins
+                # PyVRP's distance phase with another seed (see below).
+                ortools_deadline = time.monotonic() + 0.2 + (spec["deadline_epoch"] - time.time()) * FLEET_SHARE
+            plans.extend(_fleet_then_distance(model, candidates, deadline=min(deadline, ortools_deadline), hint=hint,
                                               on_solution=on_solution, should_stop=should_stop, balance=balance))
         else:
             engine = OrToolsModel(model, tasks=candidates, balance=balance)
             result = engine.solve(time_limit=remaining, hint=hint, on_solution=on_solution, should_stop=should_stop)
             if result.objective is not None:
                 plans.append(Plan(model, result.routes, "ortools"))
+    if shared_distance_phase and not stopped():
+        fleet = pyvrp_job.fleet_size(timeout=max(0.0, deadline - time.monotonic() - 0.5), should_stop=should_stop)
+        if fleet:
+            try:
+                got = run_spec(distance_phase_spec(spec, fleet, seed + 1), should_stop=should_stop)
+            except Exception:  # the child's plan and OR-Tools' remain
+                got = None
+            if got and got.get("feasible"):
+                plans.append(Plan(model, [got["routes"].get(v, []) for v in range(len(model.vehicles))], "pyvrp-seed2"))
     if pyvrp_job is not None:
         if stopped():
             pyvrp_job.stop()
