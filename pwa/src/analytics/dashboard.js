@@ -36,6 +36,14 @@ const state = {
   savingGoal: null,
 };
 const charts = new Map(); // kpi -> { plot, element, key }
+// Charts follow their column's width (window resized, language with longer labels).
+const resizes = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const built = [...charts.values()].find((chart) => chart.element === entry.target);
+    const width = Math.round(entry.contentRect.width);
+    if (built && width > 0 && Math.abs(width - built.plot.width) > 4) built.plot.setSize({ width: Math.max(220, width), height: 150 });
+  }
+});
 let failuresMap = null;
 
 // --- queries --------------------------------------------------------------------------------------
@@ -360,7 +368,9 @@ function buildChart(element, kpi, items) {
   const low = Math.min(seconds(state.filters.from), ...xs) - 43_200;
   const high = Math.max(seconds(state.filters.to), ...xs) + 43_200;
   const highest = Math.max(0, ...ys.filter((v) => v != null));
-  const yRange = unit === 'ratio' ? [0, Math.max(1, highest)] : [0, highest > 0 ? highest * 1.15 : 1];
+  // Ratios on 0-100 %; others from 0 to a little above the highest value (a minute for empty times).
+  const empty = unit === 's' ? 60 : 1;
+  const yRange = unit === 'ratio' ? [0, Math.max(1, highest)] : [0, highest > 0 ? highest * 1.15 : empty];
   const width = Math.max(220, element.clientWidth || 300);
   return new uPlot({
     width, height: 150, legend: { show: false },
@@ -380,13 +390,18 @@ function drawCharts() {
     const built = charts.get(kpi);
     if (!element) {
       built?.plot.destroy();
+      if (built) resizes?.unobserve(built.element);
       charts.delete(kpi);
       continue;
     }
     if (built && built.element === element && built.key === key) continue;
-    built?.plot.destroy();
+    if (built) {
+      built.plot.destroy();
+      resizes?.unobserve(built.element);
+    }
     element.replaceChildren();
     charts.set(kpi, { plot: buildChart(element, kpi, items), element, key });
+    resizes?.observe(element);
   }
 }
 
@@ -419,6 +434,7 @@ export function attach(root, context) {
   if (state.root !== root) {
     // The console rebuilt its panel (the tab was left and opened again): the old charts and map went with it.
     for (const built of charts.values()) built.plot.destroy();
+    resizes?.disconnect();
     charts.clear();
     failuresMap?.remove();
     failuresMap = null;
