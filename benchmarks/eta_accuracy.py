@@ -73,7 +73,7 @@ def simulate(day: dict, rng: random.Random, provider: HaversineProvider) -> dict
     actual = {}
     legs = []  # (planned seconds, actual seconds) of finished legs
     silent_until = -1.0
-    last_fix, last_fix_at = position, t
+    last_fix = position
     previous_planned_departure = float(day["start"])
     for index, job_id in enumerate(day["order"]):
         job = day["jobs"][job_id]
@@ -90,7 +90,7 @@ def simulate(day: dict, rng: random.Random, provider: HaversineProvider) -> dict
             if now >= silent_until and rng.random() < 0.02:
                 silent_until = now + 600  # the phone goes quiet for ten minutes (screen off, tunnel)
             if now >= silent_until:
-                last_fix, last_fix_at = here, now
+                last_fix = here
             remaining = day["order"][index:]
             pace = pace_factor(legs)
             for model, use_pace, stale in (("plan", 1.0, False), ("pace", pace, False),

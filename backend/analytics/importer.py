@@ -10,8 +10,6 @@ as HH:MM on the row's date.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -26,6 +24,7 @@ from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet import service as fleet_service
 from backend.fleet.models import Depot, Vehicle
+from backend.orders import csv_io
 from backend.orders.csv_io import CsvFormatError
 from backend.orders.enums import FailureReason
 from backend.orders.service import parse_window_time
@@ -39,38 +38,10 @@ MAX_ROWS = 200_000
 
 
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    """(header, [(line, row)]), with the order import's dialect sniffing and line numbering (header = line 1).
-
-    The order import's reader checks the order columns, so the history columns are checked here."""
-    if not text.strip():
-        raise CsvFormatError("The file is empty.")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        raise CsvFormatError("The file is empty.")
-    missing = REQUIRED_COLUMNS - set(header)
+    """(header, [(line, row)]) with the order import's reader; a place is an address or coordinates."""
+    header, rows = csv_io.read_rows(text, required=REQUIRED_COLUMNS, expected=COLUMNS, max_rows=MAX_ROWS)
     if not ({"address", "lat"} & set(header)):
-        missing.add("address or lat/lon")
-    if missing:
-        raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. Expected columns: {', '.join(COLUMNS)}.")
-    if len(set(header)) != len(header):
-        raise CsvFormatError("A column name appears twice in the header.")
-    rows = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            rows.append((reader.line_num, {name: (values[i].strip() if i < len(values) else "")
-                                           for i, name in enumerate(header)}))
-            if len(rows) > MAX_ROWS:
-                raise CsvFormatError(f"At most {MAX_ROWS} rows per file.")
-    except csv.Error as exc:
-        raise CsvFormatError(f"Line {reader.line_num}: {exc}")
+        raise CsvFormatError(f"Missing column(s): address or lat/lon. Expected columns: {', '.join(COLUMNS)}.")
     return header, rows
 
 

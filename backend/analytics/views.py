@@ -276,15 +276,7 @@ class HistoryImportQuery(Schema):
                   "reports every bad row by line and column; a real run imports nothing while a row is bad "
                   "unless skip_invalid.")
 def import_history(query):
-    upload = request.files.get("file")
-    raw = upload.read() if upload is not None else request.get_data(cache=False)
-    if not raw:
-        raise InvalidInput("Send the CSV as the body (text/csv) or as the multipart field 'file'.",
-                           fields={"file": ["Missing."]})
-    try:
-        text = csv_io.decode(raw)
-    except csv_io.CsvFormatError as exc:
-        raise InvalidInput(str(exc), fields={"file": [str(exc)]})
+    text = csv_io.uploaded_text(request)
     job = jobs_service.enqueue(_org(), "analytics.history_import", {"csv": text, **query},
                                created_by_id=current_principal().user_id)
     return jobs_service.job_payload(job)

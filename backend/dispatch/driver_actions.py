@@ -19,7 +19,7 @@ from backend.auth.principal import Principal
 from backend.database import utcnow
 from backend.dispatch import payloads
 from backend.dispatch.models import DriverAction, Route, RouteStatus, Stop, StopStatus
-from backend.dispatch.service import FINISHED_STOP, announce, bump, get_route
+from backend.dispatch.service import FINISHED_STOP, bump, get_route
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.orders import lifecycle

@@ -1,6 +1,6 @@
 from datetime import time
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.auth.schemas import UserSchema
 from backend.validators import Id, Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone, timezone_name

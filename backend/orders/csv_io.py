@@ -48,8 +48,26 @@ def decode(raw: bytes) -> str:
     raise CsvFormatError("The file is not text (UTF-8 or Windows-1252).")
 
 
-def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    """(header, [(line number, row)]); line numbers count the header as line 1, as spreadsheets do."""
+def uploaded_text(request) -> str:
+    """A CSV sent as the body (text/csv) or as the multipart field 'file', decoded; 422 when missing."""
+    from backend.errors import InvalidInput
+
+    upload = request.files.get("file")
+    raw = upload.read() if upload is not None else request.get_data(cache=False)
+    if not raw:
+        raise InvalidInput("Send the CSV as the body (text/csv) or as the multipart field 'file'.",
+                           fields={"file": ["Missing."]})
+    try:
+        return decode(raw)
+    except CsvFormatError as exc:
+        raise InvalidInput(str(exc), fields={"file": [str(exc)]})
+
+
+def read_rows(text: str, *, required: set = REQUIRED_COLUMNS, expected: list = COLUMNS,
+              max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header, [(line number, row)]); line numbers count the header as line 1, as spreadsheets do.
+
+    The dialect (comma, semicolon or tab) is sniffed; blank lines are skipped; headers are case-insensitive."""
     if not text.strip():
         raise CsvFormatError("The file is empty.")
     sample = text[:4096]
@@ -62,9 +80,9 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise CsvFormatError("The file is empty.")
-    missing = REQUIRED_COLUMNS - set(header)
+    missing = required - set(header)
     if missing:
-        raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. Expected columns: {', '.join(COLUMNS)}.")
+        raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. Expected columns: {', '.join(expected)}.")
     if len(set(header)) != len(header):
         raise CsvFormatError("A column name appears twice in the header.")
     rows = []
@@ -74,6 +92,8 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
                 continue
             row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}
             rows.append((reader.line_num, row))
+            if max_rows is not None and len(rows) > max_rows:
+                raise CsvFormatError(f"At most {max_rows} rows per file.")
     except csv.Error as exc:
         raise CsvFormatError(f"Line {reader.line_num}: {exc}")
     return header, rows

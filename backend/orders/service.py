@@ -11,7 +11,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.principal import Principal
-from backend.database import utcnow
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet import service as fleet_service

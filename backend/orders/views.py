@@ -1,10 +1,10 @@
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from backend.validators import Id
 from marshmallow import Schema, fields, validate
 
 from backend.api import PageQuery, endpoint, page_of, paginate
 from backend.auth.principal import STAFF, current_principal
-from backend.errors import DomainError, InvalidInput
+from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.jobs import service as jobs_service
 from backend.jobs.views import JobSchema
@@ -54,15 +54,7 @@ class ImportQuery(Schema):
           summary="Import a CSV of orders as a background job. dry_run (default true) only reports every bad "
                   "row by line and column; a real run imports nothing while a row is bad unless skip_invalid.")
 def import_orders(query):
-    upload = request.files.get("file")
-    raw = upload.read() if upload is not None else request.get_data(cache=False)
-    if not raw:
-        raise InvalidInput("Send the CSV as the body (text/csv) or as the multipart field 'file'.",
-                           fields={"file": ["Missing."]})
-    try:
-        text = csv_io.decode(raw)
-    except csv_io.CsvFormatError as exc:
-        raise InvalidInput(str(exc), fields={"file": [str(exc)]})
+    text = csv_io.uploaded_text(request)
     principal = current_principal()
     job = jobs_service.enqueue(_org(), "orders.import", {"csv": text, **query}, created_by_id=principal.user_id)
     return jobs_service.job_payload(job)
