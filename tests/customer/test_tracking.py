@@ -56,7 +56,9 @@ def test_the_customer_follows_their_delivery(app, org, dispatcher):
     delivered = track(app, token).get_json()
     assert delivered["status"] == "delivered" and delivered["eta"] is None and delivered["driver"] is None
     assert delivered["can_rate"] is True and delivered["can_edit_instructions"] is False
-    # Nothing internal leaks: actor ids, coordinates, notes.
+    # The only coordinates shown are the customer's own address (for the map); nothing internal leaks:
+    # actor ids, other coordinates (the driver's history), notes.
+    assert delivered.pop("destination") == {"lat": order["lat"], "lon": order["lon"]}
     text = json.dumps(delivered)
     assert "actor" not in text and "notes" not in text and "lat" not in text
 
