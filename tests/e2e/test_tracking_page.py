@@ -55,8 +55,13 @@ class DriverDay:
         self.stops = sorted(self.route["stops"], key=lambda stop: stop["sequence"])
         self.socket = None
 
-    def token(self, stop: dict) -> str:
+    def token(self, stop: dict, language: str = "en") -> str:
+        """The stop's tracking link, its recipient speaking `language` (the page follows the recipient's
+        profile before the browser, so each test states the language it reads)."""
         order = self.staff.get(f"{self.server.url}/api/v1/orders/{stop['order']['id']}", timeout=10).json()
+        changed = self.staff.patch(f"{self.server.url}/api/v1/recipients/{order['recipient']['id']}",
+                                   json={"language": language}, timeout=10)
+        assert changed.status_code == 200, changed.text
         return order["tracking_token"]
 
     def act(self, kind: str, stop: dict | None = None, **data) -> dict:
@@ -173,8 +178,8 @@ def test_the_page_shows_the_window_in_the_depots_zone_and_the_eta(day, live_serv
     assert page.evaluate("!!window.L") is False
 
 
-def test_a_french_browser_gets_the_page_in_french(day, open_tracking):
-    page = open_tracking(day.token(day.stops[0]), locale="fr-CA")
+def test_a_french_speaking_recipient_gets_the_page_in_french_whatever_the_browser(day, open_tracking):
+    page = open_tracking(day.token(day.stops[0], language="fr"), locale="en-CA")
 
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert page.get_by_text("Plage de livraison").first.is_visible()
