@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 
@@ -90,6 +91,8 @@ def from_environment() -> dict:
         "NOTIFY_BATCH_SIZE": _int("NOTIFY_BATCH_SIZE", 50),
         "NOTIFY_HTTP_TIMEOUT_S": _float("NOTIFY_HTTP_TIMEOUT_S", 10.0),
         "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "console"),
+        # Cents per SMS segment, a decimal (Twilio to Canadian numbers: about 1.1 cents CAD).
+        "SMS_SEGMENT_COST_CENTS": str(Decimal(os.environ.get("SMS_SEGMENT_COST_CENTS") or "1.1")),
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_FROM": os.environ.get("TWILIO_FROM") or None,

@@ -412,28 +412,38 @@ def ratings(org_id: int, start: date, end: date, *, depot_id=None, driver_id=Non
 
 def notifications(org_id: int, start: date, end: date, *, depot_id=None) -> dict:
     """Messages per channel for orders due in the period: sent (accepted by the provider, including those
-    later confirmed delivered), delivered (confirmed), failed, and suppressed (practice). SMS segments and
-    their cost are not recorded by the outbox yet: `sms_cost_available` is false and they read 0."""
+    later confirmed delivered), delivered (confirmed), failed, and suppressed (practice). SMS segments are
+    those of the messages sent (what providers bill), and their cost is segments × SMS_SEGMENT_COST_CENTS
+    (a decimal number of cents per segment), rounded to a whole cent."""
     _check_range(start, end)
     try:
         from backend.notify.models import OutboxMessage
     except ImportError:
         return {"available": False, "channels": {}, "sms_cost_available": False}
     rows = db.session.execute(
-        select(OutboxMessage.channel, OutboxMessage.status, func.count())
+        select(OutboxMessage.channel, OutboxMessage.status, func.count(), func.sum(OutboxMessage.sms_segments))
         .where(OutboxMessage.org_id == org_id, OutboxMessage.order_id.in_(_orders_in_period(org_id, start, end,
                                                                                            depot_id)))
         .group_by(OutboxMessage.channel, OutboxMessage.status)).all()
     channels: dict[str, dict] = {}
-    for channel, status, count in rows:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from flask import current_app
+
+    cost_per_segment = Decimal(str(current_app.config["SMS_SEGMENT_COST_CENTS"]))
+    for channel, status, count, segment_total in rows:
         entry = channels.setdefault(channel.value, {"total": 0, "sent": 0, "delivered": 0, "failed": 0,
                                                     "suppressed": 0, "sms_segments": 0, "sms_cost_cents": 0})
         entry["total"] += count
         if status.value in ("sent", "delivered"):
             entry["sent"] += count
+            if channel.value == "sms":
+                entry["sms_segments"] += int(segment_total or 0)
         if status.value in ("delivered", "failed", "suppressed"):
             entry[status.value] += count
-    return {"available": True, "channels": channels, "sms_cost_available": False}
+    for entry in channels.values():
+        entry["sms_cost_cents"] = int((entry["sms_segments"] * cost_per_segment).quantize(Decimal(1), ROUND_HALF_UP))
+    return {"available": True, "channels": channels, "sms_cost_available": True}
 
 
 # --- goals and alerts ---------------------------------------------------------------------------

@@ -83,6 +83,8 @@ class OutboxMessage(OrgScoped, TimestampMixin, db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SMS segments the body costs (notify.sms_segments), counted when the row is written; 0 elsewhere.
+    sms_segments: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class PushSubscription(OrgScoped, TimestampMixin, db.Model):

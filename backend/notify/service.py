@@ -215,6 +215,10 @@ def render_message(order: Order, org: Organization, kind: MessageKind, language:
 
 
 def _insert(rows: list[dict]) -> None:
+    from backend.notify.sms_segments import segments
+
+    for row in rows:
+        row["sms_segments"] = segments(row.get("body") or "") if row.get("channel") is Channel.sms else 0
     if rows:
         db.session.execute(insert_ignoring_conflict(OutboxMessage, ["dedupe_key"]), rows)
         db.session.info[_WAKE] = True

@@ -36,7 +36,7 @@ def test_messages_are_counted_per_channel_and_outcome(app, org, dispatcher, othe
     expected = Counter((row["channel"].value, row["status"].value) for row in rows)
     period = {"from": tomorrow().isoformat(), "to": tomorrow().isoformat()}
     body = dispatcher.get("/api/v1/analytics/notifications", query_string=period).get_json()
-    assert body["available"] is True and body["sms_cost_available"] is False
+    assert body["available"] is True and body["sms_cost_available"] is True
     for channel, counts in body["channels"].items():
         assert counts["total"] == sum(n for (c, _), n in expected.items() if c == channel)
         assert counts["sent"] == sum(n for (c, s), n in expected.items() if c == channel and s in ("sent", "delivered"))
@@ -44,5 +44,10 @@ def test_messages_are_counted_per_channel_and_outcome(app, org, dispatcher, othe
     sms = body["channels"]["sms"]
     assert (sms["total"], sms["delivered"], sms["failed"]) == (len(sent), 1, 1)
     assert sms["sent"] == len(sent) - 1                          # accepted by the provider, not failed later
+    from backend.notify.sms_segments import segments
+
+    billed = [row for row in rows if row["channel"].value == "sms" and row["status"].value in ("sent", "delivered")]
+    assert sms["sms_segments"] == sum(segments(row["body"]) for row in billed) > 0
+    assert sms["sms_cost_cents"] == round(sms["sms_segments"] * 1.1)   # SMS_SEGMENT_COST_CENTS defaults to 1.1
     stranger = other_org.as_role("dispatcher").get("/api/v1/analytics/notifications", query_string=period)
     assert stranger.get_json()["channels"] == {}
