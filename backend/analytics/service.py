@@ -532,7 +532,10 @@ def alert_payload(alert: KpiAlert) -> dict:
 def check_goals(today: date | None = None, org_id: int | None = None) -> int:
     """A KPI that missed its goal on each of the goal's last `alert_after_days` days (the days before
     today; days with no value, e.g. no delivery, break the run) raises one alert for that goal and day,
-    stored and sent as `alert` to the organization's dispatch room. Commits."""
+    stored, sent as `alert` to the organization's dispatch room, and pushed to its admins' browsers.
+    Commits."""
+    from backend.auth.models import Role, User
+    from backend.notify import service as notify_service
     from backend.realtime import emit, rooms
 
     today = today or utcnow().date()
@@ -557,6 +560,10 @@ def check_goals(today: date | None = None, org_id: int | None = None) -> int:
         db.session.add(alert)
         db.session.flush()
         emit.queue_emit(db.session, "alert", alert_payload(alert), rooms.dispatch(goal.org_id))
+        for user_id in db.session.scalars(select(User.id).where(User.org_id == goal.org_id, User.role == Role.admin,
+                                                                User.active.is_(True))).all():
+            notify_service.queue_user_push(goal.org_id, user_id, "kpi_behind_goal", "A KPI is behind its goal",
+                                           alert.message, f"kpi-alert:{alert.id}", url="/dispatch/analytics")
         raised.append(alert)
     db.session.commit()
     return len(raised)

@@ -100,3 +100,25 @@ def test_admins_get_the_daily_summary_through_the_notification_pipeline(app, org
     assert len(rows) == 1 and rows[0].destination == "https://push.example.test/admin"
     assert rows[0].subject == f"Deliveries on {DAY.isoformat()}"
     assert "on time rate: 66.7 %" in rows[0].body and "Every goal met." in rows[0].body
+
+
+def test_a_kpi_alert_is_pushed_to_admins_only(app, org, admin):
+    from sqlalchemy import select
+
+    from backend.analytics import service
+    from backend.auth.models import Role, User
+    from backend.extensions import db
+    from backend.notify import service as notify_service
+    from backend.notify.models import OutboxMessage
+
+    build_day(org)
+    assert _goal(admin, kpi="on_time_rate", target=0.95, alert_after_days=1).status_code == 201
+    with app.app_context():
+        for role, name in ((Role.admin, "admin"), (Role.dispatcher, "dispatcher")):
+            user_id = db.session.scalar(select(User.id).where(User.org_id == org.org_id, User.role == role))
+            notify_service.subscribe(org.org_id, f"https://push.example.test/{name}", "p256dh-key", "auth-key",
+                                     user_id=user_id)
+        service.close_finished_days(today=DAY + timedelta(days=1))
+        rows = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "kpi_behind_goal")))
+    assert [row.destination for row in rows] == ["https://push.example.test/admin"]
+    assert "on_time_rate" in rows[0].body
