@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlsplit
 
 
 class StandIn:
@@ -19,7 +19,7 @@ class StandIn:
             def _serve(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                parsed = urlparse(self.path)
+                parsed = urlsplit(self.path)  # not urlparse: it cuts ";" path parameters (OSRM uses ";")
                 record = {"method": self.command, "path": parsed.path, "query": parse_qs(parsed.query),
                           "headers": dict(self.headers), "body": body}
                 outer.requests.append(record)

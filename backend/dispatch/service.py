@@ -217,7 +217,10 @@ def _ordered_stops(route: Route, stop_ids: list[int]) -> list[Stop]:
 
 
 def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -> dict:
-    """What a new order of stops would do — ETAs and every violation — without saving anything."""
+    """What a new order of stops would do — ETAs and every violation — without saving anything.
+
+    A route on the road is timed from the driver's last position and the current time, at the
+    driver's pace today; visited stops keep their actual times."""
     from backend.routing import service as routing_service
 
     route = get_route(principal, route_id)
@@ -225,13 +228,27 @@ def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -
     depot = db.session.get(Depot, route.depot_id)
     driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
     vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
-    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
+    to_time, start, start_at, pace = stops, None, None, 1.0
+    if route.status is RouteStatus.in_progress:
+        from backend.tracking.eta import observed_pace
+        from backend.tracking.models import DriverPosition
+
+        to_time = [s for s in stops if s.status is StopStatus.pending]
+        position = db.session.get(DriverPosition, route.driver_id) if route.driver_id else None
+        start = (position.lat, position.lon) if position else None
+        start_at, pace = utcnow(), observed_pace(route)
+    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in to_time],
+                                             start=start, start_at=start_at, pace=pace)
+    timed = {stop.id: (arrival, departure, violations) for stop, (arrival, departure), violations
+             in zip(to_time, plan["arrivals"], plan["violations"])}
     result = {"route_id": route.id, "version": route.version, "distance_m": plan["distance_m"],
-              "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []), "stops": []}
-    for position, (stop, (arrival, departure), violations) in enumerate(
-            zip(stops, plan["arrivals"], plan["violations"]), start=1):
-        result["stops"].append({"stop_id": stop.id, "sequence": position, "eta": arrival.isoformat(),
-                                "departure": departure.isoformat(), "violations": violations})
+              "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []),
+              "from_position": start is not None, "stops": []}
+    for position_in_route, stop in enumerate(stops, start=1):
+        arrival, departure, violations = timed.get(stop.id, (stop.actual_arrival_at, stop.actual_departure_at, []))
+        result["stops"].append({"stop_id": stop.id, "sequence": position_in_route,
+                                "eta": arrival.isoformat() if arrival else None,
+                                "departure": departure.isoformat() if departure else None, "violations": violations})
     db.session.rollback()
     return result
 

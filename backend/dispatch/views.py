@@ -100,3 +100,28 @@ def driver_directions(query):
     if stop is None:
         raise NotFound("No such stop on your routes.")
     return directions(query["lat"], query["lon"], stop.order.lat, stop.order.lon)
+
+
+_GEOMETRY_CACHE: dict[tuple, dict] = {}
+
+
+@endpoint(bp, "/routes/<int:route_id>/geometry", roles=STAFF,
+          summary="The route's path for the map: roads from OSRM when configured, straight legs otherwise.")
+def route_geometry(route_id):
+    """Cached per route version: a route's path changes only when its stops or their order do."""
+    from backend.fleet.models import Depot, Vehicle
+    from backend.geo.directions import road_geometry
+
+    route = service.get_route(current_principal(), route_id)
+    key = (route.id, route.version, route.updated_at)
+    if key not in _GEOMETRY_CACHE:
+        depot = db.session.get(Depot, route.depot_id)
+        vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
+        stops = sorted(route.stops, key=lambda s: s.sequence)
+        points = [(depot.lat, depot.lon)] + [(s.order.lat, s.order.lon) for s in stops] + [(depot.lat, depot.lon)]
+        road = road_geometry(points, vehicle.profile if vehicle else "van")
+        if len(_GEOMETRY_CACHE) > 500:
+            _GEOMETRY_CACHE.clear()
+        _GEOMETRY_CACHE[key] = {"route_id": route.id, "version": route.version, "mode": "road" if road else "straight",
+                                "points": road or [list(p) for p in points]}
+    return _GEOMETRY_CACHE[key]

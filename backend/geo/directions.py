@@ -61,3 +61,21 @@ def directions(from_lat: float, from_lon: float, to_lat: float, to_lon: float, p
              for leg in route.get("legs", []) for step in leg.get("steps", [])]
     return {"mode": "osrm", "distance_m": round(route["distance"]), "duration_s": round(route["duration"]),
             "bearing_deg": straight["bearing_deg"], "steps": steps}
+
+
+def road_geometry(points: list[tuple[float, float]], profile: str = "van") -> list[list[float]] | None:
+    """The road path through `points` ([lat, lon] in order) from OSRM's route service; None without OSRM
+    or when it cannot answer (the caller then draws straight legs)."""
+    base = current_app.config.get("OSRM_URL")
+    if not base or len(points) < 2:
+        return None
+    coordinates = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in points)
+    try:
+        response = requests.get(f"{base.rstrip('/')}/route/v1/{PROFILES.get(profile, 'driving')}/{coordinates}",
+                                params={"overview": "full", "geometries": "geojson", "steps": "false"}, timeout=15)
+        body = response.json()
+    except (requests.RequestException, ValueError):
+        return None
+    if response.status_code != 200 or body.get("code") != "Ok" or not body.get("routes"):
+        return None
+    return [[lat, lon] for lon, lat in body["routes"][0]["geometry"]["coordinates"]]

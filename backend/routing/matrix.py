@@ -135,6 +135,9 @@ class OsrmProvider:
             table_m = body.get("distances")
             if table_d is None:
                 raise RoutingError("OSRM table answer has no durations", ROUTING_ERROR)
+            if len(table_d) != len(rows) or any(len(line) != n for line in table_d) or (
+                    table_m is not None and (len(table_m) != len(rows) or any(len(line) != n for line in table_m))):
+                raise RoutingError("OSRM table answer does not match the locations asked for", ROUTING_ERROR)
             for k, row in enumerate(rows):
                 for j in range(n):
                     value = table_d[k][j]

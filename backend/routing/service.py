@@ -12,7 +12,8 @@ from flask import current_app
 
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders.models import Order
-from backend.routing import evaluate
+from backend.errors import DomainError
+from backend.routing import RoutingError, evaluate
 
 KG_SCALE = 1000  # capacities are integers for the solver: grams and millilitres
 UNLIMITED = 10**9
@@ -114,7 +115,12 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
     if not orders:
         return {"route": None, "arrivals": [], "violations": [], "distance_m": 0, "duration_s": 0,
                 "start_at": None, "end_at": None}
-    solution = evaluate(problem)
+    try:
+        solution = evaluate(problem)
+    except RoutingError as failed:
+        # Code 3: the road network (OSRM) did not answer; code 2: the data cannot make a route.
+        raise DomainError(f"The route could not be timed: {failed.message}", code="routing_error",
+                          status=503 if failed.code == 3 else 422)
     route = solution["routes"][0]
     jobs = [step for step in route["steps"] if step["type"] == "job"]
     arrivals = []

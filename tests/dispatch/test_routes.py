@@ -117,3 +117,26 @@ def test_dispatch_changes_are_pushed_to_the_drivers_subscribed_browsers(app, dis
         bodies = [row.body for row in rows]
     assert len(bodies) == 2, bodies  # published and resequenced; the driver's own start is not news
     assert "3 stops" in bodies[0] and "to stop 1" in bodies[1]
+
+
+def test_a_preview_of_a_route_on_the_road_starts_from_the_driver(org, dispatcher):
+    from datetime import datetime, timezone
+
+    from tests.dispatch.helpers import action
+
+    ids = make_orders(dispatcher, 3)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    action(driver, route, "route.start")
+    action(driver, route, "stop.complete", route["stops"][0], recipient_name="A")
+    far = {"lat": 45.70, "lon": -73.90, "at": datetime.now(timezone.utc).isoformat()}
+    driver.post("/api/v1/driver/locations", json={"fixes": [far]})
+    stop_ids = [s["id"] for s in route["stops"]]
+    preview = dispatcher.post(f"/api/v1/routes/{route['id']}/sequence/preview",
+                              json={"stop_ids": [stop_ids[0], stop_ids[2], stop_ids[1]]}).get_json()
+    assert preview["from_position"] is True
+    visited, *pending = preview["stops"]
+    assert visited["stop_id"] == stop_ids[0] and visited["violations"] == []
+    # From a driver 30 km away, now: nobody is reached before now.
+    now = datetime.now(timezone.utc)
+    assert all(datetime.fromisoformat(s["eta"]) > now for s in pending)

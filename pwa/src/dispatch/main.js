@@ -916,7 +916,9 @@ async function start(session) {
   state.date = new URLSearchParams(location.search).get('date') || todayIn(timeZone());
   $('map').setAttribute('aria-label', t('d.map'));
   consoleMap = new ConsoleMap($('map'), { tileUrl: state.settings.tile_url, attribution: state.settings.tile_attribution,
-    onOrderClick: (orderId) => openOrder(orderId) });
+    onOrderClick: (orderId) => openOrder(orderId),
+    // With OSRM on the server, each route's legs are redrawn along the roads once its path arrives.
+    loadGeometry: state.settings.road_geometry ? (routeId) => get(`/api/v1/routes/${routeId}/geometry`) : null });
   await loadBoard();
   connectLive();
 }

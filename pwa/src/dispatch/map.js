@@ -12,7 +12,7 @@ export function colourOf(index) {
 }
 
 export class ConsoleMap {
-  constructor(element, { tileUrl, attribution, onOrderClick }) {
+  constructor(element, { tileUrl, attribution, onOrderClick, loadGeometry = null }) {
     this.map = L.map(element, { preferCanvas: false, zoomControl: true, keyboard: true }).setView([45.52, -73.6], 11);
     L.tileLayer(tileUrl, { attribution, maxZoom: 19, crossOrigin: true }).addTo(this.map);
     this.routeLayer = L.layerGroup().addTo(this.map);
@@ -21,6 +21,19 @@ export class ConsoleMap {
     this.drivers = new Map();
     this.onOrderClick = onOrderClick;
     this.fitted = null;
+    this.loadGeometry = loadGeometry;
+    this.paths = new Map(); // "routeId:version" -> [[lat, lon], ...] road path, once fetched
+  }
+
+  /** Swap a route's straight legs for its road path (fetched once per route version). */
+  async followRoads(route, line) {
+    const key = `${route.id}:${route.version}`;
+    try {
+      if (!this.paths.has(key)) this.paths.set(key, (await this.loadGeometry(route.id)).points);
+      if (this.routeLayer.hasLayer(line)) line.setLatLngs(this.paths.get(key));
+    } catch {
+      // Straight legs stay: the map works without the road network.
+    }
   }
 
   /** Routes as coloured straight legs depot → stops → depot; unplanned orders as grey dots. */
@@ -34,8 +47,9 @@ export class ConsoleMap {
       const start = route.depot ? [route.depot.lat, route.depot.lon] : null;
       const points = [start, ...stops.map((s) => [s.order.lat, s.order.lon]), start].filter(Boolean);
       if (points.length > 1) {
-        L.polyline(points, { color: colour, weight: 3, opacity: 0.8, className: `route-line route-line-${route.id}` })
-          .addTo(this.routeLayer);
+        const line = L.polyline(points, { color: colour, weight: 3, opacity: 0.8,
+          className: `route-line route-line-${route.id}` }).addTo(this.routeLayer);
+        if (this.loadGeometry) this.followRoads(route, line);
       }
       for (const stop of stops) {
         const risky = atRisk.has(stop.id);
