@@ -190,7 +190,8 @@ def job_command(job_id):
 @click.option("--interval", default=3.0, show_default=True, help="Seconds between fixes.")
 @click.option("--fail-rate", default=0.05, show_default=True, help="Share of stops that fail.")
 @click.option("--seed", default=1, show_default=True)
-def simulate_command(url, day, speed, interval, fail_rate, seed):
+@click.option("--org", "slug", default=None, help="Only this organization's routes (e.g. a practice organization).")
+def simulate_command(url, day, speed, interval, fail_rate, seed, slug):
     """Drive the day's published routes with virtual drivers (the demo comes alive; also a load generator)."""
     import asyncio
     from datetime import datetime as dt
@@ -206,8 +207,16 @@ def simulate_command(url, day, speed, interval, fail_rate, seed):
     app = current_app._get_current_object()
     url = url or f"http://{'127.0.0.1' if app.config['HOST'] in ('0.0.0.0', '::') else app.config['HOST']}:{app.config['PORT']}"
     day = day.date() if day else dt.now(ZoneInfo(app.config["TIMEZONE"])).date()
-    routes = list(db.session.scalars(select(Route).where(Route.date == day, Route.status.in_(
-        [RouteStatus.published, RouteStatus.in_progress]), Route.driver_id.is_not(None))))
+    statement = select(Route).where(Route.date == day, Route.status.in_(
+        [RouteStatus.published, RouteStatus.in_progress]), Route.driver_id.is_not(None))
+    if slug:
+        from backend.auth.models import Organization
+
+        org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+        if org is None:
+            raise click.ClickException(f"No organization {slug!r}.")
+        statement = statement.where(Route.org_id == org.id)
+    routes = list(db.session.scalars(statement))
     if not routes:
         raise click.ClickException(f"No published route on {day}. Publish some (e.g. flask demo load --publish).")
     sessions = []

@@ -16,8 +16,12 @@ def test_virtual_drivers_work_the_day_through_the_real_api(tmp_path):
                     "--drivers", "1", "--publish", "--time-limit", "1"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     with ServerProcess({"INSTANCE_PATH": str(instance), "DATABASE_URL": url, "REDIS_URL": None}) as server:
+        nobody = subprocess.run([sys.executable, "-m", "flask", "--app", "backend:create_app", "simulate", "--url",
+                                 server.url, "--org", "no-such-org"], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert nobody.returncode != 0 and "no-such-org" in nobody.stderr
         result = subprocess.run([sys.executable, "-m", "flask", "--app", "backend:create_app", "simulate", "--url",
-                                 server.url, "--speed", "3000", "--interval", "0.2", "--fail-rate", "0.3", "--seed", "3"],
+                                 server.url, "--speed", "3000", "--interval", "0.2", "--fail-rate", "0.3", "--seed", "3",
+                                 "--org", "demo"],
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0 errors" in result.stdout, result.stdout
