@@ -65,6 +65,23 @@ def _respond(rows: list[dict], body: dict, query: dict, name: str, as_csv: bool 
         return csv_response(rows, name, columns)
     return body
 
+def chart(path: str, query_schema, build, *, summary: str, csv_summary: str, response=None) -> None:
+    """A chart's JSON endpoint and its CSV twin (`<path>.csv`, for BI tools) over one builder."""
+    name = path.strip("/").replace("-", "_")
+
+    def as_json(query):
+        return build(query)
+
+    def as_csv(query):
+        return build(query, as_csv=True)
+
+    as_json.__name__, as_csv.__name__ = name, f"{name}_csv"
+    endpoint(bp, path, roles=STAFF, query=query_schema, response=response, responses=CSV_NOTE,
+             summary=summary)(as_json)
+    endpoint(bp, f"{path}.csv", roles=STAFF, query=query_schema, raw_body=True, responses=CSV_NOTE,
+             summary=csv_summary)(as_csv)
+
+
 
 # --- KPI series ---------------------------------------------------------------------------------
 
@@ -73,16 +90,9 @@ def _series(query, as_csv=False):
     return _respond(items, {"items": items, "definitions": kpis.definitions()}, query, "kpis", as_csv)
 
 
-@endpoint(bp, "/kpis", roles=STAFF, query=schemas.SeriesQuery, response=schemas.SeriesSchema, responses=CSV_NOTE,
-          summary="Every KPI per day, week or month, with the components it is computed from.")
-def kpi_series(query):
-    return _series(query)
-
-
-@endpoint(bp, "/kpis.csv", roles=STAFF, query=schemas.SeriesQuery, raw_body=True, responses=CSV_NOTE,
-          summary="Every KPI per day, week or month, as CSV.")
-def kpi_series_csv(query):
-    return _series(query, as_csv=True)
+chart("/kpis", schemas.SeriesQuery, _series, response=schemas.SeriesSchema,
+      summary="Every KPI per day, week or month, with the components it is computed from.",
+      csv_summary="Every KPI per day, week or month, as CSV.")
 
 
 @endpoint(bp, "/definitions", roles=STAFF, summary="What every KPI means (its definition, unit, which way is better).")
@@ -101,16 +111,9 @@ def _scorecard(query, as_csv=False):
     return _respond(card["kpis"], card, query, "scorecard", as_csv)
 
 
-@endpoint(bp, "/scorecard", roles=STAFF, query=schemas.ScorecardQuery, responses=CSV_NOTE,
-          summary="Every KPI over the last day, week or month against its goal and the period before (trend).")
-def scorecard(query):
-    return _scorecard(query)
-
-
-@endpoint(bp, "/scorecard.csv", roles=STAFF, query=schemas.ScorecardQuery, raw_body=True, responses=CSV_NOTE,
-          summary="The scorecard as CSV.")
-def scorecard_csv(query):
-    return _scorecard(query, as_csv=True)
+chart("/scorecard", schemas.ScorecardQuery, _scorecard,
+      summary="Every KPI over the last day, week or month against its goal and the period before (trend).",
+      csv_summary="The scorecard as CSV.")
 
 
 # --- breakdowns ---------------------------------------------------------------------------------
@@ -120,16 +123,9 @@ def _breakdown(query, as_csv=False):
     return _respond(items, {"by": query["by"], "items": items}, query, f"breakdown-{query['by']}", as_csv)
 
 
-@endpoint(bp, "/breakdown", roles=STAFF, query=schemas.BreakdownQuery, responses=CSV_NOTE,
-          summary="KPIs per driver, depot, vehicle or day; failures per reason.")
-def breakdown(query):
-    return _breakdown(query)
-
-
-@endpoint(bp, "/breakdown.csv", roles=STAFF, query=schemas.BreakdownQuery, raw_body=True, responses=CSV_NOTE,
-          summary="A breakdown as CSV.")
-def breakdown_csv(query):
-    return _breakdown(query, as_csv=True)
+chart("/breakdown", schemas.BreakdownQuery, _breakdown,
+      summary="KPIs per driver, depot, vehicle or day; failures per reason.",
+      csv_summary="A breakdown as CSV.")
 
 
 # --- failed deliveries (map) ----------------------------------------------------------------------
@@ -141,16 +137,9 @@ def _failures(query, as_csv=False):
     return _respond(page["items"], page, query, "failed-deliveries", as_csv)
 
 
-@endpoint(bp, "/failed-deliveries", roles=STAFF, query=schemas.FailuresQuery, responses=CSV_NOTE,
-          summary="Failed attempts with coordinates and reason, for a map.")
-def failed_deliveries(query):
-    return _failures(query)
-
-
-@endpoint(bp, "/failed-deliveries.csv", roles=STAFF, query=schemas.FailuresQuery, raw_body=True, responses=CSV_NOTE,
-          summary="Failed attempts as CSV.")
-def failed_deliveries_csv(query):
-    return _failures(query, as_csv=True)
+chart("/failed-deliveries", schemas.FailuresQuery, _failures,
+      summary="Failed attempts with coordinates and reason, for a map.",
+      csv_summary="Failed attempts as CSV.")
 
 
 # --- plan against actual ---------------------------------------------------------------------------
@@ -160,16 +149,9 @@ def _routes(query, as_csv=False):
     return _respond(items, {"items": items}, query, "plan-vs-actual", as_csv)
 
 
-@endpoint(bp, "/plan-vs-actual", roles=STAFF, query=schemas.PeriodQuery, responses=CSV_NOTE,
-          summary="Per route: planned against driven distance and duration, and sequence changes.")
-def plan_vs_actual(query):
-    return _routes(query)
-
-
-@endpoint(bp, "/plan-vs-actual.csv", roles=STAFF, query=schemas.PeriodQuery, raw_body=True, responses=CSV_NOTE,
-          summary="Plan against actual as CSV.")
-def plan_vs_actual_csv(query):
-    return _routes(query, as_csv=True)
+chart("/plan-vs-actual", schemas.PeriodQuery, _routes,
+      summary="Per route: planned against driven distance and duration, and sequence changes.",
+      csv_summary="Plan against actual as CSV.")
 
 
 # --- customers: ratings and notifications ------------------------------------------------------------
@@ -181,16 +163,9 @@ def _ratings(query, as_csv=False):
     return _respond(rows, data, query, "ratings", as_csv)
 
 
-@endpoint(bp, "/ratings", roles=STAFF, query=schemas.PeriodQuery, responses=CSV_NOTE,
-          summary="Customer ratings of the period's orders: mean, distribution and comments.")
-def ratings(query):
-    return _ratings(query)
-
-
-@endpoint(bp, "/ratings.csv", roles=STAFF, query=schemas.PeriodQuery, raw_body=True, responses=CSV_NOTE,
-          summary="The rating distribution as CSV.")
-def ratings_csv(query):
-    return _ratings(query, as_csv=True)
+chart("/ratings", schemas.PeriodQuery, _ratings,
+      summary="Customer ratings of the period's orders: mean, distribution and comments.",
+      csv_summary="The rating distribution as CSV.")
 
 
 def _notifications(query, as_csv=False):
@@ -200,16 +175,9 @@ def _notifications(query, as_csv=False):
                     ("channel", "total", "sent", "delivered", "failed", "suppressed", "sms_segments", "sms_cost_cents"))
 
 
-@endpoint(bp, "/notifications", roles=STAFF, query=schemas.PeriodQuery, responses=CSV_NOTE,
-          summary="Notifications per channel for the period's orders: sent, delivered, failed.")
-def notifications(query):
-    return _notifications(query)
-
-
-@endpoint(bp, "/notifications.csv", roles=STAFF, query=schemas.PeriodQuery, raw_body=True, responses=CSV_NOTE,
-          summary="Notifications per channel as CSV.")
-def notifications_csv(query):
-    return _notifications(query, as_csv=True)
+chart("/notifications", schemas.PeriodQuery, _notifications,
+      summary="Notifications per channel for the period's orders: sent, delivered, failed.",
+      csv_summary="Notifications per channel as CSV.")
 
 
 # --- goals and alerts --------------------------------------------------------------------------------
