@@ -13,6 +13,7 @@ from flask import current_app
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders.models import Order
 from backend.errors import DomainError
+from backend.green import offload
 from backend.routing import RoutingError, evaluate
 
 KG_SCALE = 1000  # capacities are integers for the solver: grams and millilitres
@@ -116,7 +117,8 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
         return {"route": None, "arrivals": [], "violations": [], "distance_m": 0, "duration_s": 0,
                 "start_at": None, "end_at": None}
     try:
-        solution = evaluate(problem)
+        # Pure computation (matrices, timing every leg): on a real thread, so the eventlet hub keeps serving.
+        solution = offload(evaluate, problem)
     except RoutingError as failed:
         # Code 3: the road network (OSRM) did not answer; code 2: the data cannot make a route.
         raise DomainError(f"The route could not be timed: {failed.message}", code="routing_error",
