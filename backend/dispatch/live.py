@@ -352,7 +352,7 @@ def suggest_reoptimization(principal: Principal, route_id: int) -> dict:
     Visited stops stay first; stops that would no longer fit stay on the route, at the end, and are
     listed with the reason so the dispatcher can move them.
     """
-    from backend.green import offload
+    from backend.routing.service import off_hub
     from backend.routing import RoutingError, reoptimize_route
     from backend.routing import service as routing_service
 
@@ -369,7 +369,7 @@ def suggest_reoptimization(principal: Principal, route_id: int) -> dict:
     problem = {"vehicles": [spec], "jobs": [routing_service.job_for(s.order, s.id, origin) for s in pending],
                "options": _solver_options()}
     try:
-        solution = offload(reoptimize_route, problem)
+        solution = off_hub(reoptimize_route, problem)
     except RoutingError as refused:
         raise InvalidInput(str(refused), code="routing_error")
     ordered_ids = [step["id"] for r in solution.get("routes", []) for step in r["steps"] if step["type"] == "job"]
@@ -414,7 +414,7 @@ def _insert_into_problem(problem: dict, job: dict, vehicle_index: int, position:
 
 def suggest_insertion(principal: Principal, order_id: int) -> dict:
     """The cheapest feasible place for an urgent order among the day's open routes (nothing saved)."""
-    from backend.green import offload
+    from backend.routing.service import off_hub
     from backend.routing import RoutingError, insert_job
     from backend.routing import service as routing_service
 
@@ -431,7 +431,7 @@ def suggest_insertion(principal: Principal, order_id: int) -> dict:
     problem = _insertion_problem(routes, origin)
     job = routing_service.job_for(order, order.id, origin)
     try:
-        answer = offload(insert_job, problem, job)
+        answer = off_hub(insert_job, problem, job)
     except RoutingError as refused:
         raise InvalidInput(str(refused), code="routing_error")
     if "unassigned" in answer:
@@ -488,7 +488,7 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
     Stops are placed one after the other by cheapest feasible insertion (each placement sees the ones
     before it); a stop that fits nowhere stays on its route and is listed with the reason.
     """
-    from backend.green import offload
+    from backend.routing.service import off_hub
     from backend.routing import RoutingError, insert_job
     from backend.routing import service as routing_service
 
@@ -510,7 +510,7 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
     for stop in pending:
         job = routing_service.job_for(stop.order, stop.order_id, origin)
         try:
-            answer = offload(insert_job, problem, job)
+            answer = off_hub(insert_job, problem, job)
         except RoutingError as refused:
             raise InvalidInput(str(refused), code="routing_error")
         if "unassigned" in answer:

@@ -20,6 +20,17 @@ KG_SCALE = 1000  # capacities are integers for the solver: grams and millilitres
 UNLIMITED = 10**9
 
 
+def off_hub(solver_call, problem: dict, *args):
+    """Run a solver call on a real thread under eventlet, so the hub keeps serving sockets meanwhile.
+
+    Not when the problem needs OSRM: its HTTP calls use eventlet's green sockets, which belong to the
+    hub and must not be used from a real thread; that wait is cooperative anyway.
+    """
+    if (problem.get("options") or {}).get("osrm_url"):
+        return solver_call(problem, *args)
+    return offload(solver_call, problem, *args)
+
+
 def day_origin(day: date, tz_name: str) -> datetime:
     return datetime.combine(day, time(0, 0), ZoneInfo(tz_name))
 
@@ -117,8 +128,7 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
         return {"route": None, "arrivals": [], "violations": [], "distance_m": 0, "duration_s": 0,
                 "start_at": None, "end_at": None}
     try:
-        # Pure computation (matrices, timing every leg): on a real thread, so the eventlet hub keeps serving.
-        solution = offload(evaluate, problem)
+        solution = off_hub(evaluate, problem)
     except RoutingError as failed:
         # Code 3: the road network (OSRM) did not answer; code 2: the data cannot make a route.
         raise DomainError(f"The route could not be timed: {failed.message}", code="routing_error",
