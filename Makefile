@@ -55,6 +55,7 @@ bench-eta: install
 	$(BIN)/python benchmarks/eta_accuracy.py --days 20
 
 bench-realtime: install-test
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/realtime.py --drivers 1000 --dispatchers 20 --seconds 120
 
 clean:

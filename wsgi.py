@@ -13,11 +13,12 @@ import os  # noqa: E402
 
 from backend import create_app  # noqa: E402
 from backend.extensions import socketio  # noqa: E402
-from backend.server import serve, start_embedded_worker  # noqa: E402
+from backend.server import serve, start_embedded_worker, tune_garbage_collector  # noqa: E402
 
 logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
 start_embedded_worker(app)
+tune_garbage_collector()
 
 __all__ = ["app", "socketio"]
 

@@ -119,7 +119,7 @@ def from_environment() -> dict:
         "GEOFENCE_DWELL_S": _int("GEOFENCE_DWELL_S", 45),
         "VROOM_WAIT_MARGIN_S": _int("VROOM_WAIT_MARGIN_S", 30),
         "ETA_REFRESH_S": _int("ETA_REFRESH_S", 20),
-        "POSITION_BATCH_MS": _int("POSITION_BATCH_MS", 250),
+        "POSITION_BATCH_MS": _int("POSITION_BATCH_MS", 100),
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL") or None,
         "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION") or None,
     }

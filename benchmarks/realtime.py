@@ -18,6 +18,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,11 +70,11 @@ def seed(env: dict, drivers: int, dispatchers: int) -> list[tuple[str, str]]:
     return staff, fleet
 
 
-def start_servers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
+def start_servers(env: dict, count: int, logs: Path) -> list[tuple[subprocess.Popen, str]]:
     import requests
 
     servers = []
-    for _ in range(count):
+    for number in range(count):
         import socket
 
         with socket.socket() as probe:
@@ -82,7 +83,8 @@ def start_servers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
         process = subprocess.Popen([sys.executable, str(ROOT / "wsgi.py")], cwd=ROOT,
                                    env={**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1",
                                         "LOG_LEVEL": "WARNING"},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                   stdout=subprocess.DEVNULL, stderr=open(logs / f"server-{number}.log", "wb"),
+                                   start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         for _ in range(150):
             try:
@@ -94,28 +96,18 @@ def start_servers(env: dict, count: int) -> list[tuple[subprocess.Popen, str]]:
     return servers
 
 
-class Run:
-    def __init__(self):
-        self.latencies_ms: list[float] = []
-        self.acked = 0
-        self.refused = 0
-        self.received = 0
-        self.sent_at_end = None
-        self.counted: set[tuple] = set()  # fixes acknowledged inside the measured window
-        self.receipts: dict[tuple, int] = {}
-
-
-async def dispatcher_client(url: str, cookie: str, run: Run, stop: asyncio.Event) -> None:
+async def dispatcher_client(url: str, cookie, window, stats: dict) -> None:
     import socketio
 
     client = socketio.AsyncClient(reconnection=False)
+    latencies, receipts = stats["latencies_ms"], stats["receipts"]
 
     def on_location(data):
-        sent = datetime.fromisoformat(data["at"])
-        run.latencies_ms.append((time.time() - sent.timestamp()) * 1000)
-        run.received += 1
-        key = (round(data["lat"], 7), round(data["lon"], 7), sent)
-        run.receipts[key] = run.receipts.get(key, 0) + 1
+        sent = datetime.fromisoformat(data["at"]).timestamp()
+        if window.t0 <= sent < window.t1:
+            latencies.append((time.time() - sent) * 1000)
+            key = (round(data["lat"], 7), round(data["lon"], 7), data["at"])
+            receipts[key] = receipts.get(key, 0) + 1
 
     def on_batch(data):
         for item in data["items"]:
@@ -123,62 +115,132 @@ async def dispatcher_client(url: str, cookie: str, run: Run, stop: asyncio.Event
 
     client.on("driver.location", on_location)
     client.on("driver.locations", on_batch)
-    await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=30)
-    await stop.wait()
-    await asyncio.sleep(3)  # let messages in flight arrive
+    await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=60)
+    await window.wait_end(extra=3)  # let messages in flight arrive
     await client.disconnect()
 
 
-async def driver_client(url: str, cookie: str, run: Run, stop: asyncio.Event, period: float, rng: random.Random,
-                        counting: asyncio.Event) -> None:
+async def driver_client(url: str, cookie, window, stats: dict, period: float, rng: random.Random) -> None:
     import socketio
 
     client = socketio.AsyncClient(reconnection=False)
-    await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=60)
+    try:
+        await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=60)
+    finally:
+        stats["connect_attempts"] += 1
+    await window.wait_started()
     await asyncio.sleep(rng.uniform(0, period))
     lat, lon = 45.5 + rng.uniform(-0.05, 0.05), -73.6 + rng.uniform(-0.05, 0.05)
-    while not stop.is_set():
+    while time.time() < window.t1:
         lat += rng.uniform(-0.0005, 0.0005)
         lon += rng.uniform(-0.0005, 0.0005)
-        fix = {"lat": lat, "lon": lon, "accuracy": 8, "heading": 90, "speed": 8,
-               "at": datetime.now(timezone.utc).isoformat()}
+        at = datetime.now(timezone.utc)
+        fix = {"lat": lat, "lon": lon, "accuracy": 8, "heading": 90, "speed": 8, "at": at.isoformat()}
+        counted = window.t0 <= at.timestamp() < window.t1
         try:
             answer = await client.call("location.update", fix, timeout=30)
-            if counting.is_set():
-                if answer and answer.get("ok"):
-                    run.acked += 1
-                    run.counted.add((round(lat, 7), round(lon, 7), datetime.fromisoformat(fix["at"])))
-                else:
-                    run.refused += 1
+            ok = bool(answer and answer.get("ok"))
         except Exception:
-            if counting.is_set():
-                run.refused += 1
+            ok = False
+        if counted:
+            stats["acked" if ok else "refused"] += 1
+            if ok:
+                stats["counted"].append((round(lat, 7), round(lon, 7), fix["at"]))
         await asyncio.sleep(period)
     await client.disconnect()
 
 
-async def load(urls: list[str], staff, fleet, seconds: float, period: float, warmup: float) -> Run:
-    run = Run()
-    stop, counting = asyncio.Event(), asyncio.Event()
-    rng = random.Random(7)
-    tasks = [asyncio.create_task(dispatcher_client(urls[i % len(urls)], cookie, run, stop))
+class Window:
+    """Shared by every load process: drivers start once the parent has seen every client connect (go);
+    the measured window [t0, t1) opens after the warm-up. Unset values are 0."""
+
+    def __init__(self, shared_go, shared_t0, shared_t1):
+        self._go, self._t0, self._t1 = shared_go, shared_t0, shared_t1
+
+    @property
+    def t0(self) -> float:
+        return self._t0.value or float("inf")
+
+    @property
+    def t1(self) -> float:
+        return self._t1.value or float("inf")
+
+    async def wait_started(self) -> None:
+        while not self._go.value:
+            await asyncio.sleep(0.1)
+
+    async def wait_end(self, extra: float = 0) -> None:
+        while not self._t1.value:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(max(0.0, self.t1 + extra - time.time()))
+
+
+async def generate(urls, staff, fleet, period, seed_value, window, ready) -> dict:
+    stats = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "connect_attempts": 0}
+    rng = random.Random(seed_value)
+    tasks = [asyncio.create_task(dispatcher_client(urls[i % len(urls)], cookie, window, stats))
              for i, cookie in enumerate(staff)]
     await asyncio.sleep(1)
     for index, cookie in enumerate(fleet):
-        tasks.append(asyncio.create_task(driver_client(urls[index % len(urls)], cookie, run, stop, period,
-                                                       random.Random(rng.random()), counting)))
+        tasks.append(asyncio.create_task(driver_client(urls[index % len(urls)], cookie, window, stats, period,
+                                                       random.Random(rng.random()))))
         if index % 50 == 49:
             await asyncio.sleep(0.2)  # connect in waves, as a fleet starting its day would
-    await asyncio.sleep(warmup)
-    run.latencies_ms.clear()
-    run.received = 0
-    counting.set()
-    await asyncio.sleep(seconds)
-    counting.clear()
-    run.sent_at_end = run.acked
-    stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return run
+    while stats["connect_attempts"] < len(fleet):
+        await asyncio.sleep(0.2)
+    ready.put(os.getpid())
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    stats["errors"] = [repr(r) for r in results if isinstance(r, Exception)][:5]
+    return stats
+
+
+def load_process(index, urls, staff, fleet, period, shared, ready, results) -> None:
+    """One load-generating process: its share of the drivers and dispatchers on one asyncio loop."""
+    stats = asyncio.run(generate(urls, staff, fleet, period, 1000 + index, Window(*shared), ready))
+    results.put(stats)
+
+
+def load(urls, staff, fleet, seconds, period, warmup, processes, watched) -> dict:
+    """Spread the clients over processes so that no single Python loop sets the latency, then measure
+    one window that all of them share."""
+    import multiprocessing
+
+    import psutil
+
+    context = multiprocessing.get_context("spawn")
+    shared = go, shared_t0, shared_t1 = context.Value("d", 0.0), context.Value("d", 0.0), context.Value("d", 0.0)
+    ready, results = context.Queue(), context.Queue()
+    workers = [context.Process(target=load_process, daemon=True,
+                               args=(i, urls, staff[i::processes], fleet[i::processes], period, shared, ready,
+                                     results)) for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        ready.get(timeout=600)
+    generators = [psutil.Process(w.pid) for w in workers]
+    go.value = time.time()
+    time.sleep(warmup)
+    for process in watched + generators:
+        process.cpu_percent(None)
+    shared_t1.value = time.time() + seconds
+    shared_t0.value = time.time()
+    time.sleep(max(0.0, shared_t1.value - time.time()))
+    usage = {"server_cpu_pct": sum(p.cpu_percent(None) for p in watched),
+             "server_rss_mb": sum(p.memory_info().rss for p in watched) / 1e6,
+             "load_cpu_pct": sum(p.cpu_percent(None) for p in generators)}
+    merged = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "errors": []}
+    for _ in workers:
+        part = results.get(timeout=120)
+        merged["latencies_ms"] += part["latencies_ms"]
+        merged["counted"] += part["counted"]
+        merged["acked"] += part["acked"]
+        merged["refused"] += part["refused"]
+        merged["errors"] += part["errors"]
+        for key, count in part["receipts"].items():
+            merged["receipts"][key] = merged["receipts"].get(key, 0) + count
+    for worker in workers:
+        worker.join(timeout=10)
+    return {**merged, **usage}
 
 
 def percentile(values, fraction):
@@ -197,6 +259,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--scale-out", action="store_true", help="PostgreSQL + Redis, several web processes.")
     parser.add_argument("--workers", type=int, default=2, help="Web processes with --scale-out.")
+    parser.add_argument("--load-processes", type=int, default=0,
+                        help="Processes generating the load (default: one per 400 clients, at least 2).")
     parser.add_argument("--database-url", default="postgresql+psycopg://root@127.0.0.1:5432/test")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
@@ -225,16 +289,21 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "flask", "--app", "backend:create_app", "db", "upgrade"], cwd=ROOT,
                    env={**os.environ, **env}, check=True, capture_output=True)
     staff, fleet = seed(env, args.drivers, args.dispatchers)
-    servers = start_servers(env, args.workers if args.scale_out else 1)
-    processes = [psutil.Process(p.pid) for p, _ in servers]
-    for process in processes:
-        process.cpu_percent(None)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the servers
+    servers = start_servers(env, args.workers if args.scale_out else 1, instance)
+    from backend.config import from_environment
+
+    batch_ms = from_environment()["POSITION_BATCH_MS"]  # what the servers were started with
+    watched = [psutil.Process(p.pid) for p, _ in servers]
+    load_processes = args.load_processes or max(2, -(-(args.drivers + args.dispatchers) // 400))
     try:
-        run = asyncio.run(load([url for _, url in servers], staff, fleet, args.seconds, args.period, args.warmup))
-        cpu = sum(p.cpu_percent(None) for p in processes)
-        rss = sum(p.memory_info().rss for p in processes) / 1e6
+        run = load([url for _, url in servers], staff, fleet, args.seconds, args.period, args.warmup, load_processes,
+                   watched)
     finally:
-        for process, _ in servers:
+        for number, (process, _) in enumerate(servers):
+            if process.poll() is not None:
+                print(f"server {number} exited with {process.returncode}:", file=sys.stderr)
+                print((instance / f"server-{number}.log").read_text()[-3000:], file=sys.stderr)
             try:
                 os.killpg(process.pid, 15)
             except ProcessLookupError:
@@ -248,20 +317,22 @@ def main() -> None:
         shutil.rmtree(instance, ignore_errors=True)
     # Every fix the server acknowledged must reach every dispatcher — or be superseded within its tick
     # by a newer fix of the same driver (coalescing keeps only the latest position per driver and tick).
-    lost = sum(max(0, args.dispatchers - run.receipts.get(key, 0)) for key in run.counted)
+    lost = sum(max(0, args.dispatchers - run["receipts"].get(key, 0)) for key in run["counted"])
     result = {"drivers": args.drivers, "dispatchers": args.dispatchers, "mode": "scale-out" if args.scale_out else "embedded",
-              "web_processes": len(servers), "seconds": args.seconds,
-              "fixes_per_s": round(run.sent_at_end / args.seconds, 1), "refused": run.refused,
-              "p50_ms": percentile(run.latencies_ms, 0.50), "p95_ms": percentile(run.latencies_ms, 0.95),
-              "p99_ms": percentile(run.latencies_ms, 0.99), "lost": lost, "received": run.received,
-              "server_cpu_pct": round(cpu, 1), "server_rss_mb": round(rss, 1),
+              "web_processes": len(servers), "seconds": args.seconds, "position_batch_ms": batch_ms,
+              "fixes_per_s": round(run["acked"] / args.seconds, 1), "refused": run["refused"],
+              "p50_ms": percentile(run["latencies_ms"], 0.50), "p95_ms": percentile(run["latencies_ms"], 0.95),
+              "p99_ms": percentile(run["latencies_ms"], 0.99), "lost": lost, "received": len(run["latencies_ms"]),
+              "server_cpu_pct": round(run["server_cpu_pct"], 1), "server_rss_mb": round(run["server_rss_mb"], 1),
+              "load_processes": load_processes, "load_cpu_pct": round(run["load_cpu_pct"], 1),
+              "load_average": round(os.getloadavg()[0], 2), "client_errors": run["errors"],
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "date": datetime.now(timezone.utc).date().isoformat()}
-    print(f"{'drivers':>8} {'mode':>10} {'fixes/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'lost':>6} "
-          f"{'cpu %':>6} {'rss MB':>7}")
-    print(f"{result['drivers']:>8} {result['mode']:>10} {result['fixes_per_s']:>8} {result['p50_ms']!s:>8} "
-          f"{result['p95_ms']!s:>8} {result['p99_ms']!s:>8} {result['lost']:>6} {result['server_cpu_pct']:>6} "
-          f"{result['server_rss_mb']:>7}")
+    print(f"{'drivers':>8} {'mode':>10} {'web':>4} {'fixes/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'lost':>6} {'cpu %':>6} {'rss MB':>7} {'load cpu %':>10}")
+    print(f"{result['drivers']:>8} {result['mode']:>10} {result['web_processes']:>4} {result['fixes_per_s']:>8} "
+          f"{result['p50_ms']!s:>8} {result['p95_ms']!s:>8} {result['p99_ms']!s:>8} {result['lost']:>6} "
+          f"{result['server_cpu_pct']:>6} {result['server_rss_mb']:>7} {result['load_cpu_pct']:>10}")
     print(json.dumps(result))
 
 

@@ -56,7 +56,7 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
     route_id = active_route_id(principal)
     now = utcnow()
     accepted, rejected, duplicates = 0, [], 0
-    newest = next_stop = arrive_at = None
+    newest = next_stop = arrive_at = live_route_id = None
     # A phone that lost the answer to its upload sends the batch again: a fix already stored for this
     # driver at the same instant is the same fix, acknowledged again but stored once.
     stored = set(db.session.scalars(select(LocationFix.at).where(
@@ -87,13 +87,14 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
         position.received_at = now
         next_stop = _relay(principal, position)
         arrive_at = _geofence(principal, position, next_stop)
-    db.session.commit()
-    if newest is not None and position.route_id is not None:
+        live_route_id, next_stop_id = position.route_id, next_stop.id if next_stop is not None else None
+    db.session.commit()  # read nothing from the session's objects after this: each read would reload its row
+    if live_route_id is not None:
         if arrive_at is not None:
-            _arrive_by_geofence(principal, position.route_id, next_stop.id, arrive_at)
+            _arrive_by_geofence(principal, live_route_id, next_stop_id, arrive_at)
         from backend.tracking.tasks import request_eta_refresh
 
-        request_eta_refresh(position.route_id, current_app.config["ETA_REFRESH_S"])
+        request_eta_refresh(live_route_id, current_app.config["ETA_REFRESH_S"])
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
 
 
