@@ -33,6 +33,7 @@ class EngineResult:
     routes: list  # per vehicle: task indices in order
     objective: int | None
     status: str
+    breaks: list | None = None  # per vehicle: [(break index, number of the route's stops before it)], in time order
 
 
 def first_solution_for(model: Model, n_tasks: int) -> int:
@@ -88,6 +89,18 @@ class OrToolsModel:
         setup_on_arrival = np.where(same_place & (node_loc[:, None] != dummy), 0, setup[None, :])
 
         # --- per-class transits ----------------------------------------------
+        # With breaks and setup times, a break may not fall between a stop's setup
+        # and its service (VROOM's rule: the break is taken before arriving, or
+        # before leaving).  OR-Tools' Python API only lets a break avoid each
+        # node's [cumul, cumul + visit), so the time cumul of a task is then the
+        # start of its setup, shifted by `offset` (the largest setup) to stay
+        # non-negative: cumul = service start - setup + offset, visit = setup +
+        # service.  (Two stops at one place: the second's setup is not spent, so
+        # its cumul may precede the first's end; transits are clamped at 0, which
+        # is conservative.)  Without breaks, cumul = service start.
+        has_breaks = any(model.vehicles[v].breaks for v in self.vehicle_ids)
+        self.offset = int(setup.max()) if has_breaks and setup.size and setup.any() else 0
+        self.travel_by_class = {}
         travel_cb, time_cb, cost_cb, dist_cb = {}, {}, {}, {}
         self.time_matrix_by_vehicle = []
         vehicle_time_cb, vehicle_travel_cb, vehicle_dist_cb = [], [], []
@@ -99,8 +112,14 @@ class OrToolsModel:
                 travel = extend(model.travel_matrix(v))[ix]
                 if travel_factor_by_node is not None:
                     travel = np.rint(travel * travel_factor_by_node[:, None]).astype(np.int64)
-                transit = travel + service[:, None] + setup_on_arrival
+                if self.offset:
+                    # cumul = start of setup (see below): i's setup and service, the drive,
+                    # then j's setup when arriving from elsewhere, less j's own setup
+                    transit = np.maximum(travel + (setup + service)[:, None] + setup_on_arrival - setup[None, :], 0)
+                else:
+                    transit = travel + service[:, None] + setup_on_arrival
                 np.fill_diagonal(transit, 0)
+                self.travel_by_class[tkey] = travel
                 time_cb[tkey] = routing.RegisterTransitMatrix(transit.tolist())
                 travel_cb[tkey] = routing.RegisterTransitMatrix(travel.tolist()) if any(
                     model.vehicles[u].max_travel_time is not None for u in self.vehicle_ids) else None
@@ -120,22 +139,25 @@ class OrToolsModel:
             routing.SetFixedCostOfVehicle(int(round(fixed * COST_SCALE)), k)
 
         # --- time ---------------------------------------------------------------
-        horizon = self._horizon()
+        off = self.offset
+        horizon = self._horizon() + off
+        self.horizon = horizon
         routing.AddDimensionWithVehicleTransits(vehicle_time_cb, horizon, horizon, False, "time")
         time_dim = routing.GetDimensionOrDie("time")
         self.time_dim = time_dim
         for node, t in enumerate(self.task_ids):
             windows = model.tasks[t].time_windows
+            shift = off - (model.tasks[t].setup if off else 0)
             index = self.manager.NodeToIndex(node)
             cumul = time_dim.CumulVar(index)
-            cumul.SetRange(windows[0][0], min(windows[-1][1], horizon))
+            cumul.SetRange(min(windows[0][0] + shift, horizon), min(windows[-1][1] + shift, horizon))
             for (a0, b0), (a1, b1) in zip(windows, windows[1:]):
-                if b0 + 1 <= a1 - 1:
-                    cumul.RemoveInterval(b0 + 1, a1 - 1)
+                if b0 + 1 <= a1 - 1 and b0 + 1 + shift <= horizon:
+                    cumul.RemoveInterval(b0 + 1 + shift, min(a1 - 1 + shift, horizon))
         for k, v in enumerate(self.vehicle_ids):
             tw0, tw1 = model.vehicles[v].time_window
-            time_dim.CumulVar(routing.Start(k)).SetRange(tw0, min(tw1, horizon))
-            time_dim.CumulVar(routing.End(k)).SetRange(tw0, min(tw1, horizon))
+            time_dim.CumulVar(routing.Start(k)).SetRange(min(tw0 + off, horizon), min(tw1 + off, horizon))
+            time_dim.CumulVar(routing.End(k)).SetRange(min(tw0 + off, horizon), min(tw1 + off, horizon))
             routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
         self.balance_coefficient = int(float(model.options.get("balance_weight", 1)) * COST_SCALE) if balance else 0
@@ -143,21 +165,10 @@ class OrToolsModel:
             # Workload balancing (options.balance): pay for the longest day, so
             # stops move from long routes to short ones when it costs little.
             time_dim.SetGlobalSpanCostCoefficient(self.balance_coefficient)
-
-        # breaks: interval variables the time dimension must leave room for
-        node_visit = [0] * routing.Size()
-        for node, t in enumerate(self.task_ids):
-            node_visit[self.manager.NodeToIndex(node)] = int(model.tasks[t].service)
-        for k, v in enumerate(self.vehicle_ids):
-            veh = model.vehicles[v]
-            if not veh.breaks:
-                continue
-            intervals = []
-            for b in veh.breaks:
-                lo = b.time_windows[0][0]
-                hi = min(b.time_windows[-1][1], horizon)
-                intervals.append(solver.FixedDurationIntervalVar(lo, hi, b.service, False, f"break {veh.id}/{b.id}"))
-            time_dim.SetBreakIntervalsOfVehicle(intervals, k, node_visit)
+        self.break_intervals = {}  # vehicle position k -> [(break index, IntervalVar)]
+        self.node_visit = [0] * routing.Size()
+        if has_breaks:
+            self._add_breaks(solver, service, setup, node_loc)
 
         # --- loads: one dimension per capacity component ----------------------
         self.load_dims = []
@@ -231,6 +242,76 @@ class OrToolsModel:
             # a job of priority p weighs as p+1 jobs of priority 0 when some must be dropped
             routing.AddDisjunction([index], base_penalty * (1 + task.priority))
 
+    def _add_breaks(self, solver, service, setup, node_loc):
+        """Driver breaks as interval variables, with VROOM's rules.
+
+        * A break never overlaps a stop's visit (setup + service, see `offset`).
+        * OR-Tools lets a break fall before a vehicle's start or after its end;
+          VROOM does not (the driver breaks during the shift): a used vehicle's
+          breaks start at or after its shift start and end by its route's end.
+        * OR-Tools lets a break interrupt a drive (drive, break, drive on); in
+          VROOM the van breaks where it is: before leaving i (the break ends by
+          i's visit end + slack, i.e. the departure) or on arrival (it starts
+          after i's visit end + the drive, i.e. cumul(i) + fixed transit).  A
+          break elsewhere in the route satisfies one of the two anyway, so each
+          node gets the disjunction for its vehicle's break (an Element on
+          VehicleVar).  Only drives longer than the break's window can tell the
+          two rules apart, so nodes without such a drive are left out.
+        """
+        model, routing, manager, time_dim = self.model, self.routing, self.manager, self.time_dim
+        off, horizon, T, V = self.offset, self.horizon, self.T, self.V
+        visit = (setup + service) if off else service
+        for node in range(T):
+            self.node_visit[manager.NodeToIndex(node)] = int(visit[node])
+        n_slots = max(len(model.vehicles[v].breaks) for v in self.vehicle_ids)
+        starts = [[None] * V for _ in range(n_slots)]
+        ends = [[None] * V for _ in range(n_slots)]
+        spans = [[] for _ in range(n_slots)]
+        for k, v in enumerate(self.vehicle_ids):
+            veh = model.vehicles[v]
+            if not veh.breaks:
+                continue
+            intervals = []
+            tw0 = veh.time_window[0]
+            active = routing.ActiveVehicleVar(k)
+            end_cumul = time_dim.CumulVar(routing.End(k))
+            for bi, b in enumerate(veh.breaks):
+                lo = min(max(b.time_windows[0][0], tw0) + off, horizon)
+                hi = max(lo, min(b.time_windows[-1][1] + off, horizon))
+                iv = solver.FixedDurationIntervalVar(lo, hi, b.service, False, f"break {veh.id}/{b.id}")
+                intervals.append(iv)
+                self.break_intervals.setdefault(k, []).append((bi, iv))
+                solver.Add(iv.EndExpr() <= end_cumul + (1 - active) * (horizon + b.service))
+                starts[bi][k] = iv.StartExpr().Var()
+                ends[bi][k] = iv.EndExpr().Var()
+                spans[bi].append(hi - lo)
+            time_dim.SetBreakIntervalsOfVehicle(intervals, k, self.node_visit)
+
+        # no break in the middle of a drive
+        longest_out = np.zeros(len(node_loc), dtype=np.int64)
+        for travel in self.travel_by_class.values():
+            longest_out = np.maximum(longest_out, travel.max(axis=1) if travel.size else 0)
+        zero = solver.IntConst(0)  # a vehicle without this break: "ends at 0" always holds
+
+        def guard(index, start, end):
+            before = solver.IsLessOrEqualVar(end, time_dim.CumulVar(index) + self.node_visit[index] + time_dim.SlackVar(index))
+            after = solver.IsGreaterOrEqualVar(start, time_dim.CumulVar(index) + time_dim.FixedTransitVar(index))
+            solver.Add(before + after >= 1)
+
+        for b in range(n_slots):
+            min_span = min(spans[b])
+            for k in range(V):
+                if starts[b][k] is not None and longest_out[T + k] > min_span:
+                    guard(routing.Start(k), starts[b][k], ends[b][k])
+            by_vehicle_start = [zero] + [x if x is not None else zero for x in starts[b]]
+            by_vehicle_end = [zero] + [x if x is not None else zero for x in ends[b]]
+            for node in range(T):
+                if longest_out[node] <= min_span:
+                    continue
+                index = manager.NodeToIndex(node)
+                which = routing.VehicleVar(index) + 1  # 0: not visited
+                guard(index, solver.Element(by_vehicle_start, which), solver.Element(by_vehicle_end, which))
+
     def _horizon(self) -> int:
         m = self.model
         bounds = [w[-1][1] for w in (m.tasks[t].time_windows for t in self.task_ids) if w[-1][1] < MAX_TIME]
@@ -248,14 +329,19 @@ class OrToolsModel:
         node_of = {t: node for node, t in enumerate(self.task_ids)}
         return [[self.manager.NodeToIndex(node_of[t]) for t in r if t in node_of] for r in routes]
 
-    def solve(self, *, time_limit: float, first_solution: int | None = None, metaheuristic: int | None = None,
+    def solve(self, *, time_limit: float | None, first_solution: int | None = None, metaheuristic: int | None = None,
               hint: list | None = None, on_solution=None, should_stop=None, log: bool = False,
-              extra_params=None) -> EngineResult:
+              extra_params=None, first_solution_only: bool = False) -> EngineResult:
+        """Search for ``time_limit`` seconds (None: no limit); ``first_solution_only``: stop at the first plan."""
         routing = self.routing
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = first_solution if first_solution is not None else first_solution_for(self.model, self.T)
         params.local_search_metaheuristic = metaheuristic if metaheuristic is not None else LSM.GUIDED_LOCAL_SEARCH
-        params.time_limit.FromMilliseconds(max(10, int(time_limit * 1000)))
+        if time_limit is not None:
+            params.time_limit.FromMilliseconds(max(10, int(time_limit * 1000)))
+        if first_solution_only:
+            params.solution_limit = 1
+            params.local_search_metaheuristic = LSM.GREEDY_DESCENT
         params.log_search = log
         if extra_params:
             extra_params(params)
@@ -295,13 +381,20 @@ class OrToolsModel:
         status = str(routing.status())
         if solution is None:
             return EngineResult([[] for _ in self.vehicle_ids], None, status)
-        routes = []
+        routes, breaks = [], []
         for k in range(self.V):
             index = routing.Start(k)
-            order = []
+            order, visit_ends = [], []
             index = solution.Value(routing.NextVar(index))
             while not routing.IsEnd(index):
                 order.append(self.task_ids[self.manager.IndexToNode(index)])
+                visit_ends.append(solution.Value(self.time_dim.CumulVar(index)) + self.node_visit[index])
                 index = solution.Value(routing.NextVar(index))
             routes.append(order)
-        return EngineResult(routes, solution.ObjectiveValue(), status)
+            # where OR-Tools put each break: after how many of the route's stops
+            placed = []
+            for bi, iv in self.break_intervals.get(k, []) if order else []:
+                start = solution.StartValue(iv)
+                placed.append((sum(1 for e in visit_ends if e <= start), start, bi))
+            breaks.append([(bi, pos) for pos, _start, bi in sorted(placed)])
+        return EngineResult(routes, solution.ObjectiveValue(), status, breaks)

@@ -7,7 +7,7 @@ import time
 
 from .errors import RoutingError
 from .output import REASON_NO_ROOM, route_to_dict, solution_to_dict, task_alone_reason, unassigned_entry
-from .problem import parse_problem, steps_to_sequences
+from .problem import LazyMatrix, parse_problem, steps_to_sequences
 from .schedule import BREAK, TASK, schedule_route
 
 REASON_NOT_PLANNED = "not_planned"  # evaluate(): the task is in no vehicle's steps
@@ -30,15 +30,20 @@ def _step_constraints(veh) -> dict:
     return out
 
 
-def _timed(model, v, items, constraints=None):
-    """Schedule a fixed sequence, leaving the start late enough to avoid waiting at the first stop."""
+def _timed(model, v, items, constraints=None, *, with_earliest: bool = False):
+    """Schedule a fixed sequence, leaving the start late enough to avoid waiting at the first stop.
+
+    ``with_earliest``: also return the timing when leaving at the shift's start
+    (every step is then at its earliest): ``(schedule, earliest)``.
+    """
     first = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints)
+    chosen = first
     if items and items[0][0] == TASK and len(first.steps) > 2 and first.steps[1].waiting_time > 0:
         later = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints,
                                start_time=first.steps[0].arrival + first.steps[1].waiting_time)
         if (later.n_violations, later.lateness) <= (first.n_violations, first.lateness):
-            return later
-    return first
+            chosen = later
+    return (chosen, first) if with_earliest else chosen
 
 
 def evaluate(problem: dict) -> dict:
@@ -63,64 +68,220 @@ def insert_job(problem: dict, job: dict) -> dict:
     creating a violation the route did not have.  Returns ``{"vehicle", "position",
     "cost_delta", "solution"}`` (position = index among the vehicle's steps after
     its start), or ``{"unassigned": {id, type, location, reason}}``.
+
+    The cost of a route is the sum of its legs, so a position's detour is its cost
+    delta: positions are tried cheapest first and the first one that keeps the
+    route's violations is the answer.  Positions that cannot be feasible are set
+    aside beforehand with exact or safe bounds (capacity, max_travel_time,
+    max_distance, the job's own window, the delay the rest of the route can
+    absorb); custom matrices are read only where needed (see LazyMatrix).
     """
     if not isinstance(job, dict):
         raise RoutingError("job must be an object")
     extended = dict(problem)
     extended["jobs"] = list(problem.get("jobs", [])) + [job]
-    model = parse_problem(extended, require_steps=True)
+    model = parse_problem(extended, require_steps=True, lazy_matrices=True)
     new_task = model.task_index[("job", job.get("id"))]
     sequences = steps_to_sequences(model)
     task = model.tasks[new_task]
 
-    reason = task_alone_reason(model, new_task)
+    constraints = [_step_constraints(veh) for veh in model.vehicles]
+    baselines = [_timed(model, v, items, constraints[v], with_earliest=True) for v, items in enumerate(sequences)]
     candidates = []
-    baselines = {}
     for v, items in enumerate(sequences):
         veh = model.vehicles[v]
         if not model.can_serve(v, new_task):
             continue
         if veh.max_tasks is not None and sum(1 for k, _ in items if k == TASK) >= veh.max_tasks:
             continue
-        cost = model.cost_matrix(v)
-        # the location before/after each insertion point
-        locs = [veh.start_loc] + [model.tasks[x].loc if k == TASK else None for k, x in items] + [veh.end_loc]
-        # breaks stay where the van is: carry the previous location through them
-        for i in range(1, len(locs) - 1):
-            if locs[i] is None:
-                locs[i] = locs[i - 1]
+        base, earliest = baselines[v]
+        # the places the van drives between around each insertion point: the last stop
+        # before it (or the start) and the next stop after it (or the end); breaks are no place
+        locs = _leg_ends(model, veh, items)
         has_tasks = any(k == TASK for k, _ in items)
+        # an unused vehicle costs nothing (not even its start -> end leg): the job pays it all
         fixed = 0.0 if has_tasks else model.vehicle_fixed_cost(v)
+        detours = _detours(model.cost_matrix(v), locs, task.loc, unused=not has_tasks)
+        bounds = _InsertionBounds(model, v, task, locs, base, earliest, timing=model.traffic is None and not constraints[v])
         for pos in range(len(items) + 1):
-            a, b = locs[pos], locs[pos + 1]
-            detour = (cost[a, task.loc] if a is not None else 0.0) + (cost[task.loc, b] if b is not None else 0.0)
-            detour -= cost[a, b] if a is not None and b is not None else 0.0
-            candidates.append((float(detour) + fixed, v, pos))
-    # The cost of a route is the sum of its arcs, so the detour *is* the cost
-    # delta: the first feasible candidate in detour order is the cheapest.
+            if bounds.may_fit(pos):
+                candidates.append((float(detours[pos]) + fixed, v, pos))
     candidates.sort(key=lambda c: (c[0], c[1], c[2]))
     for delta, v, pos in candidates:
-        if v not in baselines:
-            baselines[v] = _timed(model, v, sequences[v], _step_constraints(model.vehicles[v]))
-        base = baselines[v]
+        base = baselines[v][0]
         trial = sequences[v][:pos] + [(TASK, new_task)] + sequences[v][pos:]
-        constraints = {(p + 1 if p >= pos else p): c for p, c in _step_constraints(model.vehicles[v]).items()}
-        s = _timed(model, v, trial, constraints)
+        shifted = {(p + 1 if p >= pos else p): c for p, c in constraints[v].items()}
+        s = _timed(model, v, trial, shifted)
         if s.n_violations <= base.n_violations and s.lateness <= base.lateness and _no_new_causes(base, s):
             sequences[v] = trial
-            schedules = [
-                s if u == v else baselines.get(u) or _timed(model, u, items, _step_constraints(model.vehicles[u]))
-                for u, items in enumerate(sequences)
-            ]
+            schedules = [s if u == v else baselines[u][0] for u in range(len(sequences))]
             planned = {x for items in sequences for k, x in items if k == TASK}
             unassigned = [(t, REASON_NOT_PLANNED) for t in range(len(model.tasks)) if t not in planned]
+            base_cost = base.cost if base.task_indices() else 0.0
             return {
                 "vehicle": model.vehicles[v].id,
                 "position": pos,
-                "cost_delta": int(round(s.cost - base.cost)),
+                "cost_delta": int(round(s.cost - base_cost)),
                 "solution": solution_to_dict(model, schedules, unassigned),
             }
+    reason = task_alone_reason(model, new_task)
     return {"unassigned": unassigned_entry(model, new_task, reason or REASON_NO_ROOM)}
+
+
+def _leg_ends(model, veh, items: list) -> list:
+    """For each insertion point p (before items[p]): (place before, place after)."""
+    n = len(items)
+    before = [veh.start_loc] * (n + 1)
+    for p in range(1, n + 1):
+        kind, x = items[p - 1]
+        before[p] = model.tasks[x].loc if kind == TASK else before[p - 1]
+    after = [veh.end_loc] * (n + 1)
+    for p in range(n - 1, -1, -1):
+        kind, x = items[p]
+        after[p] = model.tasks[x].loc if kind == TASK else after[p + 1]
+    return list(zip(before, after))
+
+
+def _detours(cost, locs: list, x: int, unused: bool = False) -> list:
+    """Cost added by visiting location ``x`` between the places locs[p] = (a, b), for every p
+    (``unused``: the vehicle has no stop yet, so its a -> b leg is not driven)."""
+    to_x, from_x = _col_row(cost, x)
+    out = []
+    for a, b in locs:
+        d = (float(to_x[a]) if a is not None else 0.0) + (float(from_x[b]) if b is not None else 0.0)
+        if a is not None and b is not None and not unused:
+            d -= float(cost[a, b])
+        out.append(d)
+    return out
+
+
+MAX = 2**62  # above any load
+
+
+class _InsertionBounds:
+    """Necessary conditions for inserting ``task`` at a position of a route, such that the
+    route gets no new violation cause, no more violations and no more lateness.
+
+    * capacity (unless the route is already overloaded): loads before the job grow by
+      its delivery, loads after it by its pickup (exact);
+    * max_travel_time / max_distance (unless already exceeded): the detour's travel
+      and distance (exact);
+    * with ``timing`` (no traffic, no step bounds: a delay then never makes a later
+      step earlier), from the route's earliest timing (leaving at the shift's start;
+      any departure is later): the job cannot start service before leaving the
+      previous stop and driving, and must not be late; the delay passed on to the
+      next step is absorbed by its waiting, must keep it within its last window (a
+      step already late absorbs nothing) and passes on; breaks may move, so only
+      their waiting counts; the end must stay within the shift.
+    """
+
+    def __init__(self, model, v, task, locs, base, earliest, timing: bool):
+        self.model, self.task, self.locs = model, task, locs
+        veh = model.vehicles[v]
+        self.veh = veh
+        causes = {x["cause"] for x in base.violations} | {x["cause"] for x in earliest.violations}
+        steps = earliest.steps
+        self.steps = steps
+        self.travel = model.travel_matrix(v)
+        self.dist = model.distance_matrix(v)
+        self.travel_to, self.travel_from = _col_row(self.travel, task.loc)
+        self.check_travel = veh.max_travel_time is not None and "max_travel_time" not in causes
+        self.check_distance = veh.max_distance is not None and "max_distance" not in causes
+        if self.check_distance:
+            self.dist_to, self.dist_from = _col_row(self.dist, task.loc)
+        self.duration, self.distance = earliest.duration, earliest.distance
+        # loads: steps[0..p] before an insertion at p, steps[p+1..] after
+        self.check_load = "load" not in causes and model.n_dims > 0
+        if self.check_load:
+            n_dims = model.n_dims
+            self.cap = veh.capacity
+            self.d, self.pk = task.initial_load, tuple(i + c for i, c in zip(task.initial_load, task.load_change))
+            self.prefix_max, self.suffix_max = [], [None] * len(steps)
+            running = [-MAX] * n_dims
+            for st in steps:
+                running = [max(r, l) for r, l in zip(running, st.load)]
+                self.prefix_max.append(running)
+            running = [-MAX] * n_dims
+            for k in range(len(steps) - 1, -1, -1):
+                running = [max(r, l) for r, l in zip(running, steps[k].load)]
+                self.suffix_max[k] = running
+        self.timing = timing
+        if not timing:
+            return
+        # when the van can leave the last stop before each insertion point (breaks ignored)
+        self.leave, self.leave_loc = [], []
+        t, loc = steps[0].arrival, veh.start_loc
+        for st in steps[:-1]:
+            if st.type not in ("start", "break"):
+                t, loc = st.service_start + st.service, st.loc
+            self.leave.append(t)
+            self.leave_loc.append(loc)
+        # delay on arriving at each step that adds no lateness further on
+        absorb = [0] * len(steps)
+        end = steps[-1]
+        absorb[-1] = max(0, veh.time_window[1] - end.arrival)
+        for k in range(len(steps) - 2, 0, -1):
+            st = steps[k]
+            if st.type == "break":
+                absorb[k] = 0 if st.lateness else st.waiting_time + absorb[k + 1]
+            else:
+                last_end = model.tasks[st.task].time_windows[-1][1]
+                absorb[k] = st.waiting_time + min(max(0, last_end - st.service_start), absorb[k + 1])
+        self.absorb = absorb
+
+    def may_fit(self, pos: int) -> bool:
+        task, veh, steps = self.task, self.veh, self.steps
+        if self.check_load:
+            before, after = self.prefix_max[pos], self.suffix_max[pos + 1]
+            for dim, c in enumerate(self.cap):
+                if before[dim] + self.d[dim] > c or after[dim] + self.pk[dim] > c or steps[pos].load[dim] + self.pk[dim] > c:
+                    return False
+        a, b = self.locs[pos]
+        x = task.loc
+        if self.check_travel:
+            extra = (int(self.travel_to[a]) if a is not None else 0) + (int(self.travel_from[b]) if b is not None else 0)
+            if a is not None and b is not None:
+                extra -= int(self.travel[a, b])
+            if self.duration + extra > veh.max_travel_time:
+                return False
+        if self.check_distance:
+            extra = (int(self.dist_to[a]) if a is not None else 0) + (int(self.dist_from[b]) if b is not None else 0)
+            if a is not None and b is not None:
+                extra -= int(self.dist[a, b])
+            if self.distance + extra > veh.max_distance:
+                return False
+        if not self.timing:
+            return True
+        # the job's own window
+        prev = self.leave_loc[pos]
+        arrive = self.leave[pos] + (int(self.travel_to[prev]) if prev is not None else 0)
+        windows = task.time_windows
+        if arrive > windows[-1][1]:
+            return False
+        # the delay passed on to the next step (a task or the end; before a break: not bounded here)
+        nxt = steps[pos + 1]
+        if nxt.type == "break":
+            return True
+        begin = arrive
+        for w0, w1 in windows:
+            if w1 >= arrive:
+                begin = max(w0, arrive)
+                break
+        leave_job = begin + task.service
+        if nxt.type == "end":
+            arrive_next = leave_job + (int(self.travel_from[nxt.loc]) if nxt.loc is not None else 0)
+            return arrive_next - nxt.arrival <= self.absorb[pos + 1]
+        setup = self.model.tasks[nxt.task].setup if x != nxt.loc else 0
+        ready_next = leave_job + int(self.travel_from[nxt.loc]) + setup
+        return ready_next - (nxt.arrival + nxt.setup) <= self.absorb[pos + 1]
+
+
+def _col_row(m, x: int):
+    """Column and row ``x`` of a matrix (numpy or lazy)."""
+    if isinstance(m, LazyMatrix):
+        return m.col(x), m.row(x)
+    return m[:, x], m[x, :]
+
 
 
 def _no_new_causes(base, new) -> bool:

@@ -113,7 +113,12 @@ class Model:
         key = (veh.profile, veh.speed_factor)
         if key not in self._travel_cache:
             base = self.durations[veh.profile]
-            self._travel_cache[key] = base if veh.speed_factor == 1.0 else np.rint(base / veh.speed_factor).astype(np.int64)
+            if veh.speed_factor == 1.0:
+                self._travel_cache[key] = base
+            elif isinstance(base, LazyMatrix):
+                self._travel_cache[key] = _LazyScaled(base, veh.speed_factor)
+            else:
+                self._travel_cache[key] = np.rint(base / veh.speed_factor).astype(np.int64)
         return self._travel_cache[key]
 
     def distance_matrix(self, v: int) -> np.ndarray:
@@ -131,15 +136,29 @@ class Model:
             veh = self.vehicles[v]
             if self.objective == "vehicles_then_distance":
                 # Solomon convention: distance is the cost; fall back to time without distances.
-                m = self.distance_matrix(v) if self.has_distances else self.travel_matrix(v)
-                cost = m.astype(np.float64)
+                sources = (self.distance_matrix(v) if self.has_distances else self.travel_matrix(v),)
             elif veh.profile in self.custom_costs:
-                cost = self.custom_costs[veh.profile].astype(np.float64)
+                sources = (self.custom_costs[veh.profile],)
             else:
-                cost = self.travel_matrix(v) * (veh.per_hour / 3600.0) + self.distance_matrix(v) * (veh.per_km / 1000.0)
+                sources = (self.travel_matrix(v), self.distance_matrix(v))
             if self.objective == "co2" and veh.co2_g_per_km > 0:
-                price_per_kg = float(self.options.get("co2_cost_per_kg", DEFAULT_CO2_COST_PER_KG))
-                cost = cost + self.distance_matrix(v) / 1000.0 * veh.co2_g_per_km / 1000.0 * price_per_kg
+                sources = sources + (self.distance_matrix(v),)
+
+            def formula(*values):
+                # the same arithmetic on whole matrices, rows or single entries
+                if self.objective == "vehicles_then_distance" or veh.profile in self.custom_costs:
+                    cost = values[0] * 1.0
+                else:
+                    cost = values[0] * (veh.per_hour / 3600.0) + values[1] * (veh.per_km / 1000.0)
+                if self.objective == "co2" and veh.co2_g_per_km > 0:
+                    price_per_kg = float(self.options.get("co2_cost_per_kg", DEFAULT_CO2_COST_PER_KG))
+                    cost = cost + values[-1] / 1000.0 * veh.co2_g_per_km / 1000.0 * price_per_kg
+                return cost
+
+            if any(isinstance(m, LazyMatrix) for m in sources):
+                cost = _LazyCost(formula, sources)
+            else:
+                cost = np.asarray(formula(*sources), dtype=np.float64)
             self._cost_cache[key] = cost
         return self._cost_cache[key]
 
@@ -291,6 +310,152 @@ def _coords(value, what: str) -> list:
     return [lon, lat]
 
 
+class LazyMatrix:
+    """A matrix read entry by entry, for plan operations that only need a few legs
+    (insertion reads the legs of the current routes and the new stop's row and
+    column, not a city's million entries).  ``m[a, b]`` is a Python number;
+    ``row(a)`` / ``col(b)`` are numpy vectors; ``array()`` is the whole matrix."""
+
+    shape: tuple
+    _full = None
+
+    @property
+    def size(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    def array(self) -> np.ndarray:
+        if self._full is None:
+            self._full = self._compute_full()
+        return self._full
+
+    def max(self):
+        return self.array().max()
+
+    def row(self, a: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_rows", {})
+        if a not in cache:
+            cache[a] = self._row(a)
+        return cache[a]
+
+    def col(self, b: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_cols", {})
+        if b not in cache:
+            cache[b] = self._col(b)
+        return cache[b]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array() if dtype is None else self.array().astype(dtype)
+
+
+class _ListMatrix(LazyMatrix):
+    """A custom matrix as given (nested lists): shape checked at once, entries on reading."""
+
+    def __init__(self, rows, what: str):
+        n = len(rows)
+        for row in rows:
+            if len(row) != n:
+                _err(f"{what} must be a square matrix, got a row of {len(row)} entries for {n} rows")
+        self.rows, self.what, self.shape = rows, what, (n, n)
+
+    def _bad(self):
+        _err(f"{self.what} must hold non-negative finite numbers")
+
+    def __getitem__(self, key):
+        x = self.rows[key[0]][key[1]]
+        if type(x) is int:
+            if x < 0:
+                self._bad()
+            return x
+        if isinstance(x, str) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+            self._bad()
+        return int(round(x))  # round half to even, as np.rint
+
+    def _vector(self, values) -> np.ndarray:
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            _err(f"{self.what} must be a square matrix of numbers")
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            self._bad()
+        return np.rint(arr).astype(np.int64)
+
+    def _row(self, a: int) -> np.ndarray:
+        return self._vector(self.rows[a])
+
+    def _col(self, b: int) -> np.ndarray:
+        return self._vector([r[b] for r in self.rows])
+
+    def _compute_full(self) -> np.ndarray:
+        return _matrix(self.rows, self.what)
+
+
+class _LazyZeros(LazyMatrix):
+    def __init__(self, n: int):
+        self.shape = (n, n)
+
+    def __getitem__(self, key):
+        return 0
+
+    def _row(self, a):
+        return np.zeros(self.shape[0], dtype=np.int64)
+
+    _col = _row
+
+    def _compute_full(self):
+        return np.zeros(self.shape, dtype=np.int64)
+
+
+class _LazyScaled(LazyMatrix):
+    """Travel times at a vehicle's speed_factor."""
+
+    def __init__(self, base: LazyMatrix, factor: float):
+        self.base, self.factor, self.shape = base, factor, base.shape
+
+    def __getitem__(self, key):
+        return int(np.rint(self.base[key] / self.factor))
+
+    def _row(self, a):
+        return np.rint(self.base.row(a) / self.factor).astype(np.int64)
+
+    def _col(self, b):
+        return np.rint(self.base.col(b) / self.factor).astype(np.int64)
+
+    def _compute_full(self):
+        return np.rint(np.asarray(self.base) / self.factor).astype(np.int64)
+
+
+class _LazyCost(LazyMatrix):
+    """Float travel costs: ``formula`` applied to the source matrices' entries."""
+
+    def __init__(self, formula, sources: tuple):
+        self.formula, self.sources, self.shape = formula, sources, sources[0].shape
+
+    def __getitem__(self, key):
+        return float(self.formula(*(float(m[key]) for m in self.sources)))
+
+    def _row(self, a):
+        return np.asarray(self.formula(*(_vec(m, "row", a) for m in self.sources)), dtype=np.float64)
+
+    def _col(self, b):
+        return np.asarray(self.formula(*(_vec(m, "col", b) for m in self.sources)), dtype=np.float64)
+
+    def _compute_full(self):
+        return np.asarray(self.formula(*(np.asarray(m) for m in self.sources)), dtype=np.float64)
+
+
+def _lazy_matrix(value, what: str):
+    """Nested lists (JSON) are read lazily; anything else (e.g. a numpy array) at once."""
+    if isinstance(value, (list, tuple)) and all(isinstance(row, (list, tuple)) for row in value):
+        return _ListMatrix(value, what)
+    return _matrix(value, what)
+
+
+def _vec(m, kind: str, i: int) -> np.ndarray:
+    if isinstance(m, LazyMatrix):
+        return m.row(i) if kind == "row" else m.col(i)
+    return np.asarray(m[i, :] if kind == "row" else m[:, i])
+
+
 def _matrix(value, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -306,8 +471,14 @@ def _matrix(value, what: str) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
-def parse_problem(problem: dict, *, objective: str | None = None, require_steps: bool = False) -> Model:
-    """Validate a VROOM problem and build the internal :class:`Model` (matrices included)."""
+def parse_problem(problem: dict, *, objective: str | None = None, require_steps: bool = False,
+                  lazy_matrices: bool = False) -> Model:
+    """Validate a VROOM problem and build the internal :class:`Model` (matrices included).
+
+    ``lazy_matrices``: custom matrices are read entry by entry when used (see
+    :class:`LazyMatrix`; their entries are then validated when read), for plan
+    operations that read a few legs of a big matrix.
+    """
     if not isinstance(problem, dict):
         _err("problem must be a JSON object")
     vehicles_in = problem.get("vehicles")
@@ -370,14 +541,15 @@ def parse_problem(problem: dict, *, objective: str | None = None, require_steps:
             entry = matrices_in.get(p)
             if not isinstance(entry, dict) or "durations" not in entry:
                 _err(f"matrices has no 'durations' for profile {p!r} used by a vehicle")
-            durations[p] = _matrix(entry["durations"], f"matrices.{p}.durations")
+            read = _lazy_matrix if lazy_matrices else _matrix
+            durations[p] = read(entry["durations"], f"matrices.{p}.durations")
             size = durations[p].shape[0]
             if matrix_size is not None and size != matrix_size:
                 _err("all matrices must have the same size")
             matrix_size = size
             for key, store in (("distances", distances), ("costs", custom_costs)):
                 if key in entry:
-                    store[p] = _matrix(entry[key], f"matrices.{p}.{key}")
+                    store[p] = read(entry[key], f"matrices.{p}.{key}")
                     if store[p].shape[0] != size:
                         _err(f"matrices.{p}.{key} size differs from durations")
         if len(distances) not in (0, len(profiles)):
@@ -546,7 +718,7 @@ def parse_problem(problem: dict, *, objective: str | None = None, require_steps:
     has_distances = bool(distances)
     if not has_distances:
         for p in profiles:
-            distances[p] = np.zeros_like(durations[p])
+            distances[p] = _LazyZeros(durations[p].shape[0]) if isinstance(durations[p], LazyMatrix) else np.zeros_like(durations[p])
 
     model = Model(
         tasks=tasks,

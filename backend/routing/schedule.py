@@ -293,22 +293,55 @@ def _constrained_windows(windows, constraint: dict):
     return [(start, end)]
 
 
-def best_schedule(model: Model, v: int, task_order: list, *, traffic=None) -> RouteSchedule:
+def best_schedule(model: Model, v: int, task_order: list, *, traffic=None, break_positions: list | None = None) -> RouteSchedule:
     """Schedule a task order, placing the vehicle's breaks where they hurt least,
-    and leaving the start as late as possible without delaying the first stop."""
-    items = [(TASK, t) for t in task_order]
+    and leaving the start as late as possible without delaying the first stop.
+
+    ``break_positions`` ([(break index, number of stops before it)] in time
+    order), e.g. where OR-Tools put the breaks, is tried as well: with several
+    breaks it can beat the one-break-at-a-time search.  The best timing by
+    (violations, lateness, end) wins; either way it is this module's timing, so
+    ``evaluate`` of the returned steps gives the same ETAs.
+    """
     veh = model.vehicles[v]
-    if task_order:
-        for b in range(len(veh.breaks)):
-            best = None
-            first_allowed = max((i + 1 for i, (k, x) in enumerate(items) if k == BREAK), default=0)
-            for pos in range(first_allowed, len(items) + 1):
-                trial = items[:pos] + [(BREAK, b)] + items[pos:]
-                s = schedule_route(model, v, trial, traffic=traffic)
-                key = (s.n_violations, s.lateness, s.end_time)
-                if best is None or key < best[0]:
-                    best = (key, trial)
-            items = best[1]
+    tasks = [(TASK, t) for t in task_order]
+    if not task_order or not veh.breaks:
+        return _leave_late(model, v, tasks, traffic)
+    candidates = [_search_breaks(model, v, tasks, traffic)]
+    if break_positions and sorted(b for b, _ in break_positions) == list(range(len(veh.breaks))):
+        items, placed = [], list(break_positions)
+        for pos in range(len(tasks) + 1):
+            while placed and placed[0][1] <= pos:
+                items.append((BREAK, placed.pop(0)[0]))
+            if pos < len(tasks):
+                items.append(tasks[pos])
+        candidates.append(items)
+    best = None
+    for items in candidates:
+        s = _leave_late(model, v, items, traffic)
+        key = (s.n_violations, s.lateness, s.end_time)
+        if best is None or key < best[0]:
+            best = (key, s)
+    return best[1]
+
+
+def _search_breaks(model: Model, v: int, items: list, traffic) -> list:
+    """Each break in turn at the position that hurts least (breaks are sorted by window)."""
+    veh = model.vehicles[v]
+    for b in range(len(veh.breaks)):
+        best = None
+        first_allowed = max((i + 1 for i, (k, x) in enumerate(items) if k == BREAK), default=0)
+        for pos in range(first_allowed, len(items) + 1):
+            trial = items[:pos] + [(BREAK, b)] + items[pos:]
+            s = schedule_route(model, v, trial, traffic=traffic)
+            key = (s.n_violations, s.lateness, s.end_time)
+            if best is None or key < best[0]:
+                best = (key, trial)
+        items = best[1]
+    return items
+
+
+def _leave_late(model: Model, v: int, items: list, traffic) -> RouteSchedule:
     first = schedule_route(model, v, items, traffic=traffic)
     # Leave later rather than wait at the first stop (VROOM reports it this way).
     if len(first.steps) > 2 and first.steps[1].type != "break" and first.steps[1].waiting_time > 0:

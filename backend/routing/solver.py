@@ -1,6 +1,8 @@
 """solve(): VROOM problem in, VROOM solution out.
 
-How the time limit is spent:
+How the time limit is spent (it covers the whole call: reading the problem and its
+matrices, building the engines' models, searching, re-timing and writing the plan;
+each search gets what is left once its model is built, at least MIN_SEARCH_S):
 
 1. tasks no vehicle could ever serve (skills, capacity, unreachable windows)
    are set aside with their reason;
@@ -41,6 +43,12 @@ SHARED_PHASE_MIN_TIME = 6.0
 PYVRP_RESULT_MARGIN_S = 0.25  # PyVRP stops this long before the deadline: plan transfer and comparison
 PYVRP_MIN_TIME = 2.0  # below this, spawning a process costs more than it brings
 PYVRP_STARTUP_S = 1.0  # spawn + imports + data transfer (~0.7 s measured on the 2-core dev machine)
+PYVRP_GRACE_S = 0.1  # how long past the searches' deadline the parent still waits for PyVRP's plan
+MIN_SEARCH_S = 0.1  # a search gets at least this long, even when building its model used up the time
+# The searches end this long before the time limit (+ PyVRP's grace when it may run): re-timing
+# the last plans and writing the output
+FINISH_RESERVE_S = 0.02
+FINISH_PER_TASK_S = 0.0001  # per task (re-timing a plan of 2,000 stops takes ~0.07 s)
 
 
 def default_time_limit(n_tasks: int) -> float:
@@ -82,11 +90,13 @@ class _Progress:
 class Plan:
     """Task orders per vehicle, re-timed by the evaluator, with a comparable score."""
 
-    def __init__(self, model: Model, routes: list, source: str, traffic=None):
+    def __init__(self, model: Model, routes: list, source: str, traffic=None, breaks: list | None = None):
         self.model = model
         self.routes = [list(r) for r in routes]
         self.source = source
-        self.schedules = [best_schedule(model, v, r, traffic=traffic) for v, r in enumerate(self.routes)]
+        # breaks: per vehicle, where the engine put them ([(break index, stops before it)]), tried too
+        self.schedules = [best_schedule(model, v, r, traffic=traffic, break_positions=breaks[v] if breaks else None)
+                          for v, r in enumerate(self.routes)]
         served = {t for r in self.routes for t in r}
         self.dropped = [t for t in range(len(model.tasks)) if t not in served]
         self.violations = sum(s.n_violations for s in self.schedules if s.task_indices())
@@ -121,7 +131,7 @@ def solve(problem: dict, *, time_limit: float | None = None, seed: int | None = 
     a CO2 price per kg: ``options.co2_cost_per_kg``, vehicles' ``co2_g_per_km``);
     default: ``options.objective`` or "cost".
     """
-    t_load = time.monotonic()
+    t_load = time.monotonic()  # the time limit runs from here
     model = parse_problem(problem, objective=objective)
     _check_options(model)
     if time_limit is None:
@@ -132,7 +142,7 @@ def solve(problem: dict, *, time_limit: float | None = None, seed: int | None = 
     loading_ms = int((time.monotonic() - t_load) * 1000)
     try:
         return _solve_model(model, time_limit=float(time_limit), seed=seed, on_progress=on_progress,
-                            should_stop=should_stop, loading_ms=loading_ms)
+                            should_stop=should_stop, loading_ms=loading_ms, started=t_load)
     except RoutingError:
         raise
     except Exception as exc:  # pragma: no cover - a bug, reported with VROOM's internal code
@@ -140,9 +150,13 @@ def solve(problem: dict, *, time_limit: float | None = None, seed: int | None = 
 
 
 def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, should_stop, loading_ms: int,
-                 hint: list | None = None) -> dict:
-    t0 = time.monotonic()
-    deadline = t0 + time_limit
+                 hint: list | None = None, started: float | None = None) -> dict:
+    t0 = time.monotonic() if started is None else started
+    # the searches stop early enough to re-time their plans and write the output by t0 + time_limit
+    finish = FINISH_RESERVE_S + FINISH_PER_TASK_S * len(model.tasks)
+    if time_limit >= PYVRP_MIN_TIME:
+        finish += PYVRP_GRACE_S
+    deadline = t0 + max(time_limit - finish, min(time_limit, MIN_SEARCH_S))
     progress = _Progress(on_progress, time_limit, t0)
     balance = bool(model.options.get("balance", False))
 
@@ -171,7 +185,7 @@ def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, sho
     if model.traffic is not None:
         # half the time for the static plan, half for re-solving with traffic
         search_limit = time_limit * TRAFFIC_STATIC_SHARE
-        search_deadline = t0 + search_limit
+        search_deadline = time.monotonic() + (deadline - time.monotonic()) * TRAFFIC_STATIC_SHARE
     if candidates:
         plans = _search(model, candidates, time_limit=search_limit, deadline=search_deadline, seed=seed,
                         progress=progress, should_stop=should_stop, balance=balance, hint=hint)
@@ -182,7 +196,7 @@ def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, sho
     # 5. traffic: re-solve with the hour each leg is actually driven in
     traffic_info = None
     if model.traffic is not None and candidates:
-        best, traffic_info = _traffic_iterations(model, best, candidates, deadline=max(deadline, time.monotonic() + 1.0),
+        best, traffic_info = _traffic_iterations(model, best, candidates, deadline=deadline,
                                                  progress=progress, should_stop=should_stop, balance=balance)
 
     unassigned = [(t, impossible[t]) for t in sorted(impossible)]
@@ -197,7 +211,7 @@ def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, sho
         summary_extra["traffic"] = traffic_info
     out = solution_to_dict(
         model, [s for s in best.schedules], unassigned,
-        computing_times={"loading": loading_ms, "solving": int((time.monotonic() - t0) * 1000)}, extra=extra)
+        computing_times={"loading": loading_ms, "solving": int((time.monotonic() - t0) * 1000) - loading_ms}, extra=extra)
     out["summary"].update(summary_extra)
     return out
 
@@ -239,8 +253,7 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
     # Below ~6 s PyVRP's distance phase is too short for a second seed to pay;
     # OR-Tools then keeps its core for the whole time (measured on Solomon / tests).
     shared_distance_phase = pyvrp_job is not None and spec.get("minimise_fleet") and time_limit >= SHARED_PHASE_MIN_TIME
-    remaining = deadline - time.monotonic()
-    if remaining > 0.05 and not stopped():
+    if deadline - time.monotonic() > 0.05 and not stopped():
         if model.objective == "vehicles_then_distance":
             ortools_deadline = deadline
             if shared_distance_phase:
@@ -251,9 +264,9 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
                                               on_solution=on_solution, should_stop=should_stop, balance=balance))
         else:
             engine = OrToolsModel(model, tasks=candidates, balance=balance)
-            result = engine.solve(time_limit=remaining, hint=hint, on_solution=on_solution, should_stop=should_stop)
+            result = engine.solve(time_limit=_left(deadline), hint=hint, on_solution=on_solution, should_stop=should_stop)
             if result.objective is not None:
-                plans.append(Plan(model, result.routes, "ortools"))
+                plans.append(Plan(model, result.routes, "ortools", breaks=result.breaks))
     if shared_distance_phase and not stopped():
         fleet = pyvrp_job.fleet_size(timeout=max(0.0, deadline - time.monotonic() - 0.5), should_stop=should_stop)
         if fleet:
@@ -267,13 +280,35 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
         if stopped():
             pyvrp_job.stop()
         else:
-            got = pyvrp_job.result(timeout=max(0.5, deadline - time.monotonic() + 1.0), should_stop=should_stop)
+            got = pyvrp_job.result(timeout=max(0.0, deadline + PYVRP_GRACE_S - time.monotonic()), should_stop=should_stop)
             if got and "routes" in got and got.get("feasible"):
                 routes = [got["routes"].get(v, []) for v in range(len(model.vehicles))]
                 plans.append(Plan(model, routes, "pyvrp"))
     if hint and not plans:
         plans.append(Plan(model, hint, "hint"))
+    if not plans and not stopped():
+        # no plan within the time (a model too big for it): the first solution, however long it takes
+        engine = OrToolsModel(model, tasks=candidates, balance=balance)
+        result = engine.solve(time_limit=None, should_stop=should_stop, first_solution_only=True,
+                              first_solution=FSS.PATH_CHEAPEST_ARC if n > 400 else None)
+        if result.objective is not None:
+            plans.append(Plan(model, result.routes, "ortools-first", breaks=result.breaks))
     return plans
+
+
+def _left(deadline: float) -> float:
+    """Seconds for a search whose model is built: what is left, at least MIN_SEARCH_S."""
+    return max(MIN_SEARCH_S, deadline - time.monotonic())
+
+
+def _breaks_of(result, vehicles: list, n_vehicles: int) -> list | None:
+    """An engine result's break placements (per engine vehicle) per model vehicle."""
+    if not result.breaks:
+        return None
+    out = [None] * n_vehicles
+    for k, v in enumerate(vehicles):
+        out[v] = result.breaks[k]
+    return out
 
 
 def t_frac(deadline: float, fraction: float) -> float:
@@ -295,12 +330,13 @@ def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hin
     """
     plans = []
     total = max(0.1, deadline - time.monotonic())
+    phase1_end = time.monotonic() + total * 0.45
     engine = OrToolsModel(model, tasks=candidates, balance=balance)
-    result = engine.solve(time_limit=total * 0.45, hint=hint, on_solution=on_solution, should_stop=should_stop)
+    result = engine.solve(time_limit=_left(phase1_end), hint=hint, on_solution=on_solution, should_stop=should_stop)
     if result.objective is None:
         return plans
     best_routes = result.routes
-    plans.append(Plan(model, best_routes, "ortools"))
+    plans.append(Plan(model, best_routes, "ortools", breaks=result.breaks))
     # Phase 2: empty the shortest route while time remains.
     while time.monotonic() < deadline - total * 0.2 and not (should_stop and should_stop()):
         used = [v for v, r in enumerate(best_routes) if r]
@@ -323,19 +359,18 @@ def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hin
         for k, v in enumerate(keep):
             new_routes[v] = res.routes[k]
         best_routes = new_routes
-        plans.append(Plan(model, best_routes, "ortools-elimination"))
+        plans.append(Plan(model, best_routes, "ortools-elimination", breaks=_breaks_of(res, keep, len(model.vehicles))))
     # Phase 3: distance with the fleet fixed.
     used = [v for v, r in enumerate(best_routes) if r]
-    remaining = deadline - time.monotonic()
-    if used and remaining > 0.05 and not (should_stop and should_stop()):
+    if used and deadline - time.monotonic() > 0.05 and not (should_stop and should_stop()):
         engine_d = OrToolsModel(model, vehicles=used, tasks=candidates, fixed_cost_override=0.0, balance=balance)
-        res = engine_d.solve(time_limit=remaining, hint=_routes_of(best_routes, used), on_solution=on_solution,
+        res = engine_d.solve(time_limit=_left(deadline), hint=_routes_of(best_routes, used), on_solution=on_solution,
                              should_stop=should_stop)
         if res.objective is not None:
             new_routes = [[] for _ in model.vehicles]
             for k, v in enumerate(used):
                 new_routes[v] = res.routes[k]
-            plans.append(Plan(model, new_routes, "ortools-distance"))
+            plans.append(Plan(model, new_routes, "ortools-distance", breaks=_breaks_of(res, used, len(model.vehicles))))
     return plans
 
 
@@ -376,8 +411,8 @@ def _decomposed_first_plan(model: Model, candidates: list, *, deadline: float, s
         if not cl or not vs:
             leftovers.extend(cl)
             continue
-        budget = max(0.2, (deadline - time.monotonic()) / max(1, n_clusters - c + 1))
         engine = OrToolsModel(model, vehicles=vs, tasks=cl, balance=balance)
+        budget = max(0.2, (deadline - time.monotonic()) / max(1, n_clusters - c + 1))
         res = engine.solve(time_limit=budget, first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
                            metaheuristic=LSM.GREEDY_DESCENT, should_stop=should_stop)
         served = set()
@@ -389,7 +424,7 @@ def _decomposed_first_plan(model: Model, candidates: list, *, deadline: float, s
         spare = [v for v in range(len(model.vehicles)) if not routes[v]]
         if spare:
             engine = OrToolsModel(model, vehicles=spare, tasks=leftovers, balance=balance)
-            res = engine.solve(time_limit=max(0.2, deadline - time.monotonic()), first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
+            res = engine.solve(time_limit=_left(deadline), first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
                                metaheuristic=LSM.GREEDY_DESCENT, should_stop=should_stop)
             for k, v in enumerate(spare):
                 routes[v] = res.routes[k]
@@ -436,13 +471,13 @@ def _traffic_iterations(model: Model, plan: Plan, candidates: list, *, deadline:
                     factors[node_of[st.task]] = traffic.factor_at(st.service_start + st.service)
             k = s.vehicle
             factors[len(candidates) + k] = traffic.factor_at(s.steps[0].arrival)
-        budget = max(0.2, (deadline - time.monotonic()) / (max_rounds - _round))
+        round_end = time.monotonic() + (deadline - time.monotonic()) / (max_rounds - _round)
         engine = OrToolsModel(model, tasks=candidates, travel_factor_by_node=factors, balance=balance)
-        res = engine.solve(time_limit=budget, hint=current.routes, should_stop=should_stop)
+        res = engine.solve(time_limit=_left(round_end), hint=current.routes, should_stop=should_stop)
         info["rounds"] += 1
         if res.objective is None:
             break
-        candidate = Plan(model, res.routes, current.source + "+traffic", traffic=traffic)
+        candidate = Plan(model, res.routes, current.source + "+traffic", traffic=traffic, breaks=res.breaks)
         cset = set(candidates)
         if candidate.score(cset) < current.score(cset):
             changed = candidate.routes != current.routes

@@ -2,7 +2,9 @@
 
 import random
 
-from backend.routing import evaluate, insert_job, reoptimize_route, solve
+import pytest
+
+from backend.routing import RoutingError, evaluate, insert_job, reoptimize_route, solve
 
 from routing_helpers import assert_feasible, line_problem, matrices_for, route_of
 
@@ -145,3 +147,97 @@ def test_reoptimize_route_picks_one_vehicle_of_many():
     before = sorted(s["id"] for s in problem["vehicles"][1]["steps"] if s["type"] == "job")
     assert sorted(route_of(sol, vid)) == before
     assert [r["vehicle"] for r in sol["routes"]] == [vid]
+
+
+def _acceptable(base_route, route):
+    """insert_job's rule: no new cause, no more violations, no more lateness (than the route had)."""
+    def lateness(r):
+        return sum(v.get("duration", 0) for v in r["violations"] if v["cause"] == "delay")
+    causes = {v["cause"] for v in base_route["violations"]}
+    return (len(route["violations"]) <= len(base_route["violations"]) and lateness(route) <= lateness(base_route)
+            and all(v["cause"] in causes for v in route["violations"]))
+
+
+def _brute_force_insertion(problem, job):
+    """Every vehicle and position, timed by evaluate(): the cheapest acceptable (delta, vehicle, position)."""
+    extended = dict(problem, jobs=problem["jobs"] + [job])
+    base = evaluate(extended)
+    base_routes = {r["vehicle"]: r for r in base["routes"]}
+    best = None
+    for veh in problem["vehicles"]:
+        items = [s for s in veh["steps"] if s["type"] not in ("start", "end")]
+        for pos in range(len(items) + 1):
+            steps = [{"type": "start"}] + items[:pos] + [{"type": "job", "id": job["id"]}] + items[pos:] + [{"type": "end"}]
+            trial = dict(extended, vehicles=[dict(v, steps=steps) if v["id"] == veh["id"] else v for v in problem["vehicles"]])
+            route = next(r for r in evaluate(trial)["routes"] if r["vehicle"] == veh["id"])
+            before = base_routes.get(veh["id"], {"violations": [], "cost": 0})
+            if _acceptable(before, route):
+                delta = route["cost"] - before["cost"]
+                if best is None or delta < best[0]:
+                    best = (delta, veh["id"], pos)
+    return best
+
+
+def _planned_problem(seed):
+    """A small solved day (windows, capacity, setup, breaks, limits... as the property tests draw
+    them), one planned job taken out to be inserted again; some routes shuffled (then late)."""
+    from test_properties import FEATURES, build
+
+    rng = random.Random(seed)
+    features = frozenset(f for f in FEATURES if f not in ("balance", "shipments") and rng.random() < 0.5)
+    problem = build(seed, rng.randint(4, 12), rng.randint(1, 3), features | {"windows"})
+    sol = solve(problem, time_limit=0.2)
+    for veh in problem["vehicles"]:
+        route = next((r for r in sol["routes"] if r["vehicle"] == veh["id"]), None)
+        steps = [] if route is None else [{"type": s["type"], **({"id": s["id"]} if "id" in s else {})} for s in route["steps"]]
+        if steps and rng.random() < 0.3:
+            middle = steps[1:-1]
+            rng.shuffle(middle)
+            steps = [steps[0]] + middle + [steps[-1]]
+        veh["steps"] = steps
+    planned = [s["id"] for v in problem["vehicles"] for s in v["steps"] if s["type"] == "job"]
+    taken = rng.choice(planned) if planned else problem["jobs"][0]["id"]
+    job = next(j for j in problem["jobs"] if j["id"] == taken)
+    problem["jobs"] = [j for j in problem["jobs"] if j["id"] != taken]
+    for veh in problem["vehicles"]:
+        veh["steps"] = [s for s in veh["steps"] if not (s["type"] == "job" and s["id"] == taken)]
+    return problem, job
+
+
+@pytest.mark.parametrize("seed", range(32))
+def test_insert_job_is_the_cheapest_acceptable_position_by_brute_force(seed):
+    problem, job = _planned_problem(seed)
+    result = insert_job(problem, job)
+    best = _brute_force_insertion(problem, job)
+    if best is None:
+        assert "unassigned" in result
+        return
+    assert "vehicle" in result, (result, best)
+    assert abs(result["cost_delta"] - best[0]) <= 1  # route costs are rounded separately
+    chosen = next(r for r in result["solution"]["routes"] if r["vehicle"] == result["vehicle"])
+    base = next((r for r in evaluate(dict(problem, jobs=problem["jobs"] + [job]))["routes"] if r["vehicle"] == result["vehicle"]),
+                {"violations": [], "cost": 0})
+    assert _acceptable(base, chosen)
+    # insert_job reads the matrices lazily: its plan is timed exactly as evaluate() times it
+    replay = dict(problem, jobs=problem["jobs"] + [job], vehicles=[dict(v) for v in problem["vehicles"]])
+    for v in replay["vehicles"]:
+        route = next((r for r in result["solution"]["routes"] if r["vehicle"] == v["id"]), None)
+        v["steps"] = [] if route is None else [{"type": s["type"], **({"id": s["id"]} if "id" in s else {})} for s in route["steps"]]
+    timed = evaluate(replay)
+    assert timed["routes"] == result["solution"]["routes"]
+    assert timed["summary"]["cost"] == result["solution"]["summary"]["cost"]
+
+
+def test_insert_job_reads_custom_matrices_lazily_but_rejects_bad_entries_it_reads():
+    problem = line_problem(3, vehicles=[{"id": 1, "start_index": 0, "end_index": 0, "speed_factor": 2.0,
+                                         "costs": {"per_km": 100}, "steps": _steps(1, 2, 3)}])
+    job = {"id": 9, "location_index": 2}
+    fine = insert_job(problem, job)
+    assert fine["position"] in (1, 2) and fine["cost_delta"] == 0  # next to job 2, at the same place
+    problem["matrices"]["car"]["durations"][2][3] = "soon"
+    try:
+        insert_job(problem, job)
+    except RoutingError as err:
+        assert err.code == 2 and "matrices.car.durations" in str(err)
+    else:
+        raise AssertionError("a bad matrix entry on a route was accepted")
