@@ -23,12 +23,52 @@ UNLIMITED = 10**9
 def off_hub(solver_call, problem: dict, *args):
     """Run a solver call on a real thread under eventlet, so the hub keeps serving sockets meanwhile.
 
-    Not when the problem needs OSRM: its HTTP calls use eventlet's green sockets, which belong to the
-    hub and must not be used from a real thread; that wait is cooperative anyway.
+    A problem that needs OSRM gets its road matrices first, here on the hub: OSRM's HTTP calls use
+    eventlet's green sockets, which belong to the hub and must not be used from a real thread (and
+    that wait is cooperative anyway). The thread then solves with custom matrices.
     """
     if (problem.get("options") or {}).get("osrm_url"):
-        return solver_call(problem, *args)
+        problem, args = with_road_matrices(problem, *args)
     return offload(solver_call, problem, *args)
+
+
+def with_road_matrices(problem: dict, *jobs):
+    """The problem (and the extra jobs to insert) with places turned into indices into matrices
+    fetched now from the problem's matrix provider; coordinates are kept for the output."""
+    from backend.routing.matrix import DEFAULT_CACHE, provider_from_options
+    from backend.routing.problem import DEFAULT_PROFILE
+
+    options = dict(problem.get("options") or {})
+    provider = provider_from_options(options)
+    coords, index_of = [], {}
+
+    def placed(obj: dict | None, index_key="location_index", coords_key="location"):
+        if not isinstance(obj, dict) or obj.get(coords_key) is None:
+            return obj
+        try:
+            lon, lat = (float(x) for x in obj[coords_key])
+        except (TypeError, ValueError):
+            return obj  # left for parse_problem to report
+        key = (round(lon, 7), round(lat, 7))
+        if key not in index_of:
+            index_of[key] = len(coords)
+            coords.append([lon, lat])
+        return {**obj, index_key: index_of[key]}
+
+    vehicles = [placed(placed(v, "start_index", "start"), "end_index", "end") for v in problem.get("vehicles") or []]
+    out = {**problem, "vehicles": vehicles, "jobs": [placed(j) for j in problem.get("jobs") or []]}
+    if problem.get("shipments"):
+        out["shipments"] = [{**s, "pickup": placed(s.get("pickup")), "delivery": placed(s.get("delivery"))}
+                            for s in problem["shipments"]]
+    extra = tuple(placed(job) for job in jobs)
+    options.pop("osrm_url")
+    out["options"] = options
+    profiles = {v.get("profile", DEFAULT_PROFILE) for v in vehicles} or {DEFAULT_PROFILE}
+    out["matrices"] = {}
+    for profile in profiles:
+        road = DEFAULT_CACHE.get_or_compute(coords, profile, provider)
+        out["matrices"][profile] = {"durations": road.durations, "distances": road.distances}
+    return out, extra
 
 
 def day_origin(day: date, tz_name: str) -> datetime:

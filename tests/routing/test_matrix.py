@@ -162,3 +162,35 @@ def test_cache_keys_round_coordinates():
     assert calls == ["car", "car", "bike"] and cache.hits == 1
     cache.get_or_compute([[2.3, 48.8], [2.4, 48.9]], "car", p)  # evicted by the LRU bound
     assert calls[-1] == "car" and len(calls) == 4
+
+
+def test_road_matrices_are_fetched_before_the_problem_leaves_the_hub(osrm_url):
+    # backend.routing.service.off_hub: with OSRM, the table is fetched on the hub (green sockets)
+    # and the solver thread gets custom matrices; the answer must be the one OSRM's table gives.
+    from backend.routing import insert_job
+    from backend.routing.matrix import DEFAULT_CACHE
+    from backend.routing.service import with_road_matrices
+
+    DEFAULT_CACHE.clear()
+    depot = [2.30, 48.85]
+    stops = [[2.30 + 0.01 * i, 48.85 + 0.004 * (i % 3)] for i in range(1, 7)]
+    problem = {
+        "vehicles": [{"id": 1, "start": depot, "end": depot, "steps": [{"type": "job", "id": 1}, {"type": "job", "id": 2},
+                                                                          {"type": "job", "id": 3}]},
+                     {"id": 2, "start": depot, "steps": [{"type": "job", "id": 4}, {"type": "job", "id": 5}]}],
+        "jobs": [{"id": i + 1, "location": stop, "service": 60} for i, stop in enumerate(stops[:5])],
+        "options": {"osrm_url": osrm_url},
+    }
+    new_job = {"id": 99, "location": stops[5], "service": 60}
+
+    indexed, (indexed_job,) = with_road_matrices(problem, new_job)
+    assert "osrm_url" not in indexed["options"] and "osrm_url" in problem["options"]  # the caller's problem is left alone
+    assert len(_FakeOsrm.requests) == 1 and _FakeOsrm.requests[0].startswith("/table/v1/car/")
+    assert indexed["matrices"]["car"]["durations"].shape == (7, 7)  # depot + six stops, each once
+    assert indexed_job["location_index"] == 6 and indexed["vehicles"][0]["end_index"] == 0
+
+    on_thread = insert_job(indexed, indexed_job)
+    direct = insert_job(problem, new_job)  # the solver fetching OSRM itself (from the cache now)
+    assert (on_thread["vehicle"], on_thread["position"], on_thread["cost_delta"]) == \
+        (direct["vehicle"], direct["position"], direct["cost_delta"])
+    assert len(_FakeOsrm.requests) == 1
