@@ -75,6 +75,8 @@ def from_environment() -> dict:
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 20000),
         "DEMO_SEED": _int("DEMO_SEED", 7),
         "SQL_ECHO": _bool("SQL_ECHO", False),
+        "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 10),
+        "DATABASE_MAX_OVERFLOW": _int("DATABASE_MAX_OVERFLOW", 20),
         "SOCKETIO_PING_TIMEOUT": _float("SOCKETIO_PING_TIMEOUT", 20.0),
         "WSGI_MAX_CONNECTIONS": _int("WSGI_MAX_CONNECTIONS", 4096),
         # Customer communication (backend/notify, backend/customer).
@@ -141,8 +143,10 @@ def apply_derived(config: dict) -> None:
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     else:
         options.setdefault("pool_pre_ping", True)
-        options.setdefault("pool_size", 10)
-        options.setdefault("max_overflow", 20)
+        # Each web or worker process holds up to pool size + overflow connections; all processes
+        # together must stay under PostgreSQL's max_connections (100 by default).
+        options.setdefault("pool_size", config.get("DATABASE_POOL_SIZE", 10))
+        options.setdefault("max_overflow", config.get("DATABASE_MAX_OVERFLOW", 20))
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

@@ -280,6 +280,8 @@ def main() -> None:
             conn.execute(text(f'CREATE DATABASE "{created_db}"'))
         env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + f"/{created_db}"
         env["REDIS_URL"] = args.redis_url
+        # every web process's pool together under PostgreSQL's 100 connections (see the README)
+        env["DATABASE_POOL_SIZE"] = env["DATABASE_MAX_OVERFLOW"] = str(max(2, 40 // args.workers))
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
