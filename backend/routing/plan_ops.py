@@ -6,9 +6,9 @@ import copy
 import time
 
 from .errors import RoutingError
-from .output import REASON_NO_ROOM, route_to_dict, solution_to_dict, task_alone_reason, unassigned_entry
+from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason, unassigned_entry
 from .problem import LazyMatrix, parse_problem, steps_to_sequences
-from .schedule import BREAK, TASK, schedule_route
+from .schedule import TASK, schedule_route
 
 REASON_NOT_PLANNED = "not_planned"  # evaluate(): the task is in no vehicle's steps
 

@@ -130,7 +130,6 @@ def schedule_route(model: Model, v: int, items: list, *, traffic=None, start_tim
     position = {t: i for i, t in enumerate(task_items)}
     prev_loc = veh.start_loc
     done_breaks = set()
-    n_items = len(items)
     for pos, (kind, x) in enumerate(items):
         if kind == BREAK:
             brk = veh.breaks[x]

@@ -36,37 +36,30 @@ def with_road_matrices(problem: dict, *jobs):
     """The problem (and the extra jobs to insert) with places turned into indices into matrices
     fetched now from the problem's matrix provider; coordinates are kept for the output."""
     from backend.routing.matrix import DEFAULT_CACHE, provider_from_options
-    from backend.routing.problem import DEFAULT_PROFILE
+    from backend.routing.problem import DEFAULT_PROFILE, _LocationTable
 
     options = dict(problem.get("options") or {})
     provider = provider_from_options(options)
-    coords, index_of = [], {}
+    table = _LocationTable(custom=False, matrix_size=None)  # the solver's own numbering of places
 
-    def placed(obj: dict | None, index_key="location_index", coords_key="location"):
+    def placed(obj: dict | None, what: str, index_key="location_index", coords_key="location"):
         if not isinstance(obj, dict) or obj.get(coords_key) is None:
             return obj
-        try:
-            lon, lat = (float(x) for x in obj[coords_key])
-        except (TypeError, ValueError):
-            return obj  # left for parse_problem to report
-        key = (round(lon, 7), round(lat, 7))
-        if key not in index_of:
-            index_of[key] = len(coords)
-            coords.append([lon, lat])
-        return {**obj, index_key: index_of[key]}
+        return {**obj, index_key: table.resolve(obj, what, index_key, coords_key)}
 
-    vehicles = [placed(placed(v, "start_index", "start"), "end_index", "end") for v in problem.get("vehicles") or []]
-    out = {**problem, "vehicles": vehicles, "jobs": [placed(j) for j in problem.get("jobs") or []]}
+    vehicles = [placed(placed(v, "vehicle start", "start_index", "start"), "vehicle end", "end_index", "end")
+                for v in problem.get("vehicles") or []]
+    out = {**problem, "vehicles": vehicles, "jobs": [placed(j, "job") for j in problem.get("jobs") or []]}
     if problem.get("shipments"):
-        out["shipments"] = [{**s, "pickup": placed(s.get("pickup")), "delivery": placed(s.get("delivery"))}
-                            for s in problem["shipments"]]
-    extra = tuple(placed(job) for job in jobs)
+        out["shipments"] = [{**s, "pickup": placed(s.get("pickup"), "shipment pickup"),
+                             "delivery": placed(s.get("delivery"), "shipment delivery")} for s in problem["shipments"]]
+    extra = tuple(placed(job, "new job") for job in jobs)
     options.pop("osrm_url")
     out["options"] = options
     profiles = {v.get("profile", DEFAULT_PROFILE) for v in vehicles} or {DEFAULT_PROFILE}
     out["matrices"] = {}
     for profile in profiles:
-        road = DEFAULT_CACHE.get_or_compute(coords, profile, provider)
+        road = DEFAULT_CACHE.get_or_compute(table.coords, profile, provider)
         out["matrices"][profile] = {"durations": road.durations, "distances": road.distances}
     return out, extra
 

@@ -155,11 +155,11 @@ def main(argv=None):
         for s in solvers:
             t0 = time.monotonic()
             try:
-                routes, note = SOLVERS[s](problem, args.time_limit, args.seed)
+                routes, _ = SOLVERS[s](problem, args.time_limit, args.seed)
                 secs = time.monotonic() - t0
                 errs, nveh, dist = check_solomon(inst, routes)
             except Exception as exc:  # a crashing peer must not stop the table
-                secs, errs, nveh, dist, note = time.monotonic() - t0, [f"{type(exc).__name__}: {exc}"], 0, 0.0, None
+                secs, errs, nveh, dist = time.monotonic() - t0, [f"{type(exc).__name__}: {exc}"], 0, 0.0
             if errs:
                 cells += ["INFEASIBLE", "-", "-", f"{secs:.1f}"]
                 print(f"  {name} {s}: infeasible: {errs[:3]}", file=sys.stderr, flush=True)

@@ -1,6 +1,5 @@
 """Each business constraint on a small problem where it binds, checked by the independent checker."""
 
-import pytest
 
 from backend.routing import solve
 

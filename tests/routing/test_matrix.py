@@ -1,7 +1,6 @@
 """Matrix providers: haversine (vectorised) and OSRM against a stand-in server on 127.0.0.1; the cache."""
 
 import json
-import math
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
