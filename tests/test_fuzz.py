@@ -3,7 +3,6 @@
 Schemathesis reads /api/v1/openapi.json and generates valid and invalid requests for every operation,
 sent to the real app (over WSGI) with an admin API key and, separately, a dispatcher's session.
 """
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error

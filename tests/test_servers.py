@@ -6,7 +6,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import IN_CI, REDIS_URL, require_service
+from tests.conftest import REDIS_URL, require_service
 from tests.servers import ServerProcess, login_session, migrate
 
 CSV = "external_ref,address,lat,lon,time_windows\n" + "\n".join(

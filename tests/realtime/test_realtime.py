@@ -5,7 +5,6 @@ One eventlet server (with its embedded worker) serves the module, seeded with a 
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 
