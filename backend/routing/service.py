@@ -36,11 +36,12 @@ def with_road_matrices(problem: dict, *jobs):
     """The problem (and the extra jobs to insert) with places turned into indices into matrices
     fetched now from the problem's matrix provider; coordinates are kept for the output."""
     from backend.routing.matrix import DEFAULT_CACHE, provider_from_options
-    from backend.routing.problem import DEFAULT_PROFILE, _LocationTable
+    from backend.routing.fields import LocationTable
+    from backend.routing.model import DEFAULT_PROFILE
 
     options = dict(problem.get("options") or {})
     provider = provider_from_options(options)
-    table = _LocationTable(custom=False, matrix_size=None)  # the solver's own numbering of places
+    table = LocationTable(custom=False, matrix_size=None)  # the solver's own numbering of places
 
     def placed(obj: dict | None, what: str, index_key="location_index", coords_key="location"):
         if not isinstance(obj, dict) or obj.get(coords_key) is None:

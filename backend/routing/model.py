@@ -1,0 +1,184 @@
+"""The solver's validated model of a problem: tasks, vehicles, breaks and per-vehicle matrices.
+
+Business rules carried here:
+
+* a *task* is a job, or the pickup / delivery half of a shipment;
+* vehicles start loaded with the ``delivery`` amounts of the jobs they serve,
+  collect ``pickup`` amounts on the way, and load shipments at their pickup;
+  the load never exceeds ``capacity`` (all dimensions);
+* time windows constrain the start of service; ``setup`` is spent before
+  service only when arriving from another location;
+* a vehicle may serve a task only if it has all the task's ``skills``;
+* travel cost of a vehicle is ``per_hour`` x hours driven + ``per_km`` x km
+  driven (VROOM's defaults: 3600 per hour, so cost = seconds driven), unless the
+  profile has a custom ``costs`` matrix; ``fixed`` is paid once per used vehicle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .custom_matrix import LazyCost, LazyMatrix, LazyScaled
+from .traffic import TrafficProfile
+
+DEFAULT_PROFILE = "car"
+MAX_TIME = 2**40  # ~35,000 years in seconds: "no limit" that still fits int64 sums
+VROOM_DEFAULT_PER_HOUR = 3600
+DEFAULT_CO2_COST_PER_KG = 100.0  # cost units per kg CO2 under objective "co2"
+
+# options.objective / solve(objective=...) values
+OBJECTIVES = ("cost", "vehicles_then_distance", "co2")
+
+
+@dataclass
+class Task:
+    kind: str  # "job", "pickup" or "delivery"
+    id: int
+    loc: int  # index in the model's location table
+    setup: int
+    service: int
+    time_windows: list  # [(start, end)], never empty
+    initial_load: tuple  # loaded at the depot for this task (job delivery)
+    load_change: tuple  # load difference after serving this task
+    skills: frozenset
+    priority: int
+    description: str | None = None
+    partner: int | None = None  # for shipments: index of the other half
+    shipment_index: int | None = None
+    raw_location: list | None = None
+
+
+@dataclass
+class Break:
+    id: int
+    time_windows: list
+    service: int
+    max_load: tuple | None
+    description: str | None = None
+
+
+@dataclass
+class Vehicle:
+    id: int
+    profile: str
+    start_loc: int | None
+    end_loc: int | None
+    capacity: tuple
+    skills: frozenset
+    time_window: tuple
+    breaks: list
+    max_tasks: int | None
+    max_travel_time: int | None
+    max_distance: int | None
+    fixed_cost: float
+    per_hour: float
+    per_km: float
+    speed_factor: float
+    co2_g_per_km: float
+    steps: list | None
+    description: str | None = None
+    raw_start: list | None = None
+    raw_end: list | None = None
+
+
+@dataclass
+class Model:
+    tasks: list
+    vehicles: list
+    n_dims: int
+    locations: list  # [lon, lat] or None per location index
+    durations: dict  # profile -> int64 matrix (seconds)
+    distances: dict  # profile -> int64 matrix (meters)
+    custom_costs: dict  # profile -> int64 matrix, when given
+    has_distances: bool
+    objective: str = "cost"
+    options: dict = field(default_factory=dict)
+    traffic: TrafficProfile | None = None
+    task_index: dict = field(default_factory=dict)  # (kind, id) -> task index
+    raw: dict | None = None
+
+    # --- per-vehicle matrices, cached -------------------------------------
+    def __post_init__(self):
+        self._travel_cache: dict = {}
+        self._cost_cache: dict = {}
+
+    def travel_matrix(self, v: int) -> np.ndarray:
+        """Seconds between location indices for vehicle ``v`` (its profile, scaled by its speed_factor)."""
+        veh = self.vehicles[v]
+        key = (veh.profile, veh.speed_factor)
+        if key not in self._travel_cache:
+            base = self.durations[veh.profile]
+            if veh.speed_factor == 1.0:
+                self._travel_cache[key] = base
+            elif isinstance(base, LazyMatrix):
+                self._travel_cache[key] = LazyScaled(base, veh.speed_factor)
+            else:
+                self._travel_cache[key] = np.rint(base / veh.speed_factor).astype(np.int64)
+        return self._travel_cache[key]
+
+    def distance_matrix(self, v: int) -> np.ndarray:
+        return self.distances[self.vehicles[v].profile]
+
+    def cost_key(self, v: int) -> tuple:
+        veh = self.vehicles[v]
+        co2 = veh.co2_g_per_km if self.objective == "co2" else 0.0
+        return (self.objective, veh.profile, veh.speed_factor, veh.per_hour, veh.per_km, co2)
+
+    def cost_matrix(self, v: int) -> np.ndarray:
+        """Float travel cost between location indices for vehicle ``v`` under the chosen objective."""
+        key = self.cost_key(v)
+        if key not in self._cost_cache:
+            veh = self.vehicles[v]
+            if self.objective == "vehicles_then_distance":
+                # Solomon convention: distance is the cost; fall back to time without distances.
+                sources = (self.distance_matrix(v) if self.has_distances else self.travel_matrix(v),)
+            elif veh.profile in self.custom_costs:
+                sources = (self.custom_costs[veh.profile],)
+            else:
+                sources = (self.travel_matrix(v), self.distance_matrix(v))
+            if self.objective == "co2" and veh.co2_g_per_km > 0:
+                sources = sources + (self.distance_matrix(v),)
+
+            def formula(*values):
+                # the same arithmetic on whole matrices, rows or single entries
+                if self.objective == "vehicles_then_distance" or veh.profile in self.custom_costs:
+                    cost = values[0] * 1.0
+                else:
+                    cost = values[0] * (veh.per_hour / 3600.0) + values[1] * (veh.per_km / 1000.0)
+                if self.objective == "co2" and veh.co2_g_per_km > 0:
+                    price_per_kg = float(self.options.get("co2_cost_per_kg", DEFAULT_CO2_COST_PER_KG))
+                    cost = cost + values[-1] / 1000.0 * veh.co2_g_per_km / 1000.0 * price_per_kg
+                return cost
+
+            if any(isinstance(m, LazyMatrix) for m in sources):
+                cost = LazyCost(formula, sources)
+            else:
+                cost = np.asarray(formula(*sources), dtype=np.float64)
+            self._cost_cache[key] = cost
+        return self._cost_cache[key]
+
+    def vehicle_fixed_cost(self, v: int) -> float:
+        if self.objective == "vehicles_then_distance":
+            return self.big_vehicle_cost()
+        return self.vehicles[v].fixed_cost
+
+    def big_vehicle_cost(self) -> float:
+        """A fixed cost per vehicle larger than any distance one extra vehicle could save.
+
+        Using one more vehicle can save at most the whole travel cost of the
+        plan, bounded by (tasks + vehicles) x the longest arc.
+        """
+        if not hasattr(self, "_big_vehicle_cost"):
+            longest = 0.0
+            for v in range(len(self.vehicles)):
+                m = self.distance_matrix(v) if self.has_distances else self.travel_matrix(v)
+                longest = max(longest, float(m.max()) if m.size else 0.0)
+            self._big_vehicle_cost = (longest + 1.0) * (len(self.tasks) + 2) * 2
+        return self._big_vehicle_cost
+
+    def can_serve(self, v: int, t: int) -> bool:
+        """Skills rule: the vehicle must have every skill the task needs."""
+        return self.tasks[t].skills <= self.vehicles[v].skills
+
