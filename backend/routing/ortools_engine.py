@@ -58,62 +58,80 @@ class OrToolsModel:
             partner = model.tasks[t].partner
             if partner is not None and partner not in task_set:
                 raise ValueError("a shipment half without its partner")
-        T, V = len(self.task_ids), len(self.vehicle_ids)
-        self.T, self.V = T, V
+        self.T, self.V = len(self.task_ids), len(self.vehicle_ids)
+        self._lay_out_nodes()
+        self.manager = pywrapcp.RoutingIndexManager(self.N, self.V, list(range(self.T, self.T + self.V)),
+                                                    list(range(self.T + self.V, self.T + 2 * self.V)))
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self._register_transits(travel_factor_by_node, fixed_cost_override)
+        self._add_time(balance)
+        self.break_intervals = {}  # vehicle position k -> [(break index, IntervalVar)]
+        self.node_visit = [0] * self.routing.Size()
+        if self.has_breaks:
+            self._add_breaks(self.routing.solver(), self.service, self.setup, self.node_loc)
+        self._add_loads()
+        self._add_vehicle_limits()
+        self._add_shipments()
+        self._add_optional_visits(balance, penalty_scale)
+
+    def _lay_out_nodes(self):
+        """Nodes: tasks, then a start and an end per vehicle; each at a place of the model's
+        location table (an open start or end at a dummy place, zero from everywhere)."""
+        model, V = self.model, self.V
         vehicles_m = [model.vehicles[v] for v in self.vehicle_ids]
-        n_loc = len(model.locations)
+        self.n_loc = n_loc = len(model.locations)
         dummy = n_loc  # zero row/column for open starts/ends
-        node_loc = np.array(
+        self.node_loc = node_loc = np.array(
             [model.tasks[t].loc for t in self.task_ids]
             + [dummy if veh.start_loc is None else veh.start_loc for veh in vehicles_m]
             + [dummy if veh.end_loc is None else veh.end_loc for veh in vehicles_m],
             dtype=np.int64,
         )
-        N = len(node_loc)
-        self.N = N
-        starts = list(range(T, T + V))
-        ends = list(range(T + V, T + 2 * V))
-        self.manager = pywrapcp.RoutingIndexManager(N, V, starts, ends)
-        self.routing = routing = pywrapcp.RoutingModel(self.manager)
-        solver = routing.solver()
-        ix = np.ix_(node_loc, node_loc)
-
-        def extend(m: np.ndarray) -> np.ndarray:
-            out = np.zeros((n_loc + 1, n_loc + 1), dtype=m.dtype)
-            out[:n_loc, :n_loc] = m
-            return out
-
-        service = np.array([model.tasks[t].service for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
-        setup = np.array([model.tasks[t].setup for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
+        self.N = len(node_loc)
+        self.service = np.array([model.tasks[t].service for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
+        self.setup = np.array([model.tasks[t].setup for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
         same_place = node_loc[:, None] == node_loc[None, :]
-        setup_on_arrival = np.where(same_place & (node_loc[:, None] != dummy), 0, setup[None, :])
+        self.setup_on_arrival = np.where(same_place & (node_loc[:, None] != dummy), 0, self.setup[None, :])
 
-        # --- per-class transits ----------------------------------------------
-        # With breaks and setup times, a break may not fall between a stop's setup
-        # and its service (VROOM's rule: the break is taken before arriving, or
-        # before leaving).  OR-Tools' Python API only lets a break avoid each
-        # node's [cumul, cumul + visit), so the time cumul of a task is then the
-        # start of its setup, shifted by `offset` (the largest setup) to stay
-        # non-negative: cumul = service start - setup + offset, visit = setup +
-        # service.  (Two stops at one place: the second's setup is not spent, so
-        # its cumul may precede the first's end; transits are clamped at 0, which
-        # is conservative.)  Without breaks, cumul = service start.
-        has_breaks = any(model.vehicles[v].breaks for v in self.vehicle_ids)
-        self.offset = int(setup.max()) if has_breaks and setup.size and setup.any() else 0
+    def _node_matrix(self, m: np.ndarray) -> np.ndarray:
+        """A location matrix read node by node (the dummy place: zero from and to everywhere)."""
+        n_loc = self.n_loc
+        out = np.zeros((n_loc + 1, n_loc + 1), dtype=m.dtype)
+        out[:n_loc, :n_loc] = m
+        return out[np.ix_(self.node_loc, self.node_loc)]
+
+    def _register_transits(self, travel_factor_by_node, fixed_cost_override):
+        """Time, travel, distance and cost transits per class of vehicles sharing them, and fixed costs.
+
+        With breaks and setup times, a break may not fall between a stop's setup
+        and its service (VROOM's rule: the break is taken before arriving, or
+        before leaving).  OR-Tools' Python API only lets a break avoid each
+        node's [cumul, cumul + visit), so the time cumul of a task is then the
+        start of its setup, shifted by `offset` (the largest setup) to stay
+        non-negative: cumul = service start - setup + offset, visit = setup +
+        service.  (Two stops at one place: the second's setup is not spent, so
+        its cumul may precede the first's end; transits are clamped at 0, which
+        is conservative.)  Without breaks, cumul = service start.
+        """
+        model, routing = self.model, self.routing
+        setup, service, setup_on_arrival = self.setup, self.service, self.setup_on_arrival
+        self.has_breaks = any(model.vehicles[v].breaks for v in self.vehicle_ids)
+        self.offset = int(setup.max()) if self.has_breaks and setup.size and setup.any() else 0
         self.travel_by_class = {}
         travel_cb, time_cb, cost_cb, dist_cb = {}, {}, {}, {}
-        self.time_matrix_by_vehicle = []
-        vehicle_time_cb, vehicle_travel_cb, vehicle_dist_cb = [], [], []
-        max_arc_cost = 1
+        self.vehicle_time_cb, self.vehicle_travel_cb, self.vehicle_dist_cb = [], [], []
+        self.max_arc_cost = 1
+        needs_travel = any(model.vehicles[u].max_travel_time is not None for u in self.vehicle_ids)
+        needs_distance = any(model.vehicles[u].max_distance is not None for u in self.vehicle_ids)
         for k, v in enumerate(self.vehicle_ids):
             veh = model.vehicles[v]
             tkey = (veh.profile, veh.speed_factor)
             if tkey not in time_cb:
-                travel = extend(model.travel_matrix(v))[ix]
+                travel = self._node_matrix(model.travel_matrix(v))
                 if travel_factor_by_node is not None:
                     travel = np.rint(travel * travel_factor_by_node[:, None]).astype(np.int64)
                 if self.offset:
-                    # cumul = start of setup (see below): i's setup and service, the drive,
+                    # cumul = start of setup: i's setup and service, the drive,
                     # then j's setup when arriving from elsewhere, less j's own setup
                     transit = np.maximum(travel + (setup + service)[:, None] + setup_on_arrival - setup[None, :], 0)
                 else:
@@ -121,28 +139,28 @@ class OrToolsModel:
                 np.fill_diagonal(transit, 0)
                 self.travel_by_class[tkey] = travel
                 time_cb[tkey] = routing.RegisterTransitMatrix(transit.tolist())
-                travel_cb[tkey] = routing.RegisterTransitMatrix(travel.tolist()) if any(
-                    model.vehicles[u].max_travel_time is not None for u in self.vehicle_ids) else None
-                dist = extend(model.distance_matrix(v))[ix]
-                dist_cb[tkey] = routing.RegisterTransitMatrix(dist.tolist()) if any(
-                    model.vehicles[u].max_distance is not None for u in self.vehicle_ids) else None
-            vehicle_time_cb.append(time_cb[tkey])
-            vehicle_travel_cb.append(travel_cb[tkey])
-            vehicle_dist_cb.append(dist_cb[tkey])
+                travel_cb[tkey] = routing.RegisterTransitMatrix(travel.tolist()) if needs_travel else None
+                dist = self._node_matrix(model.distance_matrix(v))
+                dist_cb[tkey] = routing.RegisterTransitMatrix(dist.tolist()) if needs_distance else None
+            self.vehicle_time_cb.append(time_cb[tkey])
+            self.vehicle_travel_cb.append(travel_cb[tkey])
+            self.vehicle_dist_cb.append(dist_cb[tkey])
             ckey = model.cost_key(v)
             if ckey not in cost_cb:
-                cost = np.rint(extend(model.cost_matrix(v))[ix] * COST_SCALE).astype(np.int64)
-                max_arc_cost = max(max_arc_cost, int(cost.max()) if cost.size else 1)
+                cost = np.rint(self._node_matrix(model.cost_matrix(v)) * COST_SCALE).astype(np.int64)
+                self.max_arc_cost = max(self.max_arc_cost, int(cost.max()) if cost.size else 1)
                 cost_cb[ckey] = routing.RegisterTransitMatrix(cost.tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[ckey], k)
             fixed = model.vehicle_fixed_cost(v) if fixed_cost_override is None else fixed_cost_override
             routing.SetFixedCostOfVehicle(int(round(fixed * COST_SCALE)), k)
 
-        # --- time ---------------------------------------------------------------
+    def _add_time(self, balance: bool):
+        """The time dimension: tasks' windows (with their holes), shifts, and workload balance."""
+        model, routing = self.model, self.routing
         off = self.offset
         horizon = self._horizon() + off
         self.horizon = horizon
-        routing.AddDimensionWithVehicleTransits(vehicle_time_cb, horizon, horizon, False, "time")
+        routing.AddDimensionWithVehicleTransits(self.vehicle_time_cb, horizon, horizon, False, "time")
         time_dim = routing.GetDimensionOrDie("time")
         self.time_dim = time_dim
         for node, t in enumerate(self.task_ids):
@@ -165,12 +183,11 @@ class OrToolsModel:
             # Workload balancing (options.balance): pay for the longest day, so
             # stops move from long routes to short ones when it costs little.
             time_dim.SetGlobalSpanCostCoefficient(self.balance_coefficient)
-        self.break_intervals = {}  # vehicle position k -> [(break index, IntervalVar)]
-        self.node_visit = [0] * routing.Size()
-        if has_breaks:
-            self._add_breaks(solver, service, setup, node_loc)
 
-        # --- loads: one dimension per capacity component ----------------------
+    def _add_loads(self):
+        """One dimension per capacity component that some task uses."""
+        model, routing, V = self.model, self.routing, self.V
+        solver = routing.solver()
         self.load_dims = []
         for d in range(model.n_dims):
             initial = np.array([model.tasks[t].initial_load[d] for t in self.task_ids], dtype=np.int64)
@@ -198,33 +215,45 @@ class OrToolsModel:
                     solver.Add(load.CumulVar(routing.Start(k)) == delivered.CumulVar(routing.End(k)))
             self.load_dims.append(f"load{d}")
 
-        # --- per-vehicle limits -------------------------------------------------
-        if any(model.vehicles[v].max_tasks is not None for v in self.vehicle_ids):
+    def _add_vehicle_limits(self):
+        """max_tasks, max_travel_time and max_distance, each a dimension capped per vehicle."""
+        model, routing, T, V = self.model, self.routing, self.T, self.V
+        vehicles = [model.vehicles[v] for v in self.vehicle_ids]
+        if any(veh.max_tasks is not None for veh in vehicles):
             cb = routing.RegisterUnaryTransitVector([1] * T + [0] * (2 * V))
             routing.AddDimensionWithVehicleCapacity(
-                cb, 0, [min(model.vehicles[v].max_tasks if model.vehicles[v].max_tasks is not None else T, T) for v in self.vehicle_ids], True, "tasks")
-        if any(model.vehicles[v].max_travel_time is not None for v in self.vehicle_ids):
+                cb, 0, [min(veh.max_tasks if veh.max_tasks is not None else T, T) for veh in vehicles], True, "tasks")
+        if any(veh.max_travel_time is not None for veh in vehicles):
             routing.AddDimensionWithVehicleTransitAndCapacity(
-                vehicle_travel_cb, 0, [int(min(model.vehicles[v].max_travel_time or MAX_TIME, MAX_TIME)) for v in self.vehicle_ids], True, "travel")
-        if any(model.vehicles[v].max_distance is not None for v in self.vehicle_ids):
+                self.vehicle_travel_cb, 0, [int(min(veh.max_travel_time or MAX_TIME, MAX_TIME)) for veh in vehicles],
+                True, "travel")
+        if any(veh.max_distance is not None for veh in vehicles):
             routing.AddDimensionWithVehicleTransitAndCapacity(
-                vehicle_dist_cb, 0, [int(min(model.vehicles[v].max_distance or MAX_TIME, MAX_TIME)) for v in self.vehicle_ids], True, "distance")
+                self.vehicle_dist_cb, 0, [int(min(veh.max_distance or MAX_TIME, MAX_TIME)) for veh in vehicles],
+                True, "distance")
 
-        # --- shipments -------------------------------------------------------------
+    def _add_shipments(self):
+        """A shipment's pickup and delivery: same vehicle, both or neither, pickup first."""
+        model, routing, manager, time_dim = self.model, self.routing, self.manager, self.time_dim
+        solver = routing.solver()
         node_of = {t: node for node, t in enumerate(self.task_ids)}
         for node, t in enumerate(self.task_ids):
             task = model.tasks[t]
             if task.kind == "pickup":
-                p = self.manager.NodeToIndex(node)
-                d = self.manager.NodeToIndex(node_of[task.partner])
+                p = manager.NodeToIndex(node)
+                d = manager.NodeToIndex(node_of[task.partner])
                 routing.AddPickupAndDelivery(p, d)
                 solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
                 solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
                 solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
 
-        # --- skills and optional visits ----------------------------------------
+    def _add_optional_visits(self, balance: bool, penalty_scale: float):
+        """Skills as allowed vehicles; every visit optional, at a penalty above any detour that
+        grows with priority (a job of priority p weighs as p+1 jobs of priority 0 when some must
+        be dropped)."""
+        model, routing, V = self.model, self.routing, self.V
         fixed_max = max((model.vehicle_fixed_cost(v) for v in self.vehicle_ids), default=0.0)
-        base_penalty = 2 * max_arc_cost + fixed_max * COST_SCALE + 1
+        base_penalty = 2 * self.max_arc_cost + fixed_max * COST_SCALE + 1
         if balance:
             # serving a stop may lengthen the longest day by its work and a detour
             longest_leg = max(int(model.travel_matrix(v).max()) if model.travel_matrix(v).size else 0 for v in self.vehicle_ids)
@@ -238,9 +267,7 @@ class OrToolsModel:
             if len(allowed) < V:
                 # -1 keeps the visit droppable (unassigned) when no allowed vehicle has room
                 routing.VehicleVar(index).SetValues(allowed + [-1])
-            task = model.tasks[t]
-            # a job of priority p weighs as p+1 jobs of priority 0 when some must be dropped
-            routing.AddDisjunction([index], base_penalty * (1 + task.priority))
+            routing.AddDisjunction([index], base_penalty * (1 + model.tasks[t].priority))
 
     def _add_breaks(self, solver, service, setup, node_loc):
         """Driver breaks as interval variables, with VROOM's rules.
