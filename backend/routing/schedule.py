@@ -99,169 +99,192 @@ def schedule_route(model: Model, v: int, items: list, *, traffic=None, start_tim
     starts in.  ``step_constraints`` (plan mode) maps an item position to the
     step's ``service_at`` / ``service_after`` / ``service_before``.
     """
-    veh = model.vehicles[v]
-    travel = model.travel_matrix(v)
-    dist = model.distance_matrix(v)
-    cost = model.cost_matrix(v)
-    tasks = model.tasks
-    n_dims = model.n_dims
-    task_items = [x for kind, x in items if kind == TASK]
-
-    def leg(a, b, depart):
-        if a is None or b is None:
-            return 0, 0, 0.0
-        seconds = int(travel[a, b])
-        if traffic is not None:
-            seconds = traffic.travel_time(seconds, depart)
-        return seconds, int(dist[a, b]), float(cost[a, b])
-
-    load = [0] * n_dims
-    for t in task_items:
-        for d, x in enumerate(tasks[t].initial_load):
-            load[d] += x
-    t_now = veh.time_window[0] if start_time is None else start_time
-    steps = [Step("start", None, veh.start_loc, t_now, load=tuple(load))]
-    if any(l > c for l, c in zip(load, veh.capacity)):
-        steps[0].violations.append("load")  # leaves the depot overloaded
-    route_violations: list = []
-    cum_travel = cum_dist = 0
-    travel_cost = 0.0
-    total_setup = total_service = total_waiting = total_lateness = 0
-    position = {t: i for i, t in enumerate(task_items)}
-    prev_loc = veh.start_loc
-    done_breaks = set()
+    walk = _RouteWalk(model, v, items, traffic, start_time)
     for pos, (kind, x) in enumerate(items):
         if kind == BREAK:
-            brk = veh.breaks[x]
-            done_breaks.add(x)
-            # where does the van go next?  A break during the waiting there is free.
-            next_loc = veh.end_loc
-            for k2, x2 in items[pos + 1 :]:
-                if k2 == TASK:
-                    next_loc = tasks[x2].loc
-                    break
-            secs, meters, c = leg(prev_loc, next_loc, t_now)
-            arrive_next = t_now + secs
-            start_after, late_after = _pick_window(brk.time_windows, arrive_next)
-            if late_after == 0 and next_loc is not None and prev_loc is not None:
-                # drive first, break on arrival (possibly inside the waiting)
-                cum_travel += secs
-                cum_dist += meters
-                travel_cost += c
-                arrival, begin, lateness, prev_loc = arrive_next, start_after, 0, next_loc
-                after_travel = True
-            else:
-                begin, lateness = _pick_window(brk.time_windows, t_now)
-                arrival = t_now
-                after_travel = False
-            step = Step("break", brk.id, prev_loc, arrival, 0, brk.service, begin - arrival, tuple(load), cum_travel, cum_dist)
-            if lateness:
-                step.violations.append("delay")
-                step.lateness = lateness
-                total_lateness += lateness
-            if brk.max_load is not None and any(l > m for l, m in zip(load, brk.max_load)):
-                step.violations.append("max_load")
-            total_waiting += step.waiting_time
-            total_service += brk.service
-            t_now = begin + brk.service
-            step._after_travel = after_travel  # type: ignore[attr-defined]
-            steps.append(step)
-            continue
-        task = tasks[x]
-        if steps[-1].type == "break" and getattr(steps[-1], "_after_travel", False) and prev_loc == task.loc:
-            secs, meters, c = 0, 0, 0.0
-            setup = task.setup if _last_task_loc(steps) != task.loc else 0
+            walk.take_break(pos, x)
         else:
-            secs, meters, c = leg(prev_loc, task.loc, t_now)
-            setup = task.setup if prev_loc != task.loc or prev_loc is None else 0
-        cum_travel += secs
-        cum_dist += meters
-        travel_cost += c
-        arrival = t_now + secs
-        earliest = arrival + setup
-        constraint = (step_constraints or {}).get(pos) or {}
-        windows = task.time_windows
-        if constraint:
-            windows = _constrained_windows(windows, constraint)
-        begin, lateness = _pick_window(windows, earliest)
-        for d, ch in enumerate(task.load_change):
-            load[d] += ch
-        step = Step(task.kind, task.id, task.loc, arrival, setup, task.service, begin - earliest, tuple(load), cum_travel, cum_dist, task=x)
+            walk.serve(x, (step_constraints or {}).get(pos) or {})
+    walk.finish()
+    return walk.schedule()
+
+
+class _RouteWalk:
+    """The van's clock, place, load and running totals while it works through a route."""
+
+    def __init__(self, model: Model, v: int, items: list, traffic, start_time: int | None):
+        self.model, self.v, self.items, self.traffic = model, v, items, traffic
+        self.veh = veh = model.vehicles[v]
+        self.travel = model.travel_matrix(v)
+        self.dist = model.distance_matrix(v)
+        self.cost = model.cost_matrix(v)
+        self.task_items = [x for kind, x in items if kind == TASK]
+        self.position = {t: i for i, t in enumerate(self.task_items)}
+        # a vehicle leaves loaded with the deliveries of its jobs
+        self.load = [0] * model.n_dims
+        for t in self.task_items:
+            for d, x in enumerate(model.tasks[t].initial_load):
+                self.load[d] += x
+        self.t_now = veh.time_window[0] if start_time is None else start_time
+        self.steps = [Step("start", None, veh.start_loc, self.t_now, load=tuple(self.load))]
+        if any(l > c for l, c in zip(self.load, veh.capacity)):
+            self.steps[0].violations.append("load")  # leaves the depot overloaded
+        self.prev_loc = veh.start_loc
+        self.cum_travel = self.cum_dist = 0
+        self.travel_cost = 0.0
+        self.total_setup = self.total_service = self.total_waiting = self.total_lateness = 0
+        self.done_breaks = set()
+
+    def leg(self, a, b, depart):
+        """Seconds, metres and cost of driving from place a to place b, leaving at ``depart``."""
+        if a is None or b is None:
+            return 0, 0, 0.0
+        seconds = int(self.travel[a, b])
+        if self.traffic is not None:
+            seconds = self.traffic.travel_time(seconds, depart)
+        return seconds, int(self.dist[a, b]), float(self.cost[a, b])
+
+    def drive(self, secs: int, meters: int, cost: float):
+        self.cum_travel += secs
+        self.cum_dist += meters
+        self.travel_cost += cost
+
+    def late(self, step: Step, lateness: int):
         if lateness:
             step.violations.append("delay")
             step.lateness = lateness
-            total_lateness += lateness
-        if any(l > c_ for l, c_ in zip(load, veh.capacity)) or any(l < 0 for l in load):
+            self.total_lateness += lateness
+
+    def take_break(self, pos: int, b: int):
+        """A break is taken where the van is: on arrival at the next place (possibly during the
+        waiting there) when its window allows, otherwise before driving on."""
+        brk = self.veh.breaks[b]
+        self.done_breaks.add(b)
+        next_loc = self.veh.end_loc
+        for k2, x2 in self.items[pos + 1:]:
+            if k2 == TASK:
+                next_loc = self.model.tasks[x2].loc
+                break
+        secs, meters, c = self.leg(self.prev_loc, next_loc, self.t_now)
+        arrive_next = self.t_now + secs
+        start_after, late_after = _pick_window(brk.time_windows, arrive_next)
+        if late_after == 0 and next_loc is not None and self.prev_loc is not None:
+            # drive first, break on arrival (possibly inside the waiting)
+            self.drive(secs, meters, c)
+            arrival, begin, lateness, self.prev_loc = arrive_next, start_after, 0, next_loc
+            after_travel = True
+        else:
+            begin, lateness = _pick_window(brk.time_windows, self.t_now)
+            arrival = self.t_now
+            after_travel = False
+        step = Step("break", brk.id, self.prev_loc, arrival, 0, brk.service, begin - arrival, tuple(self.load),
+                    self.cum_travel, self.cum_dist)
+        self.late(step, lateness)
+        if brk.max_load is not None and any(l > m for l, m in zip(self.load, brk.max_load)):
+            step.violations.append("max_load")
+        self.total_waiting += step.waiting_time
+        self.total_service += brk.service
+        self.t_now = begin + brk.service
+        step._after_travel = after_travel  # type: ignore[attr-defined]
+        self.steps.append(step)
+
+    def serve(self, x: int, constraint: dict):
+        """Drive to task ``x`` (unless a break already brought the van there) and serve it."""
+        model, task = self.model, self.model.tasks[x]
+        last = self.steps[-1]
+        if last.type == "break" and getattr(last, "_after_travel", False) and self.prev_loc == task.loc:
+            secs, meters, c = 0, 0, 0.0
+            setup = task.setup if _last_task_loc(self.steps) != task.loc else 0
+        else:
+            secs, meters, c = self.leg(self.prev_loc, task.loc, self.t_now)
+            setup = task.setup if self.prev_loc != task.loc or self.prev_loc is None else 0
+        self.drive(secs, meters, c)
+        arrival = self.t_now + secs
+        earliest = arrival + setup
+        windows = _constrained_windows(task.time_windows, constraint) if constraint else task.time_windows
+        begin, lateness = _pick_window(windows, earliest)
+        for d, ch in enumerate(task.load_change):
+            self.load[d] += ch
+        step = Step(task.kind, task.id, task.loc, arrival, setup, task.service, begin - earliest, tuple(self.load),
+                    self.cum_travel, self.cum_dist, task=x)
+        self.late(step, lateness)
+        if any(l > c_ for l, c_ in zip(self.load, self.veh.capacity)) or any(l < 0 for l in self.load):
             step.violations.append("load")
-        if not model.can_serve(v, x):
+        if not model.can_serve(self.v, x):
             step.violations.append("skills")
         if task.partner is not None:
-            other = position.get(task.partner)
-            if other is None or (task.kind == "pickup" and other < position[x]) or (task.kind == "delivery" and other > position[x]):
+            other = self.position.get(task.partner)
+            here = self.position[x]
+            if other is None or (task.kind == "pickup" and other < here) or (task.kind == "delivery" and other > here):
                 step.violations.append("precedence")
-        total_setup += setup
-        total_service += task.service
-        total_waiting += step.waiting_time
-        t_now = begin + task.service
-        prev_loc = task.loc
-        steps.append(step)
-    secs, meters, c = leg(prev_loc, veh.end_loc, t_now)
-    cum_travel += secs
-    cum_dist += meters
-    travel_cost += c
-    end_step = Step("end", None, veh.end_loc, t_now + secs, load=tuple(load), duration=cum_travel, distance=cum_dist)
-    if end_step.arrival > veh.time_window[1]:
-        end_step.violations.append("delay")
-        end_step.lateness = end_step.arrival - veh.time_window[1]
-        total_lateness += end_step.lateness
-    steps.append(end_step)
+        self.total_setup += setup
+        self.total_service += task.service
+        self.total_waiting += step.waiting_time
+        self.t_now = begin + task.service
+        self.prev_loc = task.loc
+        self.steps.append(step)
 
-    for s in steps:
-        for cause in s.violations:
-            entry = {"cause": cause}
-            if cause == "delay":
-                entry["duration"] = s.lateness
-            route_violations.append(entry)
-    if veh.max_tasks is not None and len(task_items) > veh.max_tasks:
-        route_violations.append({"cause": "max_tasks"})
-    if veh.max_travel_time is not None and cum_travel > veh.max_travel_time:
-        route_violations.append({"cause": "max_travel_time"})
-    if veh.max_distance is not None and cum_dist > veh.max_distance:
-        route_violations.append({"cause": "max_distance"})
-    if task_items and len(done_breaks) < len(veh.breaks):
-        route_violations.append({"cause": "missing_break"})
+    def finish(self):
+        """Drive to the end place; arriving after the shift is a delay."""
+        secs, meters, c = self.leg(self.prev_loc, self.veh.end_loc, self.t_now)
+        self.drive(secs, meters, c)
+        end_step = Step("end", None, self.veh.end_loc, self.t_now + secs, load=tuple(self.load),
+                        duration=self.cum_travel, distance=self.cum_dist)
+        self.late(end_step, max(0, end_step.arrival - self.veh.time_window[1]))
+        self.steps.append(end_step)
 
-    delivery = [0] * n_dims
-    pickup = [0] * n_dims
-    priority = 0
-    for t in task_items:
-        task = tasks[t]
-        priority += task.priority
-        for d in range(n_dims):
-            if task.kind == "job":
-                delivery[d] += task.initial_load[d]
-                pickup[d] += task.load_change[d] + task.initial_load[d]
-            elif task.kind == "pickup":
-                pickup[d] += task.load_change[d]
-            else:
-                delivery[d] -= task.load_change[d]
-    return RouteSchedule(
-        vehicle=v,
-        steps=steps,
-        items=list(items),
-        travel_cost=travel_cost,
-        fixed_cost=model.vehicle_fixed_cost(v) if task_items else 0.0,
-        duration=cum_travel,
-        distance=cum_dist,
-        setup=total_setup,
-        service=total_service,
-        waiting_time=total_waiting,
-        priority=priority,
-        delivery=tuple(delivery),
-        pickup=tuple(pickup),
-        violations=route_violations,
-        lateness=total_lateness,
-    )
+    def route_violations(self) -> list:
+        veh = self.veh
+        out = []
+        for s in self.steps:
+            for cause in s.violations:
+                entry = {"cause": cause}
+                if cause == "delay":
+                    entry["duration"] = s.lateness
+                out.append(entry)
+        if veh.max_tasks is not None and len(self.task_items) > veh.max_tasks:
+            out.append({"cause": "max_tasks"})
+        if veh.max_travel_time is not None and self.cum_travel > veh.max_travel_time:
+            out.append({"cause": "max_travel_time"})
+        if veh.max_distance is not None and self.cum_dist > veh.max_distance:
+            out.append({"cause": "max_distance"})
+        if self.task_items and len(self.done_breaks) < len(veh.breaks):
+            out.append({"cause": "missing_break"})
+        return out
+
+    def schedule(self) -> RouteSchedule:
+        model, n_dims = self.model, self.model.n_dims
+        delivery = [0] * n_dims
+        pickup = [0] * n_dims
+        priority = 0
+        for t in self.task_items:
+            task = model.tasks[t]
+            priority += task.priority
+            for d in range(n_dims):
+                if task.kind == "job":
+                    delivery[d] += task.initial_load[d]
+                    pickup[d] += task.load_change[d] + task.initial_load[d]
+                elif task.kind == "pickup":
+                    pickup[d] += task.load_change[d]
+                else:
+                    delivery[d] -= task.load_change[d]
+        return RouteSchedule(
+            vehicle=self.v,
+            steps=self.steps,
+            items=list(self.items),
+            travel_cost=self.travel_cost,
+            fixed_cost=model.vehicle_fixed_cost(self.v) if self.task_items else 0.0,
+            duration=self.cum_travel,
+            distance=self.cum_dist,
+            setup=self.total_setup,
+            service=self.total_service,
+            waiting_time=self.total_waiting,
+            priority=priority,
+            delivery=tuple(delivery),
+            pickup=tuple(pickup),
+            violations=self.route_violations(),
+            lateness=self.total_lateness,
+        )
 
 
 def _last_task_loc(steps):
