@@ -13,7 +13,7 @@ from huey import crontab
 
 from backend.jobs import queue
 from backend.jobs.queue import huey
-from backend.notify import service
+from backend.notify import outbox, sending
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def drain_once() -> dict:
     scheduled = queue.peek_state(_NEXT_DRAIN_KEY)
     if scheduled and scheduled.get("at", 0) <= time.time() + 0.5:
         queue.drop_state(_NEXT_DRAIN_KEY)  # this is (or replaces) the drain that was scheduled
-    counts = service.deliver_due()
-    wait = service.next_due_in()
+    counts = sending.deliver_due()
+    wait = sending.next_due_in()
     if wait is not None and wait <= FOLLOW_UP_HORIZON_S:
         _schedule_follow_up(wait)
     return counts
@@ -75,4 +75,4 @@ def sweep_outbox() -> None:
             db.session.remove()
 
 
-service.install()
+outbox.install()

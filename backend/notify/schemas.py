@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from backend.notify.models import Channel, MessageKind, OutboxStatus
-from backend.notify.service import WEBHOOK_EVENT_TYPES
+from backend.notify.webhooks import WEBHOOK_EVENT_TYPES
 from backend.notify.templates import LANGUAGES
 from backend.validators import Id
 

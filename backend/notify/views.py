@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from backend.api import endpoint, page_of, paginate
 from backend.auth.principal import ADMIN, ANY_ROLE, PUBLIC, STAFF, current_principal
 from backend.errors import Forbidden, InvalidInput
-from backend.notify import schemas, service
+from backend.notify import inbound, rendering, schemas, service, subscriptions, templates, webhooks
 from backend.notify.channels import sms
 
 bp = Blueprint("notify", __name__, url_prefix="/api/v1", cli_group="push")
@@ -40,7 +40,7 @@ def list_notifications(query):
 @endpoint(bp, "/notify/inbound", roles=STAFF, query=schemas.InboundQuerySchema, response=page_of(schemas.InboundSchema),
           summary="Customers' SMS replies forwarded to dispatchers, newest first.")
 def list_inbound(query):
-    return paginate(service.inbound_statement(_org(), query["order_id"]), query["page"], query["per_page"])
+    return paginate(inbound.inbound_statement(_org(), query["order_id"]), query["page"], query["per_page"])
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -48,15 +48,15 @@ def list_inbound(query):
 @endpoint(bp, "/notify/templates", roles=STAFF, response=schemas.TemplateSchema(many=True),
           summary="The wording of every customer message per language (the organization's own or built-in).")
 def list_templates():
-    return service.effective_templates(_org())
+    return rendering.effective_templates(_org())
 
 
 @endpoint(bp, "/notify/templates", "PUT", roles=ADMIN, body=schemas.TemplateInSchema,
           response=schemas.TemplateSchema(many=True),
           summary="Word one message in one language; placeholders: " + ", ".join(
-              "{" + p + "}" for p in service.templates.PLACEHOLDERS) + ". An empty body restores the built-in text.")
+              "{" + p + "}" for p in templates.PLACEHOLDERS) + ". An empty body restores the built-in text.")
 def set_template(body):
-    return service.set_template(_org(), body["kind"], body["language"], body["body"], body["subject"])
+    return rendering.set_template(_org(), body["kind"], body["language"], body["body"], body["subject"])
 
 
 # --- web push ------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def set_template(body):
 @endpoint(bp, "/push/vapid-public-key", roles=PUBLIC, response=schemas.VapidKeySchema,
           summary="The applicationServerKey browsers subscribe with.")
 def vapid_public_key():
-    return {"public_key": service.vapid_public_key()}
+    return {"public_key": subscriptions.vapid_public_key()}
 
 
 @endpoint(bp, "/push/subscriptions", "POST", roles=ANY_ROLE, body=schemas.PushSubscriptionInSchema,
@@ -74,7 +74,7 @@ def subscribe_user(body):
     principal = current_principal()
     if principal.user_id is None:
         raise Forbidden("Push subscriptions belong to a person; log in with a session, not an API key.")
-    return service.subscribe(principal.org_id, body["endpoint"], body["keys"]["p256dh"], body["keys"]["auth"],
+    return subscriptions.subscribe(principal.org_id, body["endpoint"], body["keys"]["p256dh"], body["keys"]["auth"],
                              user_id=principal.user_id)
 
 
@@ -84,14 +84,14 @@ def unsubscribe_user(body):
     principal = current_principal()
     if principal.user_id is None:
         raise Forbidden("Push subscriptions belong to a person; log in with a session, not an API key.")
-    service.unsubscribe_user(principal.org_id, principal.user_id, body["endpoint"])
+    subscriptions.unsubscribe_user(principal.org_id, principal.user_id, body["endpoint"])
     return None
 
 
 @bp.cli.command("init")
 def push_init():
     """Create the VAPID key pair in the instance folder (once) and print its public key."""
-    click.echo(service.vapid_public_key())
+    click.echo(subscriptions.vapid_public_key())
 
 
 # --- Twilio --------------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def twilio_status():
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if not sid or not status:
         raise InvalidInput("MessageSid and MessageStatus are required.")
-    service.record_sms_status(sid[:100], status, form.get("ErrorCode"))
+    inbound.record_sms_status(sid[:100], status, form.get("ErrorCode"))
     return None
 
 
@@ -129,7 +129,7 @@ def twilio_inbound():
     sender = form.get("From", "")[:32]
     if not sender:
         raise InvalidInput("From is required.")
-    _, reply = service.handle_inbound_sms(sender, form.get("Body", "")[:2000], form.get("MessageSid"))
+    _, reply = inbound.handle_inbound_sms(sender, form.get("Body", "")[:2000], form.get("MessageSid"))
     message = f"<Message>{escape(reply)}</Message>" if reply else ""
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{message}</Response>',
                     mimetype="application/xml")
@@ -140,40 +140,40 @@ def twilio_inbound():
 @endpoint(bp, "/webhooks", roles=ADMIN, response=schemas.WebhookSchema(many=True),
           summary="The organization's webhook endpoints.")
 def list_webhooks():
-    return service.list_webhooks(_org())
+    return webhooks.list_webhooks(_org())
 
 
 @endpoint(bp, "/webhooks", "POST", roles=ADMIN, body=schemas.WebhookInSchema, response=schemas.WebhookWithSecretSchema,
           status=201, summary="Add a webhook endpoint; its signing secret is shown only now.")
 def create_webhook(body):
-    return service.create_webhook(_org(), body)
+    return webhooks.create_webhook(_org(), body)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>", roles=ADMIN, response=schemas.WebhookSchema, summary="A webhook endpoint.")
 def get_webhook(webhook_id):
-    return service.get_webhook(_org(), webhook_id)
+    return webhooks.get_webhook(_org(), webhook_id)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>", "PATCH", roles=ADMIN, body=schemas.WebhookUpdateSchema,
           response=schemas.WebhookSchema, summary="Change a webhook endpoint (URL, events, active).")
 def update_webhook(webhook_id, body):
-    return service.update_webhook(_org(), webhook_id, body)
+    return webhooks.update_webhook(_org(), webhook_id, body)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>/rotate-secret", "POST", roles=ADMIN,
           response=schemas.WebhookWithSecretSchema, summary="Give the endpoint a new signing secret, shown only now.")
 def rotate_webhook_secret(webhook_id):
-    return service.update_webhook(_org(), webhook_id, {"rotate_secret": True})
+    return webhooks.update_webhook(_org(), webhook_id, {"rotate_secret": True})
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>", "DELETE", roles=ADMIN, status=204, summary="Delete a webhook endpoint.")
 def delete_webhook(webhook_id):
-    service.delete_webhook(_org(), webhook_id)
+    webhooks.delete_webhook(_org(), webhook_id)
     return None
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>/deliveries", roles=ADMIN, query=schemas.DeliveryQuerySchema,
           response=page_of(schemas.DeliverySchema), summary="The endpoint's delivery log, newest first.")
 def webhook_deliveries(webhook_id, query):
-    return paginate(service.deliveries_statement(_org(), webhook_id, query["status"]), query["page"],
+    return paginate(webhooks.deliveries_statement(_org(), webhook_id, query["status"]), query["page"],
                     query["per_page"])

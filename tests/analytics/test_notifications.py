@@ -27,11 +27,11 @@ def test_messages_are_counted_per_channel_and_outcome(app, org, dispatcher, othe
     sent = outbox(app, org_id=org.org_id)
     assert sent and {row["status"].value for row in sent} == {"sent"}
     # The SMS provider reports back: one message reached the phone, one never did.
-    from backend.notify import service as notify_service
+    from backend.notify import inbound as notify_inbound
 
     with app.app_context():
-        notify_service.record_sms_status(sent[0]["provider_ref"], "delivered")
-        notify_service.record_sms_status(sent[1]["provider_ref"], "undelivered")
+        notify_inbound.record_sms_status(sent[0]["provider_ref"], "delivered")
+        notify_inbound.record_sms_status(sent[1]["provider_ref"], "undelivered")
     rows = outbox(app, org_id=org.org_id)
     expected = Counter((row["channel"].value, row["status"].value) for row in rows)
     period = {"from": tomorrow().isoformat(), "to": tomorrow().isoformat()}

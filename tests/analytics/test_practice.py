@@ -18,7 +18,7 @@ def _practice_org(app, org_id):
 
 def test_a_practice_copy_of_a_day_is_worked_and_tells_no_real_customer(org, admin, dispatcher):
     from backend.extensions import db
-    from backend.notify import service as notify_service
+    from backend.notify import sending as notify_sending
     from backend.notify.models import OutboxMessage, OutboxStatus
     from backend.orders.models import Order
 
@@ -55,7 +55,7 @@ def test_a_practice_copy_of_a_day_is_worked_and_tells_no_real_customer(org, admi
 
     with org.app.app_context():
         assert db.session.get(Order, stop["order"]["id"]).status.value == "delivered"
-        notify_service.deliver_due()
+        notify_sending.deliver_due()
         rows = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.org_id == practice["org_id"])))
         # The trainee's delivery is recorded like a real one, and every message it caused stays suppressed.
         assert rows, "the practice delivery should still leave its (suppressed) record"

@@ -62,11 +62,11 @@ def outbox(app, **filters) -> list[dict]:
 def deliver(app) -> dict:
     """One worker pass, in this thread (what the Huey task runs)."""
     from backend.extensions import db
-    from backend.notify import service
+    from backend.notify import sending
 
     with app.app_context():
         try:
-            return service.deliver_due()
+            return sending.deliver_due()
         finally:
             db.session.remove()
 

@@ -131,7 +131,7 @@ def test_outbox_rows_live_and_die_with_the_event_transaction(app, dispatcher):
 
 def test_the_same_fact_twice_is_one_message(app, dispatcher):
     from backend.extensions import db
-    from backend.notify import service
+    from backend.notify import outbox as notify_outbox
     from backend.orders.models import Order, OrderEvent
     from sqlalchemy import select
 
@@ -139,7 +139,7 @@ def test_the_same_fact_twice_is_one_message(app, dispatcher):
     move(app, order["id"], S.planned, S.dispatched)
     with app.app_context():
         event = db.session.scalar(select(OrderEvent).where(OrderEvent.to_status == "dispatched"))
-        service.on_order_event(db.session.get(Order, order["id"]), event)
+        notify_outbox.on_order_event(db.session.get(Order, order["id"]), event)
         db.session.commit()
         db.session.remove()
     assert len(outbox(app)) == 1
@@ -193,7 +193,7 @@ def test_a_message_overtaken_by_events_is_not_sent_late(app, dispatcher):
 # --- quiet hours ---------------------------------------------------------------------------------
 
 def test_after_quiet_hours_across_midnight():
-    from backend.notify.service import after_quiet_hours
+    from backend.notify.quiet_hours import after_quiet_hours
 
     quiet = (time(21, 0), time(8, 0))
     evening = datetime(2026, 11, 24, 22, 30, tzinfo=TZ)
@@ -225,25 +225,25 @@ def test_messages_written_in_quiet_hours_wait_for_them_to_end(app, org, dispatch
 
 def test_a_row_is_claimed_by_one_worker_and_taken_again_only_when_its_lease_expired(app, dispatcher):
     from backend.extensions import db
-    from backend.notify import service
+    from backend.notify import sending
     from backend.notify.models import OutboxMessage
     from sqlalchemy import update
 
     order = create_order(dispatcher)
     move(app, order["id"], S.planned, S.dispatched)
     with app.app_context():
-        dead_owner, claimed = service.claim_due()
+        dead_owner, claimed = sending.claim_due()
         assert len(claimed) == 1
         # A second worker finds nothing while the first one's lease runs.
-        assert service.claim_due()[1] == []
+        assert sending.claim_due()[1] == []
         # The first worker died: its lease runs out.
         db.session.execute(update(OutboxMessage).values(lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
         db.session.commit()
-        owner, again = service.claim_due()
+        owner, again = sending.claim_due()
         assert again == claimed and owner != dead_owner
         # The dead worker coming back cannot record anything over the new owner's lease.
-        assert service.send_one(claimed[0], dead_owner) is None
-        assert service.send_one(claimed[0], owner).value == "sent"
+        assert sending.send_one(claimed[0], dead_owner) is None
+        assert sending.send_one(claimed[0], owner).value == "sent"
         db.session.remove()
     [row] = outbox(app)
     assert row["attempts"] == 2 and row["status"].value == "sent"

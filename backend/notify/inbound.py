@@ -1,0 +1,97 @@
+"""What comes back from the SMS provider: delivery reports, and customers' replies (STOP/START opt-outs,
+HELP, anything else forwarded to dispatchers)."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from backend.database import utcnow
+from backend.extensions import db
+from backend.notify.models import Channel, InboundMessage, OutboxMessage, OutboxStatus
+from backend.orders.models import Recipient
+
+_TWILIO_FINAL = {"delivered": OutboxStatus.delivered, "undelivered": OutboxStatus.failed,
+                 "failed": OutboxStatus.failed}
+
+
+def record_sms_status(message_sid: str, provider_status: str, error_code: str | None = None) -> OutboxMessage | None:
+    """Twilio's delivery report. Callbacks may arrive out of order: a final state is never undone. Commits."""
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_ref == message_sid,
+                                                        OutboxMessage.channel == Channel.sms))
+    if row is None:
+        return None
+    if row.status in (OutboxStatus.delivered, OutboxStatus.failed):
+        return row
+    row.provider_status = provider_status[:40]
+    final = _TWILIO_FINAL.get(provider_status)
+    if final is OutboxStatus.delivered:
+        row.status, row.delivered_at = final, utcnow()
+    elif final is OutboxStatus.failed:
+        row.status = final
+        row.last_error = f"The carrier did not deliver it (Twilio error {error_code or 'unknown'})."
+    db.session.commit()
+    return row
+
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}
+START_WORDS = {"START", "YES", "UNSTOP"}
+HELP_WORDS = {"HELP", "INFO", "AIDE"}
+
+
+def _recipients_with_phone(phone: str) -> list[Recipient]:
+    return list(db.session.scalars(select(Recipient).where(Recipient.phone == phone).order_by(Recipient.id)))
+
+
+def handle_inbound_sms(from_phone: str, body: str, message_sid: str | None) -> tuple[str, str | None]:
+    """A customer's text to our number. STOP/START change the SMS opt-out of every recipient with that phone
+    (the number is shared by the whole installation, and STOP means "no more texts from this number");
+    HELP answers; anything else goes to the dispatchers of the organization that last texted them.
+    Returns (what happened, the reply to send or None). Commits."""
+    word = (body or "").strip().split()[0].upper() if (body or "").strip() else ""
+    recipients = _recipients_with_phone(from_phone)
+    if word in STOP_WORDS or word in START_WORDS:
+        opt_out = word in STOP_WORDS
+        for recipient in recipients:
+            recipient.opt_out_sms = opt_out
+        if opt_out:
+            ids = [r.id for r in recipients]
+            if ids:
+                db.session.execute(update(OutboxMessage).where(
+                    OutboxMessage.recipient_id.in_(ids), OutboxMessage.channel == Channel.sms,
+                    OutboxMessage.status == OutboxStatus.pending).values(
+                        status=OutboxStatus.cancelled, last_error="The recipient replied STOP.", updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+        db.session.commit()
+        if opt_out:
+            return "opted_out", "You will receive no more delivery texts. Reply START to receive them again."
+        return "opted_in", "Delivery texts are back on. Reply STOP to stop them."
+    if word in HELP_WORDS:
+        return "help", ("Delivery updates. Reply STOP to stop texts, START to resume. For your delivery, use the "
+                        "tracking link we sent you.")
+    last = db.session.scalar(select(OutboxMessage).where(OutboxMessage.channel == Channel.sms,
+                                                         OutboxMessage.destination == from_phone)
+                             .order_by(OutboxMessage.id.desc()).limit(1))
+    targets = [(last.org_id, last.recipient_id, last.order_id)] if last is not None else \
+        [(r.org_id, r.id, None) for r in recipients]
+    from backend.realtime import emit, rooms
+
+    for org_id, recipient_id, order_id in dict.fromkeys(targets):
+        record = InboundMessage(org_id=org_id, from_phone=from_phone, body=(body or "")[:2000],
+                                recipient_id=recipient_id, order_id=order_id, provider_ref=message_sid)
+        db.session.add(record)
+        db.session.flush()
+        emit.queue_emit(db.session, "alert", inbound_alert_payload(record), rooms.dispatch(org_id))
+    db.session.commit()
+    return ("forwarded" if targets else "unmatched"), None
+
+
+def inbound_alert_payload(record: InboundMessage) -> dict:
+    return {"type": "customer_reply", "id": record.id, "order_id": record.order_id,
+            "recipient_id": record.recipient_id, "from": record.from_phone, "body": record.body,
+            "at": record.received_at.isoformat() if record.received_at else None}
+
+
+def inbound_statement(org_id: int, order_id: int | None = None):
+    statement = select(InboundMessage).where(InboundMessage.org_id == org_id).order_by(InboundMessage.id.desc())
+    if order_id is not None:
+        statement = statement.where(InboundMessage.order_id == order_id)
+    return statement

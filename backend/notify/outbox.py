@@ -1,0 +1,223 @@
+"""Writing the outbox: order events become outbox rows in the event's own transaction (never commits).
+
+Business rules
+- Which events speak to the customer (message_kind_for): dispatched -> "scheduled", out_for_delivery ->
+  "out_for_delivery", next_stop -> "approaching", eta_changed -> "delayed" (see is_delay), delivered ->
+  "delivered", failed -> "failed". Nothing else does.
+- Channels per recipient: SMS when they have a phone and did not opt out, web push for each browser that
+  subscribed through the tracking link (unless opted out of push), email when they have an address, did
+  not opt out and an SMTP server is configured. Opt-outs are checked again just before sending.
+- Dedupe: one row per (order, delivery attempt, message kind, channel, destination) — a unique key, so a
+  listener that runs twice for the same fact writes nothing new. A "delayed" key also names the new ETA
+  (to the minute): a second, genuinely new delay is a new message; the same delay reported twice is not.
+  The delivery attempt counts reschedules, so a failed order re-delivered another day is announced again.
+- Practice organizations never send anything outside: rows are written as `suppressed` (the trainee sees
+  what would have gone out) and the sender refuses them again at send time.
+- A customer message due inside quiet hours waits until they end (backend/notify/quiet_hours.py).
+- A commit that wrote rows wakes a drain job (backend/notify/jobs.py); a periodic sweep catches the rest.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from backend.auth.models import Organization
+from backend.database import insert_ignoring_conflict, utcnow
+from backend.extensions import db
+from backend.notify import templates
+from backend.notify.channels import available
+from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
+from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
+from backend.notify.rendering import depot_timezone, parse_time, render_message, tracking_url
+from backend.notify.webhooks import WEBHOOK_EVENTS, webhook_payload
+from backend.orders.enums import OrderStatus
+from backend.orders.models import Order, OrderEvent, Recipient
+
+log = logging.getLogger(__name__)
+
+_WAKE = "notify_wake"
+FINISHED_ORDER = {OrderStatus.delivered, OrderStatus.failed, OrderStatus.cancelled}
+# Kinds that are about something still to come: pointless once the order is over.
+TIME_SENSITIVE = {MessageKind.scheduled.value, MessageKind.out_for_delivery.value, MessageKind.approaching.value,
+                  MessageKind.delayed.value}
+
+
+def _last_told_eta(order_id: int) -> datetime | None:
+    """The latest ETA a customer was given (an "approaching" or "delayed" message), on any channel."""
+    rows = db.session.scalars(select(OutboxMessage.payload).where(
+        OutboxMessage.order_id == order_id,
+        OutboxMessage.kind.in_([MessageKind.approaching.value, MessageKind.delayed.value]),
+        OutboxMessage.channel != Channel.webhook).order_by(OutboxMessage.id.desc()).limit(1))
+    payload = next(iter(rows), None)
+    return parse_time((payload or {}).get("eta"))
+
+
+def _window_end(order: Order, details: dict) -> datetime | None:
+    given = parse_time(details.get("window_end"))
+    if given is not None:
+        return given
+    return order.time_windows[-1].end_at if order.time_windows else None
+
+
+def is_delay(order: Order, details: dict) -> bool:
+    """A customer hears of a delay when the new ETA first crosses the end of their window, or when it moved
+    later than the last ETA they were told by more than NOTIFY_DELAY_THRESHOLD_S."""
+    eta = parse_time(details.get("eta"))
+    if eta is None:
+        return False
+    told = _last_told_eta(order.id)
+    threshold = timedelta(seconds=current_app.config["NOTIFY_DELAY_THRESHOLD_S"])
+    if told is not None and eta - told > threshold:
+        return True
+    window_end = _window_end(order, details)
+    return window_end is not None and eta > window_end and (told is None or told <= window_end)
+
+
+def message_kind_for(order: Order, event: OrderEvent) -> MessageKind | None:
+    if event.type == "status":
+        return {"dispatched": MessageKind.scheduled, "out_for_delivery": MessageKind.out_for_delivery,
+                "delivered": MessageKind.delivered, "failed": MessageKind.failed}.get(event.to_status or "")
+    if order.status in FINISHED_ORDER:
+        return None
+    if event.type == "next_stop":
+        return MessageKind.approaching
+    if event.type == "eta_changed" and is_delay(order, event.details or {}):
+        return MessageKind.delayed
+    return None
+
+
+def _delivery_attempt(order_id: int) -> int:
+    return 1 + db.session.scalar(select(func.count()).select_from(OrderEvent).where(
+        OrderEvent.order_id == order_id, OrderEvent.type == "status", OrderEvent.to_status == "rescheduled"))
+
+
+def _insert(rows: list[dict]) -> None:
+    from backend.notify.sms_segments import segments
+
+    for row in rows:
+        row["sms_segments"] = segments(row.get("body") or "") if row.get("channel") is Channel.sms else 0
+    if rows:
+        db.session.execute(insert_ignoring_conflict(OutboxMessage, ["dedupe_key"]), rows)
+        db.session.info[_WAKE] = True
+
+
+def _row(org: Organization, order: Order, event: OrderEvent, channel: Channel, kind: str, dedupe_key: str,
+         *, now: datetime, not_before: datetime, **fields) -> dict:
+    return {"org_id": org.id, "order_id": order.id, "event_id": event.id, "channel": channel, "kind": kind,
+            "dedupe_key": dedupe_key[:200],
+            "status": OutboxStatus.suppressed if org.is_practice else OutboxStatus.pending,
+            "attempts": 0, "next_attempt_at": not_before, "created_at": now, "updated_at": now,
+            "destination": "", "language": "en", "subject": "", "body": "", "payload": {}, "recipient_id": None,
+            "subscription_id": None, "webhook_id": None, **fields}
+
+
+def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: datetime) -> list[dict]:
+    kind = message_kind_for(order, event)
+    recipient: Recipient | None = order.recipient
+    if kind is None or recipient is None:
+        return []
+    details = event.details or {}
+    eta = parse_time(details.get("eta")) if kind in (MessageKind.approaching, MessageKind.delayed) else None
+    language = templates.language_of(recipient.language)
+    subject, body = render_message(order, org, kind, language, eta=eta, reason=details.get("reason"))
+    key = f"order:{order.id}:{_delivery_attempt(order.id)}:{kind.value}"
+    if kind is MessageKind.delayed and eta is not None:
+        key += "@" + eta.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
+    tz = depot_timezone(order)
+    not_before = after_quiet_hours(now, quiet_hours_for(org), tz)
+    payload = {"url": tracking_url(order), "kind": kind.value}
+    if eta is not None:
+        payload["eta"] = eta.isoformat()
+    common = dict(recipient_id=recipient.id, language=language, subject=subject, body=body, payload=payload,
+                  now=now, not_before=not_before)
+    rows = []
+    config = current_app.config
+    if recipient.phone and not recipient.opt_out_sms and available("sms", config):
+        rows.append(_row(org, order, event, Channel.sms, kind.value, f"{key}:sms", destination=recipient.phone,
+                         **common))
+    if recipient.email and not recipient.opt_out_email and available("email", config):
+        rows.append(_row(org, order, event, Channel.email, kind.value, f"{key}:email",
+                         destination=recipient.email, **common))
+    if not recipient.opt_out_push:
+        for subscription in db.session.scalars(select(PushSubscription).where(
+                PushSubscription.order_id == order.id).order_by(PushSubscription.id)):
+            rows.append(_row(org, order, event, Channel.push, kind.value, f"{key}:push:{subscription.id}",
+                             destination=subscription.endpoint, subscription_id=subscription.id, **common))
+    return rows
+
+
+def _webhook_rows(org: Organization, order: Order, event: OrderEvent, now: datetime) -> list[dict]:
+    event_type = WEBHOOK_EVENTS.get(event.type)
+    if event_type is None:
+        return []
+    rows = []
+    for hook in db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.org_id == org.id,
+                                                                 WebhookEndpoint.active.is_(True))):
+        if event_type in (hook.event_types or []) or "*" in (hook.event_types or []):
+            rows.append(_row(org, order, event, Channel.webhook, event_type, f"webhook:{hook.id}:{event.id}",
+                             now=now, not_before=now, webhook_id=hook.id, destination=hook.url,
+                             payload=webhook_payload(order, event, event_type)))
+    return rows
+
+
+def queue_user_push(org_id: int, user_id: int, kind: str, title: str, body: str, dedupe_key: str, *,
+                    url: str | None = None) -> int:
+    """Push a message to every browser a staff member or driver subscribed (e.g. "your route was published").
+
+    For other domains' services: written in the caller's transaction (no commit), sent after it commits;
+    `dedupe_key` names the fact ("route:12:published") so the same fact never pushes twice. Practice
+    organizations send nothing. Returns how many browsers it will go to.
+    """
+    org = db.session.get(Organization, org_id)
+    if org is None:
+        return 0
+    now = utcnow()
+    rows = [{"org_id": org_id, "order_id": None, "event_id": None, "recipient_id": None, "webhook_id": None,
+             "subscription_id": subscription.id, "channel": Channel.push, "kind": kind[:40],
+             "dedupe_key": f"user:{user_id}:{dedupe_key}:push:{subscription.id}"[:200],
+             "status": OutboxStatus.suppressed if org.is_practice else OutboxStatus.pending, "attempts": 0,
+             "next_attempt_at": now, "created_at": now, "updated_at": now, "destination": subscription.endpoint,
+             "language": "en", "subject": title[:300], "body": body, "payload": {"url": url} if url else {}}
+            for subscription in db.session.scalars(select(PushSubscription).where(
+                PushSubscription.org_id == org_id, PushSubscription.user_id == user_id).order_by(PushSubscription.id))]
+    _insert(rows)
+    return len(rows)
+
+
+def on_order_event(order: Order, event: OrderEvent) -> None:
+    """The lifecycle listener: write what this event says to customers and integrations (no commit)."""
+    org = db.session.get(Organization, order.org_id)
+    if org is None:
+        return
+    now = utcnow()
+    _insert(_customer_rows(org, order, event, now) + _webhook_rows(org, order, event, now))
+
+
+def install() -> None:
+    """Hook the outbox into the order lifecycle (idempotent)."""
+    from backend.orders import lifecycle
+
+    if on_order_event not in lifecycle.EVENT_LISTENERS:
+        lifecycle.EVENT_LISTENERS.append(on_order_event)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop(_WAKE, False):
+        try:
+            from backend.notify.jobs import drain_outbox
+
+            drain_outbox()
+        except Exception:  # the periodic drain picks the rows up anyway
+            log.exception("could not queue the notification drain")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_WAKE, None)

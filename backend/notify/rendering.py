@@ -1,0 +1,103 @@
+"""What a message says: the organization's wording (or the built-in one) filled for one order.
+
+Times are shown in the depot's time zone; links point at the order's tracking page. An organization words
+a message its own way per kind and language; an empty body goes back to the built-in text.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.auth.models import Organization
+from backend.errors import InvalidInput
+from backend.extensions import db
+from backend.fleet.models import Depot
+from backend.notify import templates
+from backend.notify.models import MessageKind, MessageTemplate
+from backend.orders.models import Order
+
+
+def parse_time(value) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def depot_timezone(order: Order) -> ZoneInfo:
+    depot = db.session.get(Depot, order.depot_id) if order.depot_id else None
+    try:
+        return ZoneInfo(depot.timezone if depot else current_app.config["TIMEZONE"])
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def tracking_url(order: Order) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{order.tracking_token}"
+
+
+def _template(org_id: int, kind: str, language: str) -> tuple[str, str]:
+    own = db.session.scalar(select(MessageTemplate).where(
+        MessageTemplate.org_id == org_id, MessageTemplate.kind == kind, MessageTemplate.language == language))
+    default_subject, default_body = templates.DEFAULTS[kind][language]
+    if own is None:
+        return default_subject, default_body
+    return own.subject or default_subject, own.body
+
+
+def render_message(order: Order, org: Organization, kind: MessageKind, language: str, *,
+                   eta: datetime | None, reason: str | None) -> tuple[str, str]:
+    tz = depot_timezone(order)
+    window = order.time_windows[0] if order.time_windows else None
+    recipient = order.recipient
+    name = recipient.name if recipient else ""
+    values = {
+        "recipient_name": name, "first_name": name.split()[0] if name.split() else name, "org_name": org.name,
+        "order_ref": order.external_ref,
+        "window": templates.format_window(window.start_at if window else None, window.end_at if window else None,
+                                          tz, language),
+        "eta": templates.format_eta(eta, tz, language), "tracking_url": tracking_url(order),
+        "reason": templates.reason_text(reason, language),
+    }
+    subject, body = _template(org.id, kind.value, language)
+    return templates.render(subject, values), templates.render(body, values)
+
+
+def effective_templates(org_id: int) -> list[dict]:
+    own = {(t.kind, t.language): t for t in db.session.scalars(
+        select(MessageTemplate).where(MessageTemplate.org_id == org_id))}
+    result = []
+    for kind in MessageKind:
+        for language in templates.LANGUAGES:
+            default_subject, default_body = templates.DEFAULTS[kind.value][language]
+            mine = own.get((kind.value, language))
+            result.append({"kind": kind.value, "language": language, "custom": mine is not None,
+                           "subject": (mine.subject or default_subject) if mine else default_subject,
+                           "body": mine.body if mine else default_body})
+    return result
+
+
+def set_template(org_id: int, kind: str, language: str, body: str | None, subject: str | None) -> list[dict]:
+    """An organization words a message its own way; an empty body goes back to the built-in text. Commits."""
+    mine = db.session.scalar(select(MessageTemplate).where(
+        MessageTemplate.org_id == org_id, MessageTemplate.kind == kind, MessageTemplate.language == language))
+    if not body:
+        if mine is not None:
+            db.session.delete(mine)
+    else:
+        problems = {name: templates.check_template(text) for name, text in (("body", body), ("subject", subject or ""))}
+        problems = {name: found for name, found in problems.items() if found}
+        if problems:
+            raise InvalidInput("The template uses something it cannot.", fields=problems)
+        if mine is None:
+            mine = MessageTemplate(org_id=org_id, kind=kind, language=language, body=body)
+            db.session.add(mine)
+        mine.body, mine.subject = body, subject or ""
+    db.session.commit()
+    return effective_templates(org_id)

@@ -1,0 +1,231 @@
+"""Sending the outbox (job workers only): claim due rows, send each, record the outcome.
+
+Business rules
+- Sending is at least once. A worker claims a row (pending -> sending with a lease), sends, then records
+  it as sent in the same UPDATE that releases the lease. A worker that dies between the provider's accept
+  and that UPDATE leaves the row to be taken again when the lease expires, so in that one window a message
+  can go out twice; we accept it rather than risk losing a message. Providers help where they can: web
+  push carries a Topic (the push service replaces, not stacks, an undelivered copy), webhooks a stable
+  X-Lastmile-Delivery id, emails a stable Message-ID. Twilio has no idempotency key; the window there is
+  one HTTP round trip. The lease (NOTIFY_LEASE_S) is far longer than any send's timeout, so a live worker
+  never loses its row to another one. Every claim counts as an attempt, so a message that kills its
+  worker cannot loop forever.
+- Retries: a transient failure (network, 5xx, 429) waits NOTIFY_RETRY_BASE_S * 2^(attempt-1), capped at
+  NOTIFY_RETRY_MAX_S, up to NOTIFY_MAX_ATTEMPTS; a permanent one (bad number, 4xx) fails at once; a push
+  subscription the service says is gone (404/410) is deleted.
+- Checks made again at send time (_why_not_send): practice organizations, opt-outs, removed endpoints, and
+  time-sensitive kinds ("approaching", "delayed", "out_for_delivery", "scheduled") overtaken by the order
+  being delivered, failed or cancelled are cancelled, not sent late.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from backend.auth.models import Organization
+from backend.database import utcnow
+from backend.extensions import db
+from backend.notify.channels import OutgoingMessage, PermanentError, SendError, TransientError, sender_for
+from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
+from backend.notify.outbox import FINISHED_ORDER, TIME_SENSITIVE
+from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
+from backend.notify.rendering import depot_timezone
+from backend.orders.enums import OrderStatus
+from backend.orders.models import Order, Recipient
+
+log = logging.getLogger(__name__)
+
+
+def _backoff(attempts: int) -> timedelta:
+    config = current_app.config
+    seconds = min(config["NOTIFY_RETRY_BASE_S"] * (2 ** max(attempts - 1, 0)), config["NOTIFY_RETRY_MAX_S"])
+    return timedelta(seconds=seconds)
+
+
+def _due_clause(now: datetime):
+    return or_(and_(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now),
+               and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.lease_until < now))
+
+
+def claim_due(limit: int | None = None, *, owner: str | None = None) -> tuple[str, list[int]]:
+    """Take up to `limit` due rows for this worker: pending and due, or sending with an expired lease.
+
+    Each row is taken by a conditional UPDATE that re-checks the condition, so two workers never both
+    take one row (PostgreSQL re-evaluates it after the other's commit; SQLite has one writer). Commits.
+    """
+    owner = owner or uuid.uuid4().hex
+    now = utcnow()
+    limit = limit or current_app.config["NOTIFY_BATCH_SIZE"]
+    lease = timedelta(seconds=current_app.config["NOTIFY_LEASE_S"])
+    candidates = list(db.session.scalars(select(OutboxMessage.id).where(_due_clause(now))
+                                         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)))
+    claimed = []
+    for row_id in candidates:
+        result = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id, _due_clause(now))
+            .values(status=OutboxStatus.sending, lease_until=now + lease, lease_owner=owner,
+                    attempts=OutboxMessage.attempts + 1, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(row_id)
+    db.session.commit()
+    return owner, claimed
+
+
+def _finish(row_id: int, owner: str, **values) -> bool:
+    """Record the outcome and release the lease in one UPDATE, only while this worker still holds it."""
+    values.setdefault("lease_until", None)
+    values.setdefault("lease_owner", None)
+    values["updated_at"] = utcnow()
+    result = db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id,
+                                                            OutboxMessage.lease_owner == owner)
+                                .values(**values).execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount != 1:
+        log.warning("outbox row %s: lease lost before its outcome was recorded", row_id)
+    return result.rowcount == 1
+
+
+def _why_not_send(row: OutboxMessage, org: Organization | None) -> tuple[OutboxStatus, str] | None:
+    """Checks made again at send time: the world may have changed since the row was written."""
+    if org is None or org.is_practice:
+        return OutboxStatus.suppressed, "Practice organization: nothing leaves the system."
+    if row.channel is Channel.webhook:
+        hook = db.session.get(WebhookEndpoint, row.webhook_id) if row.webhook_id else None
+        if hook is None or not hook.active:
+            return OutboxStatus.cancelled, "The webhook endpoint was disabled or deleted."
+        return None
+    if row.channel is Channel.push and row.recipient_id is None:  # a message to staff (a user's browser)
+        if row.subscription_id is None or db.session.get(PushSubscription, row.subscription_id) is None:
+            return OutboxStatus.cancelled, "The push subscription was removed."
+        return None
+    order = db.session.get(Order, row.order_id) if row.order_id else None
+    if order is None:
+        return OutboxStatus.cancelled, "The order no longer exists."
+    if row.kind in TIME_SENSITIVE and order.status in FINISHED_ORDER:
+        return OutboxStatus.cancelled, f"Superseded: the order is already {order.status.value}."
+    if order.status is OrderStatus.cancelled and row.kind != MessageKind.failed.value:
+        return OutboxStatus.cancelled, "The order was cancelled."
+    recipient = db.session.get(Recipient, row.recipient_id) if row.recipient_id else None
+    if recipient is None:
+        return OutboxStatus.cancelled, "The recipient no longer exists."
+    opted_out = {Channel.sms: recipient.opt_out_sms, Channel.email: recipient.opt_out_email,
+                 Channel.push: recipient.opt_out_push}[row.channel]
+    if opted_out:
+        return OutboxStatus.cancelled, f"The recipient opted out of {row.channel.value}."
+    if row.channel is Channel.push:
+        subscription = db.session.get(PushSubscription, row.subscription_id) if row.subscription_id else None
+        if subscription is None:
+            return OutboxStatus.cancelled, "The push subscription was removed."
+    return None
+
+
+def _outgoing(row: OutboxMessage) -> OutgoingMessage:
+    extra = {}
+    if row.channel is Channel.push:
+        subscription = db.session.get(PushSubscription, row.subscription_id)
+        extra = {"p256dh": subscription.p256dh, "auth": subscription.auth}
+        destination = subscription.endpoint
+    elif row.channel is Channel.webhook:
+        hook = db.session.get(WebhookEndpoint, row.webhook_id)
+        extra = {"secret": hook.secret}
+        destination = hook.url
+    else:
+        destination = row.destination
+    return OutgoingMessage(id=row.id, channel=row.channel.value, kind=row.kind, dedupe_key=row.dedupe_key,
+                           destination=destination, subject=row.subject, body=row.body, payload=dict(row.payload or {}),
+                           extra=extra)
+
+
+def _retry_time(row: OutboxMessage, org: Organization) -> datetime:
+    moment = utcnow() + _backoff(row.attempts)
+    if row.channel is Channel.webhook or row.order_id is None:
+        return moment
+    order = db.session.get(Order, row.order_id)
+    return after_quiet_hours(moment, quiet_hours_for(org), depot_timezone(order)) if order else moment
+
+
+def send_one(row_id: int, owner: str) -> OutboxStatus | None:
+    """Send one claimed row and record the outcome. Returns the row's new status."""
+    row = db.session.get(OutboxMessage, row_id)
+    if row is None or row.lease_owner != owner:
+        return None
+    org = db.session.get(Organization, row.org_id)
+    refused = _why_not_send(row, org)
+    if refused is not None:
+        status, why = refused
+        _finish(row_id, owner, status=status, last_error=why)
+        return status
+    message = _outgoing(row)
+    channel, attempts, max_attempts = row.channel, row.attempts, current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    retry_at = _retry_time(row, org)
+    subscription_id = row.subscription_id
+    # Nothing may be held open while a provider is called: end the read transaction first.
+    db.session.commit()
+    try:
+        sender = sender_for(channel.value, current_app.config)
+        if sender is None:
+            raise PermanentError(f"The {channel.value} channel is not configured.")
+        result = sender.send(message)
+    except TransientError as exc:
+        if attempts >= max_attempts:
+            _finish(row_id, owner, status=OutboxStatus.failed, last_error=f"Gave up after {attempts} attempts: {exc}"[:500],
+                    response_code=exc.response_code)
+            return OutboxStatus.failed
+        _finish(row_id, owner, status=OutboxStatus.pending, next_attempt_at=retry_at, last_error=str(exc)[:500],
+                response_code=exc.response_code)
+        return OutboxStatus.pending
+    except (PermanentError, SendError) as exc:
+        _finish(row_id, owner, status=OutboxStatus.failed, last_error=str(exc)[:500], response_code=exc.response_code)
+        if isinstance(exc, PermanentError) and exc.gone and channel is Channel.push and subscription_id:
+            _remove_subscription(subscription_id)
+        return OutboxStatus.failed
+    except Exception as exc:  # a bug in a sender: keep the row retrying, and the trace in the log
+        log.exception("sending outbox row %s failed unexpectedly", row_id)
+        status = OutboxStatus.failed if attempts >= max_attempts else OutboxStatus.pending
+        _finish(row_id, owner, status=status, next_attempt_at=retry_at, last_error=f"internal: {exc}"[:500])
+        return status
+    _finish(row_id, owner, status=OutboxStatus.sent, sent_at=utcnow(), provider_ref=result.provider_ref,
+            response_code=result.response_code, last_error=None)
+    return OutboxStatus.sent
+
+
+def _remove_subscription(subscription_id: int) -> None:
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.subscription_id == subscription_id,
+                                                   OutboxMessage.status == OutboxStatus.pending)
+                       .values(status=OutboxStatus.cancelled, last_error="The push subscription is gone.",
+                               updated_at=utcnow()).execution_options(synchronize_session=False))
+    subscription = db.session.get(PushSubscription, subscription_id)
+    if subscription is not None:
+        db.session.delete(subscription)
+    db.session.commit()
+
+
+def deliver_due(limit: int | None = None) -> dict:
+    """One pass of a worker: claim what is due and send it. Returns counts per outcome."""
+    owner, claimed = claim_due(limit)
+    counts: dict[str, int] = {}
+    for row_id in claimed:
+        status = send_one(row_id, owner)
+        if status is not None:
+            counts[status.value] = counts.get(status.value, 0) + 1
+    counts["claimed"] = len(claimed)
+    return counts
+
+
+def next_due_in() -> float | None:
+    """Seconds until the next pending row (or expired lease) is due, None when nothing waits."""
+    now = utcnow()
+    pending = db.session.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                                .where(OutboxMessage.status == OutboxStatus.pending))
+    leased = db.session.scalar(select(func.min(OutboxMessage.lease_until))
+                               .where(OutboxMessage.status == OutboxStatus.sending))
+    moments = [m for m in (pending, leased) if m is not None]
+    db.session.commit()
+    if not moments:
+        return None
+    return max((min(moments) - now).total_seconds(), 0.0)
