@@ -8,14 +8,33 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
 from backend.api import REGISTRY
+from backend.errors import PROBLEM_JSON
 
 bp = Blueprint("openapi", __name__)
 _cache: dict | None = None
 
-ERROR_SCHEMA = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}},
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail", "code", "fields"],
+    "description": "RFC 9457 problem details. `code` and `fields` are extension members; `error` repeats them "
+                   "in the shape used before problem details (deprecated).",
+    "properties": {
+        "type": {"type": "string", "format": "uri", "description": "Identifies the problem type; opens its "
+                                                                  "description in the API reference."},
+        "title": {"type": "string", "description": "Short summary of the problem type."},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "What went wrong this time, for a person."},
+        "instance": {"type": "string", "description": "The request path."},
+        "code": {"type": "string", "description": "Stable machine-readable problem code."},
+        "fields": {"type": "object", "additionalProperties": True,
+                   "description": "Invalid input: field name -> messages (nested for nested input)."},
+        "error": {"type": "object", "deprecated": True, "required": ["code", "message", "fields"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}},
+    },
+    "example": {"type": "https://lastmile.example/api/docs#problem-invalid", "title": "Invalid", "status": 422,
+                "detail": "The request has invalid fields.", "instance": "/api/v1/orders", "code": "invalid",
+                "fields": {"address": ["Missing data for required field."]},
+                "error": {"code": "invalid", "message": "The request has invalid fields.",
+                          "fields": {"address": ["Missing data for required field."]}}},
 }
 
 
@@ -47,9 +66,9 @@ def schema_name(schema) -> str:
 def build_spec() -> dict:
     spec = APISpec(title="Lastmile API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)],
-                   info={"description": "Last-mile delivery: orders, fleet, routes, tracking. Errors share one "
-                                        "shape: {\"error\": {\"code\", \"message\", \"fields\"}}."})
-    spec.components.schema("Error", ERROR_SCHEMA)
+                   info={"description": "Last-mile delivery: orders, fleet, routes, tracking. Errors are RFC 9457 "
+                                        "problem details (application/problem+json) with a stable `code`."})
+    spec.components.schema("Problem", PROBLEM_SCHEMA)
     spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     paths: dict[str, dict] = {}
@@ -74,7 +93,7 @@ def build_spec() -> dict:
         for code, text in item.responses.items():
             responses.setdefault(str(code), {"description": text, **({"content": success["content"]}
                                                                      if "content" in success and code < 300 else {})})
-        error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        error_ref = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         for code, text in ((400, "Bad request"), (404, "Not found"), (409, "Conflict"), (415, "Unsupported media type"),
                            (422, "Invalid input"), (429, "Rate limited")):
             responses.setdefault(str(code), {"description": text, **error_ref})

@@ -1,4 +1,4 @@
-"""Schema-driven fuzzing of every endpoint: bad input gets a 4xx with the error shape, never a 500.
+"""Schema-driven fuzzing of every endpoint: bad input gets a 4xx problem (RFC 9457), never a 500.
 
 Schemathesis reads /api/v1/openapi.json and generates valid and invalid requests for every operation,
 sent to the real app (over WSGI) with an admin API key and, separately, a dispatcher's session.
@@ -44,9 +44,11 @@ def _assert_error_shape(case, response):
         if case.operation.path in VROOM_COMPATIBLE and isinstance(body.get("error"), str):
             assert isinstance(body["code"], int), body  # a problem VROOM itself would refuse
             return
-        assert set(body) == {"error"}, body
-        assert isinstance(body["error"]["code"], str) and isinstance(body["error"]["message"], str)
-        assert isinstance(body["error"]["fields"], dict)
+        assert response.headers["content-type"] == ["application/problem+json"], response.headers
+        assert {"type", "title", "status", "detail", "instance", "code", "fields", "error"} <= set(body), body
+        assert body["status"] == response.status_code
+        assert isinstance(body["code"], str) and isinstance(body["detail"], str) and isinstance(body["fields"], dict)
+        assert body["error"]["code"] == body["code"] and body["error"]["message"] == body["detail"]
 
 
 @schema.parametrize()

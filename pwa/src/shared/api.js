@@ -5,14 +5,17 @@ import { getMeta, setMeta } from './db.js';
 
 let csrfToken = null;
 
-/** The server answered with an error body: {"error": {code, message, fields}}. */
+/** The server answered with an RFC 9457 problem: {type, title, status, detail, code, fields, ...}.
+ *  Bodies without `detail` are read in the older {"error": {code, message, fields}} shape. */
 export class ApiError extends Error {
   constructor(status, body) {
-    const error = (body && body.error) || {};
-    super(error.message || `HTTP ${status}`);
+    const problem = body && typeof body === 'object' ? body : {};
+    const legacy = (problem.error && typeof problem.error === 'object') ? problem.error : {};
+    super(problem.detail || legacy.message || `HTTP ${status}`);
     this.status = status;
-    this.code = error.code || `http_${status}`;
-    this.fields = error.fields || null;
+    this.code = problem.code || legacy.code || `http_${status}`;
+    this.fields = problem.fields || legacy.fields || null;
+    this.body = problem;
   }
 
   /** 5xx, timeouts and rate limits are the server's passing trouble: retry later. */
@@ -40,7 +43,7 @@ async function currentCsrf() {
 }
 
 export async function request(method, path, { json, form, timeoutMs = 20000 } = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json, application/problem+json' };
   let body;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
