@@ -106,7 +106,10 @@ def from_environment() -> dict:
         "SMTP_FROM": os.environ.get("SMTP_FROM", "Lastmile <no-reply@localhost>"),
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", True),
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost"),
-        "WEBHOOK_ALLOW_PRIVATE_NETWORKS": _bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False),
+        # The outbound guard (backend/outbound.py): what webhooks, web push, OSRM, the geocoder and the
+        # SMS gateway may reach. Off by default: https to public addresses only.
+        "OUTBOUND_ALLOW_HTTP": _bool("OUTBOUND_ALLOW_HTTP", False),
+        "OUTBOUND_ALLOWED_NETWORKS": os.environ.get("OUTBOUND_ALLOWED_NETWORKS", ""),
         "STORAGE_PATH": os.environ.get("STORAGE_PATH") or None,
         "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
         "STORAGE_S3_ENDPOINT": os.environ.get("STORAGE_S3_ENDPOINT") or None,
@@ -129,6 +132,12 @@ def from_environment() -> dict:
 
 def apply_derived(config: dict) -> None:
     """Settings that follow from others."""
+    from backend import outbound
+
+    try:
+        outbound.parse_networks(config.get("OUTBOUND_ALLOWED_NETWORKS"))
+    except ValueError as exc:
+        raise ValueError(f"OUTBOUND_ALLOWED_NETWORKS: {exc} (a comma-separated list like 10.0.0.0/8,127.0.0.1)")
     config.setdefault("MAX_CONTENT_LENGTH", config["MAX_UPLOAD_MB"] * 1024 * 1024)
     config["SQLALCHEMY_ECHO"] = config.get("SQL_ECHO", False)
     uri = config["SQLALCHEMY_DATABASE_URI"]

@@ -50,6 +50,8 @@ PROBLEM_TYPES: dict[str, str] = {
     "idempotency_key_in_use": "A request with this Idempotency-Key is still being processed; retry after "
                               "Retry-After seconds.",
     "idempotency_key_invalid": "The Idempotency-Key header is not 1 to 255 printable characters.",
+    "url_refused": "The server will not send to this URL (https only, public addresses only unless the "
+                   "operator allows more): see the README's security model.",
     "too_large": "The body is larger than the server accepts.",
     "rate_limited": "Too many requests; retry after Retry-After seconds.",
     "internal": "A bug on our side; it has been logged.",

@@ -67,6 +67,9 @@ def base_config(database_url: str, instance: Path, **extra) -> dict:
         "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", "SOCKETIO_ASYNC_MODE": "threading",
         "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_RATE_LIMIT_PER_IP": "10000 per minute", "REDIS_URL": None, "EMBEDDED_WORKER": False,
         "GEOCODER_URL": None, "OSRM_URL": None,
+        # Stand-ins of outside services (OSRM, push service, Twilio, webhook receivers) listen on loopback over
+        # plain http; tests of the outbound guard itself turn these off.
+        "OUTBOUND_ALLOW_HTTP": True, "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
     }
     config.update(extra)
     return config

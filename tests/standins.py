@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 class StandIn:
     """A threaded HTTP server whose answers a test scripts with `handler(method, path, query, body)`."""
 
-    def __init__(self, handler):
+    def __init__(self, handler, host: str = "127.0.0.1", port: int = 0):
         self.requests: list[dict] = []
         self.handler = handler
         outer = self
@@ -36,8 +36,9 @@ class StandIn:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):

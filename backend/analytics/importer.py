@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -190,13 +191,15 @@ def _vehicles_by_name(org_id: int) -> tuple[dict, Vehicle | None]:
 def driven_distance_m(depot: Depot, points: list[tuple[float, float]], profile: str = "van") -> int:
     """What a history route drove, in the optimizer's own travel model: depot -> every attempt in the
     order it happened -> depot, along the routing matrix (road network or straight line x detour)."""
+    from backend import outbound
     from backend.routing.matrix import provider_from_options
     from backend.routing.service import base_options
 
     if not points:
         return 0
     locations = [[depot.lon, depot.lat]] + [[lon, lat] for lat, lon in points] + [[depot.lon, depot.lat]]
-    distances = provider_from_options(base_options()).matrices(locations, profile).distances
+    policy = outbound.Policy.from_config(current_app.config)
+    distances = provider_from_options(base_options(), policy).matrices(locations, profile).distances
     return int(sum(int(distances[i][i + 1]) for i in range(len(locations) - 1)))
 
 

@@ -6,6 +6,7 @@ import math
 import requests
 from flask import current_app
 
+from backend import outbound
 from backend.errors import DomainError
 
 PROFILES = {"car": "driving", "van": "driving", "truck": "driving", "bike": "cycling", "cargo_bike": "cycling"}
@@ -42,8 +43,12 @@ def directions(from_lat: float, from_lon: float, to_lat: float, to_lon: float, p
     url = (f"{base.rstrip('/')}/route/v1/{PROFILES.get(profile, 'driving')}/"
            f"{from_lon:.6f},{from_lat:.6f};{to_lon:.6f},{to_lat:.6f}")
     try:
-        response = requests.get(url, params={"steps": "true", "overview": "false"}, timeout=10)
+        response = outbound.get(url, outbound.Policy.from_config(current_app.config),
+                                params={"steps": "true", "overview": "false"}, timeout=10)
         body = response.json()
+    except outbound.OutboundRefused:
+        straight["fallback_reason"] = "osrm_refused"
+        return straight
     except (requests.RequestException, ValueError):
         straight["fallback_reason"] = "osrm_unreachable"
         return straight
@@ -71,10 +76,11 @@ def road_geometry(points: list[tuple[float, float]], profile: str = "van") -> li
         return None
     coordinates = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in points)
     try:
-        response = requests.get(f"{base.rstrip('/')}/route/v1/{PROFILES.get(profile, 'driving')}/{coordinates}",
+        response = outbound.get(f"{base.rstrip('/')}/route/v1/{PROFILES.get(profile, 'driving')}/{coordinates}",
+                                outbound.Policy.from_config(current_app.config),
                                 params={"overview": "full", "geometries": "geojson", "steps": "false"}, timeout=15)
         body = response.json()
-    except (requests.RequestException, ValueError):
+    except (outbound.OutboundRefused, requests.RequestException, ValueError):
         return None
     if response.status_code != 200 or body.get("code") != "Ok" or not body.get("routes"):
         return None

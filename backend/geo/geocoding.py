@@ -13,6 +13,7 @@ import requests
 from flask import current_app
 from sqlalchemy import select
 
+from backend import outbound
 from backend.database import insert_ignoring_conflict, utcnow
 from backend.extensions import db
 from backend.geo.models import GeocodeCacheEntry, PinCorrection
@@ -40,18 +41,22 @@ def address_key(address: str) -> str:
 class NominatimGeocoder:
     name = "nominatim"
 
-    def __init__(self, base_url: str, user_agent: str, timeout: float = 10.0):
+    def __init__(self, base_url: str, user_agent: str, timeout: float = 10.0,
+                 policy: outbound.Policy = outbound.STRICT):
         self.base_url = base_url.rstrip("/")
         self.user_agent = user_agent
         self.timeout = timeout
+        self.policy = policy
 
     def search(self, address: str) -> Pin | None:
         try:
-            response = requests.get(
+            response = outbound.get(
                 f"{self.base_url}/search",
                 params={"q": address, "format": "jsonv2", "limit": 1, "addressdetails": 0},
-                headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+                policy=self.policy, headers={"User-Agent": self.user_agent, "Accept": "application/json"},
                 timeout=self.timeout)
+        except outbound.OutboundRefused as refused:
+            raise GeocoderUnavailable(f"GEOCODER_URL refused by the outbound guard: {refused.message}") from refused
         except requests.RequestException as exc:
             raise GeocoderUnavailable(str(exc)) from exc
         if response.status_code >= 500 or response.status_code == 429:
@@ -73,7 +78,8 @@ def configured_geocoder() -> NominatimGeocoder | None:
     url = current_app.config.get("GEOCODER_URL")
     if not url:
         return None
-    return NominatimGeocoder(url, current_app.config["GEOCODER_USER_AGENT"])
+    return NominatimGeocoder(url, current_app.config["GEOCODER_USER_AGENT"],
+                             policy=outbound.Policy.from_config(current_app.config))
 
 
 def correction_for(org_id: int, address: str) -> Pin | None:

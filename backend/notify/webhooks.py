@@ -13,6 +13,7 @@ from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.notify.models import Channel, OutboxMessage, WebhookEndpoint
 from backend.notify.rendering import tracking_url
+from backend.notify.subscriptions import refuse_unreachable_url
 from backend.orders.models import Order, OrderEvent
 
 
@@ -49,6 +50,7 @@ def _check_event_types(event_types: list[str]) -> None:
 
 def create_webhook(org_id: int, data: dict) -> WebhookEndpoint:
     _check_event_types(data["event_types"])
+    refuse_unreachable_url(data["url"], "url")
     hook = WebhookEndpoint(org_id=org_id, url=data["url"], description=data.get("description", ""),
                            event_types=sorted(set(data["event_types"])), active=data.get("active", True),
                            secret="whsec_" + secrets.token_urlsafe(32))
@@ -75,6 +77,8 @@ def update_webhook(org_id: int, webhook_id: int, data: dict) -> WebhookEndpoint:
     if "event_types" in data:
         _check_event_types(data["event_types"])
         hook.event_types = sorted(set(data["event_types"]))
+    if "url" in data:
+        refuse_unreachable_url(data["url"], "url")
     for name in ("url", "description", "active"):
         if name in data:
             setattr(hook, name, data[name])

@@ -15,15 +15,16 @@ query the road network again.
 
 from __future__ import annotations
 
-import json
+import os
 import threading
-import urllib.error
-import urllib.request
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
+import requests
+
+from backend import outbound
 
 from .errors import ROUTING_ERROR, RoutingError
 
@@ -88,13 +89,17 @@ class OsrmProvider:
     """OSRM's HTTP services.  ``base_url`` like ``http://127.0.0.1:5000``.
 
     Large tables are requested in blocks of ``max_table_size`` sources so one
-    request stays below OSRM's default ``--max-table-size`` (100).
+    request stays below OSRM's default ``--max-table-size`` (100). Every request
+    passes the outbound guard under ``policy`` (the app passes its own; without
+    one, the OUTBOUND_* settings of the environment apply).
     """
 
-    def __init__(self, base_url: str, timeout_s: float = 30.0, max_table_size: int = 100):
+    def __init__(self, base_url: str, timeout_s: float = 30.0, max_table_size: int = 100,
+                 policy: outbound.Policy | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self.max_table_size = max_table_size
+        self.policy = policy if policy is not None else outbound.Policy.from_config(os.environ)
 
     def cache_key(self) -> tuple:
         return ("osrm", self.base_url)
@@ -102,15 +107,17 @@ class OsrmProvider:
     def _get(self, path: str) -> dict:
         url = f"{self.base_url}{path}"
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout_s) as response:
-                body = json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            try:
-                body = json.loads(exc.read().decode("utf-8"))
-            except Exception:
-                raise RoutingError(f"OSRM request failed: HTTP {exc.code}", ROUTING_ERROR) from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+            response = outbound.get(url, self.policy, timeout=self.timeout_s)
+        except outbound.OutboundRefused as refused:
+            raise RoutingError(f"OSRM request refused by the outbound guard: {refused.message}", ROUTING_ERROR) from refused
+        except requests.RequestException as exc:
             raise RoutingError(f"OSRM request failed: {exc}", ROUTING_ERROR) from exc
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise RoutingError(f"OSRM request failed: HTTP {response.status_code}", ROUTING_ERROR) from exc
+        if not isinstance(body, dict):
+            raise RoutingError(f"OSRM request failed: HTTP {response.status_code}", ROUTING_ERROR)
         if body.get("code") != "Ok":
             raise RoutingError(f"OSRM error: {body.get('code')}: {body.get('message', '')}", ROUTING_ERROR)
         return body
@@ -197,13 +204,17 @@ class MatrixCache:
 DEFAULT_CACHE = MatrixCache()
 
 
-def provider_from_options(options: dict) -> MatrixProvider:
-    """Pick the provider named by problem options: ``osrm_url`` or haversine (``detour_factor``, ``speed_kmh``)."""
+def provider_from_options(options: dict, policy: outbound.Policy | None = None) -> MatrixProvider:
+    """Pick the provider named by problem options: ``osrm_url`` or haversine (``detour_factor``, ``speed_kmh``).
+
+    ``osrm_url`` is the operator's (OSRM_URL, or a problem file on the command line): the server never
+    takes it from a request body.
+    """
     osrm_url = options.get("osrm_url")
     if osrm_url:
         if not isinstance(osrm_url, str) or not osrm_url.startswith(("http://", "https://")):
             raise RoutingError("options.osrm_url must be an http(s) URL")
-        return OsrmProvider(osrm_url)
+        return OsrmProvider(osrm_url, policy=policy)
     return HaversineProvider(
         detour_factor=options.get("detour_factor", DEFAULT_DETOUR_FACTOR), speed_kmh=options.get("speed_kmh")
     )

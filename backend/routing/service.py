@@ -28,19 +28,22 @@ def off_hub(solver_call, problem: dict, *args):
     that wait is cooperative anyway). The thread then solves with custom matrices.
     """
     if (problem.get("options") or {}).get("osrm_url"):
-        problem, args = with_road_matrices(problem, *args)
+        from backend import outbound
+
+        problem, args = with_road_matrices(problem, *args, policy=outbound.Policy.from_config(current_app.config))
     return offload(solver_call, problem, *args)
 
 
-def with_road_matrices(problem: dict, *jobs):
+def with_road_matrices(problem: dict, *jobs, policy=None):
     """The problem (and the extra jobs to insert) with places turned into indices into matrices
-    fetched now from the problem's matrix provider; coordinates are kept for the output."""
+    fetched now from the problem's matrix provider (through the outbound guard under `policy`);
+    coordinates are kept for the output."""
     from backend.routing.matrix import DEFAULT_CACHE, provider_from_options
     from backend.routing.fields import LocationTable
     from backend.routing.model import DEFAULT_PROFILE
 
     options = dict(problem.get("options") or {})
-    provider = provider_from_options(options)
+    provider = provider_from_options(options, policy)
     table = LocationTable(custom=False, matrix_size=None)  # the solver's own numbering of places
 
     def placed(obj: dict | None, what: str, index_key="location_index", coords_key="location"):

@@ -44,6 +44,10 @@ def vroom(query):
     problem = request.get_json(silent=True)
     if not isinstance(problem, dict):
         return jsonify({"code": 2, "error": "Invalid JSON object in request."}), 400
+    if isinstance(problem.get("options"), dict) and "osrm_url" in problem["options"]:
+        # The server fetches no URL a request names (SSRF): road matrices come from OSRM_URL.
+        return jsonify({"code": 2, "error": "options.osrm_url is not accepted: the server uses its own OSRM "
+                                            "(OSRM_URL), or give matrices."}), 400
     principal = current_principal()
     job = jobs_service.enqueue(principal.org_id, "routing.solve", {"problem": problem, **query},
                                created_by_id=principal.user_id)

@@ -4,9 +4,7 @@ from tests.conftest import base_config
 
 # Quiet hours off unless a test turns them on (the suite runs at any hour); retries fast.
 NOTIFY_TEST_CONFIG = {"NOTIFY_QUIET_HOURS": "", "NOTIFY_RETRY_BASE_S": 0.05, "NOTIFY_RETRY_MAX_S": 0.5,
-                      "PUBLIC_BASE_URL": "https://track.example.test", "NOTIFY_HTTP_TIMEOUT_S": 5.0,
-                      # The stand-ins of integrations listen on loopback.
-                      "WEBHOOK_ALLOW_PRIVATE_NETWORKS": True}
+                      "PUBLIC_BASE_URL": "https://track.example.test", "NOTIFY_HTTP_TIMEOUT_S": 5.0}
 
 
 @pytest.fixture

@@ -144,19 +144,3 @@ def test_an_organization_words_its_own_messages(app, admin, dispatcher):
     assert outbox(app, order_id=other["id"])[0]["body"].startswith("Bonjour")
     admin.put("/api/v1/notify/templates", json={"kind": "scheduled", "language": "en", "body": ""})
     assert not any(t["custom"] for t in dispatcher.get("/api/v1/notify/templates").get_json())
-
-
-def test_webhooks_to_private_addresses_are_refused_unless_allowed(app, admin, dispatcher):
-    with Receiver() as receiver:
-        app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = False
-        hook = admin.post("/api/v1/webhooks", json={"url": receiver.url + "/internal", "event_types": ["*"]}).get_json()
-        receiver.secret = hook["secret"]
-        create_order(dispatcher)
-        deliver(app)
-        [row] = outbox(app, channel="webhook")
-        assert row["status"].value == "failed" and "private address" in row["last_error"]
-        assert receiver.requests == []
-        app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = True
-        order = create_order(dispatcher, ref="ORD-2", phone="+15145550777")
-        deliver(app)
-        assert [r["body"]["data"]["order_id"] for r in receiver.received] == [order["id"]]

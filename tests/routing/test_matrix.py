@@ -99,7 +99,10 @@ class _FakeOsrm(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def osrm_url():
+def osrm_url(monkeypatch):
+    # An operator's self-hosted OSRM on loopback: the outbound guard lets it through only when told so.
+    monkeypatch.setenv("OUTBOUND_ALLOW_HTTP", "true")
+    monkeypatch.setenv("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.1")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOsrm)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

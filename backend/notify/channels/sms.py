@@ -14,6 +14,7 @@ import uuid
 
 import requests
 
+from backend import outbound
 from backend.notify.channels import (OutgoingMessage, PermanentError, SendResult, TransientError, http_failure,
                                      register)
 
@@ -51,6 +52,7 @@ class TwilioSms:
         self.base_url = config["TWILIO_BASE_URL"].rstrip("/")
         self.callback_url = status_callback_url(config)
         self.timeout = config["NOTIFY_HTTP_TIMEOUT_S"]
+        self.policy = outbound.Policy.from_config(config)
         if not (self.sid and self.token and self.sender):
             raise PermanentError("Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.")
 
@@ -59,7 +61,9 @@ class TwilioSms:
         form = {"To": message.destination, "From": self.sender, "Body": message.body,
                 "StatusCallback": self.callback_url}
         try:
-            response = requests.post(url, data=form, auth=(self.sid, self.token), timeout=self.timeout)
+            response = outbound.post(url, self.policy, data=form, auth=(self.sid, self.token), timeout=self.timeout)
+        except outbound.OutboundRefused as refused:
+            raise PermanentError(f"TWILIO_BASE_URL refused by the outbound guard: {refused.message}")
         except requests.RequestException as exc:
             raise TransientError(f"Twilio unreachable: {exc}")
         if response.status_code not in (200, 201):

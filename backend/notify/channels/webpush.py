@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
+from backend import outbound
 from backend.notify.channels import (OutgoingMessage, PermanentError, SendResult, TransientError, http_failure,
                                      register)
 
@@ -61,15 +62,21 @@ class WebPushSender:
         self.vapid = load_or_create_key(config["INSTANCE_PATH"])
         self.subject = config["VAPID_SUBJECT"]
         self.timeout = config["NOTIFY_HTTP_TIMEOUT_S"]
+        self.policy = outbound.Policy.from_config(config)
 
     def send(self, message: OutgoingMessage) -> SendResult:
         subscription = {"endpoint": message.destination,
                         "keys": {"p256dh": message.extra["p256dh"], "auth": message.extra["auth"]}}
         data = json.dumps({"title": message.subject, "body": message.body, **message.payload}, ensure_ascii=False)
         try:
-            response = webpush(subscription, data, vapid_private_key=self.vapid, vapid_claims={"sub": self.subject},
-                               content_encoding="aes128gcm", ttl=TTL_S, timeout=self.timeout,
-                               headers={"Topic": topic_for(message.dedupe_key), "Urgency": "normal"})
+            with outbound.session(self.policy) as guarded:
+                response = webpush(subscription, data, vapid_private_key=self.vapid,
+                                   vapid_claims={"sub": self.subject}, content_encoding="aes128gcm", ttl=TTL_S,
+                                   timeout=self.timeout, requests_session=guarded,
+                                   headers={"Topic": topic_for(message.dedupe_key), "Urgency": "normal"})
+        except outbound.OutboundRefused as refused:
+            # A subscription the guard refuses will never be sendable: drop it like a gone one.
+            raise PermanentError(f"Refused by the outbound guard: {refused.message}", gone=True)
         except WebPushException as exc:
             response = getattr(exc, "response", None)
             if response is None:
