@@ -47,7 +47,7 @@ def _register_job_handlers() -> None:
     from backend.orders import jobs as _orders_jobs  # noqa: F401
     from backend.notify import jobs as _notify_jobs  # noqa: F401  (also hooks the outbox into the lifecycle)
     from backend.routing import jobs as _routing_jobs  # noqa: F401
-    from backend.tracking import tasks as _tracking_tasks  # noqa: F401
+    from backend.tracking import jobs as _tracking_jobs  # noqa: F401
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -5,8 +5,8 @@ import logging
 
 from huey import crontab
 
-from backend.jobs.queue import huey
 from backend.jobs.registry import job_handler
+from backend.jobs.tasks import periodic_app_task
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,12 @@ def replay_history(ctx, payload: dict) -> dict:
                          on_progress=lambda f, m: ctx.progress(f, m, force=True))
 
 
-@huey.periodic_task(crontab(minute="20", hour="6"), context=False)
+@periodic_app_task(crontab(minute="20", hour="6"))
 def close_days() -> None:
     """Nightly (06:20 UTC, when every American and European depot's day is over): roll up the days that
-    ended and check the goals."""
+    ended and check the goals. A night whose worker died is caught up by the next one (every finished,
+    unclosed day is closed)."""
     from backend.analytics import service
-    from backend.jobs.tasks import _get_app
 
-    with _get_app().app_context():
-        result = service.close_finished_days()
-        log.info("analytics: closed %s day(s), raised %s alert(s)", result["closed_days"], result["alerts"])
+    result = service.close_finished_days()
+    log.info("analytics: closed %s day(s), raised %s alert(s)", result["closed_days"], result["alerts"])

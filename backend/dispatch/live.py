@@ -281,7 +281,7 @@ def _apply_move(principal: Principal, stop: Stop, source: Route, target: Route, 
 
 
 def _refresh_etas_after(routes: list[Route]) -> None:
-    from backend.tracking.tasks import request_eta_refresh
+    from backend.tracking.jobs import request_eta_refresh
 
     for route in routes:
         if route.status is RouteStatus.in_progress:

@@ -267,7 +267,7 @@ def resequence(principal: Principal, route_id: int, stop_ids: list[int], expecte
     bump(route, change if before[moved.id] != moved.sequence else {"kind": "resequenced"})
     db.session.commit()
     if route.status is RouteStatus.in_progress:
-        from backend.tracking.tasks import request_eta_refresh
+        from backend.tracking.jobs import request_eta_refresh
 
         request_eta_refresh(route.id, 0)
     return route

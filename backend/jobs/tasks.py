@@ -1,5 +1,16 @@
-"""The Huey tasks. A task only finds the app and hands the job id to the service."""
+"""The one way to declare background work: Huey tasks that run inside the worker's app.
+
+Each domain keeps its background work in `<domain>/jobs.py`, in one of two forms:
+- a job kind (`backend.jobs.registry.job_handler`): work a person starts and watches — a Job row with
+  progress, cancel, a result or an error (imports, optimizer runs);
+- an app task (`app_task`, `periodic_app_task` below): work the system starts and nobody watches
+  (ETA refreshes, sending the outbox, nightly roll-ups).
+Either way the function only calls its domain's services; it opens no app context and manages no
+session of its own: the wrapper does both, once, here.
+"""
 from __future__ import annotations
+
+import functools
 
 from backend.jobs.queue import huey
 
@@ -12,7 +23,8 @@ def bind_app(app) -> None:
     _app = app
 
 
-def _get_app():
+def worker_app():
+    """The app this process's tasks run in (created on first use in a bare worker)."""
     global _app
     if _app is None:
         from backend import create_app
@@ -21,9 +33,40 @@ def _get_app():
     return _app
 
 
-@huey.task(retries=0, context=False)
+def _in_app_context(fn):
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        from backend.extensions import db
+
+        with worker_app().app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def app_task(**options):
+    """A Huey task run in the worker's app context, its database session removed afterwards."""
+
+    def decorate(fn):
+        return huey.task(context=False, **options)(_in_app_context(fn))
+
+    return decorate
+
+
+def periodic_app_task(schedule, **options):
+    """A periodic Huey task (`schedule` is a huey.crontab) run like `app_task`."""
+
+    def decorate(fn):
+        return huey.periodic_task(schedule, context=False, **options)(_in_app_context(fn))
+
+    return decorate
+
+
+@app_task(retries=0)
 def execute_job(job_id: str) -> None:
     from backend.jobs import service
 
-    with _get_app().app_context():
-        service.run(job_id)
+    service.run(job_id)

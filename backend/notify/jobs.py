@@ -12,7 +12,7 @@ import time
 from huey import crontab
 
 from backend.jobs import queue
-from backend.jobs.queue import huey
+from backend.jobs.tasks import app_task, periodic_app_task
 from backend.notify import outbox, sending
 
 log = logging.getLogger(__name__)
@@ -20,12 +20,6 @@ log = logging.getLogger(__name__)
 _NEXT_DRAIN_KEY = "notify:next-drain-at"
 # Beyond this the periodic sweep is soon enough.
 FOLLOW_UP_HORIZON_S = 60.0
-
-
-def _app():
-    from backend.jobs.tasks import _get_app  # the process's app (bound by the worker)
-
-    return _get_app()
 
 
 def drain_once() -> dict:
@@ -53,26 +47,14 @@ def _schedule_follow_up(wait: float) -> None:
     drain_outbox.schedule(delay=wait)
 
 
-@huey.task(retries=0, context=False)
+@app_task(retries=0)
 def drain_outbox() -> None:
-    with _app().app_context():
-        try:
-            drain_once()
-        finally:
-            from backend.extensions import db
-
-            db.session.remove()
+    drain_once()
 
 
-@huey.periodic_task(crontab(minute="*"), context=False)
+@periodic_app_task(crontab(minute="*"))
 def sweep_outbox() -> None:
-    with _app().app_context():
-        try:
-            drain_once()
-        finally:
-            from backend.extensions import db
-
-            db.session.remove()
+    drain_once()
 
 
 outbox.install()

@@ -92,7 +92,7 @@ def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
     if live_route_id is not None:
         if arrive_at is not None:
             _arrive_by_geofence(principal, live_route_id, next_stop_id, arrive_at)
-        from backend.tracking.tasks import request_eta_refresh
+        from backend.tracking.jobs import request_eta_refresh
 
         request_eta_refresh(live_route_id, current_app.config["ETA_REFRESH_S"])
     return {"accepted": accepted, "duplicates": duplicates, "rejected": rejected}
