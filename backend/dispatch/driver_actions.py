@@ -24,7 +24,7 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.orders import lifecycle
 from backend.orders.enums import FailureReason, OrderStatus
-from backend.orders.models import Parcel
+from backend.orders.models import OrderEvent, Parcel
 from backend.orders.service import actor_of
 from backend.pod import service as pod_service
 from backend.pod.models import DeliveryProof
@@ -36,9 +36,13 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class ActionConflict(Exception):
-    def __init__(self, message: str):
+    """The driver's action cannot apply as recorded; `stop_id` names the stop it was about, once checked
+    to be this driver's (on the route, or moved away from it by dispatch)."""
+
+    def __init__(self, message: str, *, stop_id: int | None = None):
         super().__init__(message)
         self.message = message
+        self.stop_id = stop_id
 
 
 def apply(principal: Principal, data: dict) -> dict:
@@ -51,20 +55,21 @@ def apply(principal: Principal, data: dict) -> dict:
     at = data["at"]
     if at > utcnow() + FUTURE_TOLERANCE:
         raise InvalidInput("The action's time is in the future; check the phone's clock.", fields={"at": ["In the future."]})
-    stop = None
-    if data["type"].startswith("stop."):
-        stop = _stop_of(principal, route, data.get("stop_id"))
+    stop_id = None  # only ever a stop checked to be this driver's
     outcome, message = "applied", ""
     try:
+        stop = _stop_of(principal, route, data.get("stop_id")) if data["type"].startswith("stop.") else None
+        stop_id = stop.id if stop is not None else None
         change = _HANDLERS[data["type"]](principal, route, stop, data)
     except ActionConflict as conflict:
         db.session.rollback()
         route = get_route(principal, data["route_id"])
         outcome, message, change = "conflict", conflict.message, None
-        _record_conflict(principal, route, data, conflict.message)
+        stop_id = conflict.stop_id or stop_id
+        _record_conflict(principal, route, stop_id, data, conflict.message)
     db.session.add(DriverAction(org_id=principal.org_id, driver_id=principal.driver_id,
                                 idempotency_key=data["idempotency_key"], type=data["type"], route_id=route.id,
-                                stop_id=data.get("stop_id"), at=at, received_at=utcnow(), outcome=outcome,
+                                stop_id=stop_id, at=at, received_at=utcnow(), outcome=outcome,
                                 message=message))
     if outcome == "applied":
         bump(route, change)
@@ -78,26 +83,42 @@ def apply(principal: Principal, data: dict) -> dict:
     return {"status": outcome, "message": message, "route": payloads.route_snapshot(route)}
 
 
+def _moved_away_from(stop: Stop, route: Route) -> bool:
+    """Whether dispatch moved this stop off `route` (its order's log says so): the driver once had it."""
+    moves = db.session.scalars(select(OrderEvent.details).where(
+        OrderEvent.org_id == stop.org_id, OrderEvent.order_id == stop.order_id, OrderEvent.type == "reassigned"))
+    return any((details or {}).get("from_route_id") == route.id for details in moves)
+
+
 def _stop_of(principal: Principal, route: Route, stop_id: int | None) -> Stop:
+    """The stop of a stop action: on the driver's route; moved away from it since (a conflict: the phone
+    was offline while dispatch gave it to another driver); or, for any other stop, not found."""
     if stop_id is None:
         raise InvalidInput("This action needs a stop.", fields={"stop_id": ["Required."]})
     stop = db.session.scalar(select(Stop).where(Stop.org_id == principal.org_id, Stop.id == stop_id))
     if stop is None:
         raise NotFound("No such stop.")
-    if stop.route_id != route.id:
-        raise ActionConflict("This stop was moved to another route by dispatch; your action was not applied. "
-                             "Dispatch has been told.")
-    return stop
+    if stop.route_id == route.id:
+        return stop
+    if _moved_away_from(stop, route):
+        raise ActionConflict("Dispatch moved this stop to another route before your action synced; it was not "
+                             "applied. Dispatch has been told.", stop_id=stop.id)
+    raise NotFound("No such stop on your route.")
 
 
-def _record_conflict(principal: Principal, route: Route, data: dict, message: str) -> None:
-    stop = db.session.get(Stop, data["stop_id"]) if data.get("stop_id") else None
+def _record_conflict(principal: Principal, route: Route, stop_id: int | None, data: dict, message: str) -> None:
+    """Keep what the driver recorded on the order's log and tell dispatch. `stop_id` was checked to be this
+    driver's; a stop id the phone merely sent is never trusted here (another organization's, another route's)."""
+    stop = db.session.scalar(select(Stop).where(Stop.org_id == principal.org_id, Stop.id == stop_id)) \
+        if stop_id is not None else None
     if stop is not None:
         lifecycle.record(stop.order, "conflict", at=data["at"], lat=data.get("lat"), lon=data.get("lon"),
                          details={"action": data["type"], "data": data.get("data") or {}, "message": message,
-                                  "driver_id": principal.driver_id}, **actor_of(principal))
+                                  "driver_id": principal.driver_id, "route_id": route.id},
+                         **actor_of(principal))
     alert = {"kind": "driver_conflict", "message": message, "route_id": route.id, "driver_id": principal.driver_id,
-             "stop_id": data.get("stop_id"), "action": data["type"], "at": data["at"].isoformat()}
+             "stop_id": stop.id if stop is not None else None, "order_id": stop.order_id if stop is not None else None,
+             "action": data["type"], "at": data["at"].isoformat()}
     emit.queue_emit(db.session, "alert", alert, rooms.dispatch(principal.org_id))
 
 

@@ -218,3 +218,97 @@ def test_the_tracking_view_gives_the_destination_and_the_recipients_language(org
     view = Api(org.app).get(f"/api/v1/track/{order['tracking_token']}").get_json()
     assert view["destination"] == {"lat": order["lat"], "lon": order["lon"]}
     assert view["language"] == "fr"
+
+
+def _dispatch_listener(app, org_id):
+    """A dispatcher's socket in the organization's room (joined by hand: see tests/notify/test_channels.py)."""
+    from backend.extensions import socketio
+    from backend.realtime import rooms
+
+    client = socketio.test_client(app)
+    socketio.server.enter_room(socketio.server.manager.sid_from_eio_sid(client.eio_sid, "/"), rooms.dispatch(org_id))
+    return client
+
+
+def test_a_stop_moved_to_another_driver_while_the_phone_was_offline_is_a_conflict_both_sides_see(app, org, dispatcher):
+    ids = make_orders(dispatcher, 4)
+    mine = make_route(dispatcher, org, ids[:3], publish=True)
+    theirs = make_route(dispatcher, org, ids[3:], publish=True, driver_id=org.other_driver_id)
+    driver = org.as_role("driver")
+    assert action(driver, mine, "route.start").get_json()["status"] == "applied"
+    moving = mine["stops"][0]
+    # The phone goes offline; dispatch hands the first stop to the other driver meanwhile.
+    current = dispatcher.get(f"/api/v1/routes/{mine['id']}").get_json()
+    moved = dispatcher.post(f"/api/v1/stops/{moving['id']}/move", json={
+        "to_route_id": theirs["id"], "from_version": current["version"], "to_version": theirs["version"]})
+    assert moved.status_code == 200, moved.get_json()
+    listener = _dispatch_listener(app, org.org_id)
+    order_id = moving["order"]["id"]
+    status_before = dispatcher.get(f"/api/v1/orders/{order_id}").get_json()["status"]
+    tapped_at = datetime.now(timezone.utc) - timedelta(minutes=4)
+    photo = upload(driver).get_json()["id"]
+    key = uuid.uuid4().hex
+    synced = action(driver, mine, "stop.complete", moving, at=tapped_at, key=key, recipient_name="Dana",
+                    note="porch", photo_ids=[photo])
+    assert synced.status_code == 200, synced.get_json()
+    body = synced.get_json()
+    assert body["status"] == "conflict" and "moved" in body["message"]
+    assert moving["id"] not in [s["id"] for s in body["route"]["stops"]]
+    assert dispatcher.get(f"/api/v1/orders/{order_id}").get_json()["status"] == status_before  # not delivered
+    conflicts = [e for e in dispatcher.get(f"/api/v1/orders/{order_id}/events").get_json() if e["type"] == "conflict"]
+    assert len(conflicts) == 1
+    kept = conflicts[0]
+    assert kept["details"]["data"] == {"recipient_name": "Dana", "note": "porch", "photo_ids": [photo]}
+    assert kept["details"]["action"] == "stop.complete" and kept["details"]["route_id"] == mine["id"]
+    assert abs(datetime.fromisoformat(kept["at"]) - tapped_at) < timedelta(seconds=1)
+    [alert] = [m["args"][0] for m in listener.get_received() if m["name"] == "alert"]
+    assert alert["kind"] == "driver_conflict" and alert["order_id"] == order_id and alert["stop_id"] == moving["id"]
+    assert alert["driver_id"] == org.driver_id and "moved" in alert["message"]
+    listener.disconnect()
+    # The other driver's stop is untouched, and the phone's next action on its own stop applies.
+    other_phone = org.as_role("other_driver").get(f"/api/v1/routes/{theirs['id']}").get_json()
+    assert next(s for s in other_phone["stops"] if s["id"] == moving["id"])["status"] == "pending"
+    later = action(driver, mine, "stop.arrive", mine["stops"][1])
+    assert later.status_code == 200 and later.get_json()["status"] == "applied"
+    # Replayed (the phone did not hear the answer): the same conflict, not a second one.
+    replayed = action(driver, mine, "stop.complete", moving, at=tapped_at, key=key, recipient_name="Dana")
+    assert replayed.status_code == 200 and replayed.get_json()["status"] == "duplicate"
+    assert len([e for e in dispatcher.get(f"/api/v1/orders/{order_id}/events").get_json()
+                if e["type"] == "conflict"]) == 1
+
+
+def test_a_stop_that_was_never_on_the_drivers_route_is_not_found_and_leaves_no_trace(org, dispatcher):
+    ids = make_orders(dispatcher, 2)
+    mine = make_route(dispatcher, org, ids[:1], publish=True)
+    theirs = make_route(dispatcher, org, ids[1:], publish=True, driver_id=org.other_driver_id)
+    response = action(org.as_role("driver"), mine, "stop.complete", theirs["stops"][0], recipient_name="X")
+    assert response.status_code == 404
+    events = dispatcher.get(f"/api/v1/orders/{ids[1]}/events").get_json()
+    assert [e for e in events if e["type"] == "conflict"] == []
+
+
+def test_a_conflict_never_writes_to_another_organizations_order(app, org, other_org, dispatcher):
+    """A driver's action names a stop id of another organization: neither its order nor its log is touched."""
+    mine = make_route(dispatcher, org, make_orders(dispatcher, 1), publish=True)
+    their_dispatcher = other_org.as_role("dispatcher")
+    their_ids = make_orders(their_dispatcher, 1, prefix="X")
+    theirs = make_route(their_dispatcher, other_org, their_ids, publish=True)
+    driver = org.as_role("driver")
+    assert action(driver, mine, "route.end").get_json()["route"]["status"] == "completed"
+    listener = _dispatch_listener(app, org.org_id)
+    # route.start on a completed route is a conflict; the stop id rides along from another organization.
+    body = {"idempotency_key": uuid.uuid4().hex, "type": "route.start", "route_id": mine["id"],
+            "stop_id": theirs["stops"][0]["id"], "at": datetime.now(timezone.utc).isoformat()}
+    answer = driver.post("/api/v1/driver/actions", json=body)
+    assert answer.status_code == 200 and answer.get_json()["status"] == "conflict"
+    assert action(driver, mine, "stop.arrive", theirs["stops"][0]).status_code == 404
+    events = their_dispatcher.get(f"/api/v1/orders/{their_ids[0]}/events").get_json()
+    assert [e for e in events if e["type"] == "conflict"] == []
+    [alert] = [m["args"][0] for m in listener.get_received() if m["name"] == "alert"]
+    assert alert["stop_id"] is None and alert["order_id"] is None
+    listener.disconnect()
+    from backend.dispatch.models import DriverAction
+    from backend.extensions import db
+
+    with app.app_context():
+        assert {a.stop_id for a in db.session.query(DriverAction).filter_by(route_id=mine["id"])} == {None}
