@@ -164,14 +164,29 @@ def _vec(m, kind: str, i: int) -> np.ndarray:
     return np.asarray(m[i, :] if kind == "row" else m[:, i])
 
 
+def compact_int(arr: np.ndarray) -> np.ndarray:
+    """Integers as int32 when they fit (half the memory of int64), else int64."""
+    fits = not arr.size or (arr.min() >= np.iinfo(np.int32).min and arr.max() <= np.iinfo(np.int32).max)
+    dtype = np.int32 if fits else np.int64
+    return arr.astype(dtype, copy=arr.dtype != dtype)
+
+
 def read_matrix(value, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        _refuse(f"{what} must be a square matrix of numbers")
+    """A validated integer matrix, int32 when its values fit."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        arr = value  # already integers (e.g. road matrices from a provider): no float copy
+    else:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            _refuse(f"{what} must be a square matrix of numbers")
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         _refuse(f"{what} must be a square matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            _refuse(f"{what} must hold non-negative finite numbers")
+        arr = np.rint(arr)
+    if arr.size and arr.min() < 0:
         _refuse(f"{what} must hold non-negative finite numbers")
-    return np.rint(arr).astype(np.int64)
+    return compact_int(arr)
 

@@ -38,10 +38,22 @@ FALLBACK_SPEED_KMH = 30.0
 
 @dataclass
 class Matrices:
-    """Integer matrices indexed [from][to]: seconds and meters."""
+    """Integer matrices indexed [from][to]: seconds and meters (int32: a 5,000-place day
+    is 100 MB per matrix, not 200)."""
 
     durations: np.ndarray
     distances: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.durations.nbytes + self.distances.nbytes)
+
+
+MATRIX_DTYPE = np.int32
+INT32_MAX = np.iinfo(np.int32).max
+# rows per block when building a matrix: keeps the float temporaries to a few MB
+# whatever the size (a 5,000 x 5,000 float64 temporary alone is 200 MB)
+BLOCK_ROWS = 256
 
 
 class MatrixProvider(Protocol):
@@ -50,13 +62,15 @@ class MatrixProvider(Protocol):
     def matrices(self, locations: Sequence[Sequence[float]], profile: str) -> Matrices: ...
 
 
-def haversine_meters(locations: Sequence[Sequence[float]]) -> np.ndarray:
-    """Great-circle distance matrix in meters (float) for [lon, lat] pairs, vectorised."""
+def haversine_meters(locations: Sequence[Sequence[float]], rows: slice | None = None) -> np.ndarray:
+    """Great-circle distance matrix in meters (float) for [lon, lat] pairs, vectorised
+    (``rows``: only those origins)."""
     coords = np.radians(np.asarray(locations, dtype=np.float64).reshape(-1, 2))
     lon, lat = coords[:, 0], coords[:, 1]
-    dlat = lat[None, :] - lat[:, None]
-    dlon = lon[None, :] - lon[:, None]
-    a = np.sin(dlat / 2.0) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2.0) ** 2
+    lon0, lat0 = (lon, lat) if rows is None else (lon[rows], lat[rows])
+    dlat = lat[None, :] - lat0[:, None]
+    dlon = lon[None, :] - lon0[:, None]
+    a = np.sin(dlat / 2.0) ** 2 + np.cos(lat0)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2.0) ** 2
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -77,12 +91,17 @@ class HaversineProvider:
         return ("haversine", self.detour_factor, tuple(sorted(self.speed_kmh.items())))
 
     def matrices(self, locations, profile: str) -> Matrices:
-        road_m = haversine_meters(locations) * self.detour_factor
+        n = len(locations)
         speed_ms = self.speed_kmh.get(profile, FALLBACK_SPEED_KMH) / 3.6
-        return Matrices(
-            durations=np.rint(road_m / speed_ms).astype(np.int64),
-            distances=np.rint(road_m).astype(np.int64),
-        )
+        durations = np.empty((n, n), dtype=MATRIX_DTYPE)
+        distances = np.empty((n, n), dtype=MATRIX_DTYPE)
+        for first in range(0, n, BLOCK_ROWS):
+            rows = slice(first, min(n, first + BLOCK_ROWS))
+            road_m = haversine_meters(locations, rows) * self.detour_factor
+            # half the earth's circumference is ~20,000 km: metres and seconds fit int32
+            durations[rows] = np.rint(road_m / speed_ms)
+            distances[rows] = np.rint(road_m, out=road_m)
+        return Matrices(durations=durations, distances=distances)
 
 
 class OsrmProvider:
@@ -128,8 +147,8 @@ class OsrmProvider:
 
     def matrices(self, locations, profile: str) -> Matrices:
         n = len(locations)
-        durations = np.zeros((n, n), dtype=np.int64)
-        distances = np.zeros((n, n), dtype=np.int64)
+        durations = np.zeros((n, n), dtype=MATRIX_DTYPE)
+        distances = np.zeros((n, n), dtype=MATRIX_DTYPE)
         coords = self._coords(locations)
         block = max(1, self.max_table_size)
         for first in range(0, n, block):
@@ -166,11 +185,13 @@ class MatrixCache:
     """A small LRU of matrices keyed by rounded coordinates, profile, provider and hour.
 
     Coordinates are rounded to 5 decimals (~1 m): a driver's GPS jitter must not
-    make a re-optimization miss the cache.
+    make a re-optimization miss the cache.  Bounded by entries and by bytes: a long-lived
+    server planning big days must not keep dozens of 200 MB matrices.
     """
 
-    def __init__(self, max_entries: int = 32):
+    def __init__(self, max_entries: int = 32, max_bytes: int = 512 * 2**20):
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -191,8 +212,9 @@ class MatrixCache:
         result = provider.matrices(locations, profile)
         with self._lock:
             self.misses += 1
-            self._entries[key] = result
-            while len(self._entries) > self.max_entries:
+            if result.nbytes <= self.max_bytes:
+                self._entries[key] = result
+            while len(self._entries) > self.max_entries or sum(m.nbytes for m in self._entries.values()) > self.max_bytes:
                 self._entries.popitem(last=False)
         return result
 

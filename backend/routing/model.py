@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .custom_matrix import LazyCost, LazyMatrix, LazyScaled
+from .custom_matrix import LazyCost, LazyMatrix, LazyScaled, compact_int
 from .traffic import TrafficProfile
 
 DEFAULT_PROFILE = "car"
@@ -89,9 +89,9 @@ class Model:
     vehicles: list
     n_dims: int
     locations: list  # [lon, lat] or None per location index
-    durations: dict  # profile -> int64 matrix (seconds)
-    distances: dict  # profile -> int64 matrix (meters)
-    custom_costs: dict  # profile -> int64 matrix, when given
+    durations: dict  # profile -> integer matrix (seconds), int32 when it fits
+    distances: dict  # profile -> integer matrix (meters), int32 when it fits
+    custom_costs: dict  # profile -> integer matrix, when given
     has_distances: bool
     objective: str = "cost"
     options: dict = field(default_factory=dict)
@@ -115,8 +115,17 @@ class Model:
             elif isinstance(base, LazyMatrix):
                 self._travel_cache[key] = LazyScaled(base, veh.speed_factor)
             else:
-                self._travel_cache[key] = np.rint(base / veh.speed_factor).astype(np.int64)
+                self._travel_cache[key] = compact_int(np.rint(base / veh.speed_factor))
         return self._travel_cache[key]
+
+    def matrix_max(self, m) -> int:
+        """Largest entry of one of this model's matrices (cached: a 5,000-place matrix takes ~10 ms,
+        and model building asks once per vehicle)."""
+        cache = self.__dict__.setdefault("_max_cache", {})
+        key = id(m)
+        if key not in cache:
+            cache[key] = (int(np.asarray(m).max()) if m.size else 0, m)  # keep m alive: ids stay unique
+        return cache[key][0]
 
     def distance_matrix(self, v: int) -> np.ndarray:
         return self.distances[self.vehicles[v].profile]
@@ -152,8 +161,16 @@ class Model:
                     cost = cost + values[-1] / 1000.0 * veh.co2_g_per_km / 1000.0 * price_per_kg
                 return cost
 
+            identity = (self.objective == "vehicles_then_distance" or veh.profile in self.custom_costs
+                        or (veh.per_hour == 3600.0 and veh.per_km == 0.0))
+            if self.objective == "co2" and veh.co2_g_per_km > 0:
+                identity = False
             if any(isinstance(m, LazyMatrix) for m in sources):
                 cost = LazyCost(formula, sources)
+            elif identity and sources[0].dtype.kind in "iu":
+                # VROOM's default (cost = seconds driven) or Solomon's (= distance): the
+                # integer matrix itself, not a float64 copy of it (200 MB at 5,000 places)
+                cost = sources[0]
             else:
                 cost = np.asarray(formula(*sources), dtype=np.float64)
             self._cost_cache[key] = cost
@@ -174,7 +191,7 @@ class Model:
             longest = 0.0
             for v in range(len(self.vehicles)):
                 m = self.distance_matrix(v) if self.has_distances else self.travel_matrix(v)
-                longest = max(longest, float(m.max()) if m.size else 0.0)
+                longest = max(longest, float(self.matrix_max(m)))
             self._big_vehicle_cost = (longest + 1.0) * (len(self.tasks) + 2) * 2
         return self._big_vehicle_cost
 
@@ -182,3 +199,11 @@ class Model:
         """Skills rule: the vehicle must have every skill the task needs."""
         return self.tasks[t].skills <= self.vehicles[v].skills
 
+
+
+def as_int64_scaled(m, scale: int) -> np.ndarray:
+    """``m`` x ``scale`` as int64 (integer matrices are widened first: int32 x 100 may overflow)."""
+    arr = np.asarray(m)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64) * scale
+    return np.rint(arr * scale).astype(np.int64)

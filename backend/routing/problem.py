@@ -54,8 +54,9 @@ def parse_problem(problem: dict, *, objective: str | None = None, require_steps:
         durations, distances = _matrices_between_coordinates(table.coords, profiles, options)
     has_distances = bool(distances)
     if not has_distances:
+        # a read-only view of one zero: no n x n allocation for matrices nobody gave
         distances = {p: LazyZeros(durations[p].shape[0]) if isinstance(durations[p], LazyMatrix)
-                     else np.zeros_like(durations[p]) for p in profiles}
+                     else np.broadcast_to(np.zeros((), dtype=np.int32), durations[p].shape) for p in profiles}
     model = Model(
         tasks=tasks,
         vehicles=vehicles,

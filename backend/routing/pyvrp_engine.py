@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from .model import as_int64_scaled
 from .problem import MAX_TIME, Model
 
 PYVRP_INF = 2**62
@@ -47,7 +48,7 @@ def build_spec(model: Model, task_ids: list, cost_scale: int, time_limit: float,
         key = (model.cost_key(v), veh.profile, veh.speed_factor)
         if key not in keys:
             keys[key] = len(profiles)
-            cost = np.rint(model.cost_matrix(v) * cost_scale).astype(np.int64)
+            cost = as_int64_scaled(model.cost_matrix(v), cost_scale)
             travel = model.travel_matrix(v).astype(np.int64)
             np.fill_diagonal(cost, 0)  # PyVRP rejects non-zero self loops
             np.fill_diagonal(travel, 0)

@@ -39,10 +39,12 @@ def test_haversine_is_vectorised_for_a_city_sized_matrix():
     rng = np.random.default_rng(0)
     points = np.column_stack([rng.uniform(2.2, 2.5, 2000), rng.uniform(48.8, 48.9, 2000)])
     m = HaversineProvider().matrices(points, "car")
-    assert m.durations.shape == (2000, 2000) and m.durations.dtype == np.int64
-    i, j = 17, 1234
-    expected = haversine_meters(points[[i, j]])[0, 1] * 1.3
-    assert abs(m.distances[i, j] - expected) <= 1
+    # compact: int32, half the memory of int64 (a 5,000-place day is 100 MB per matrix)
+    assert m.durations.shape == (2000, 2000) and m.durations.dtype == np.int32 and m.distances.dtype == np.int32
+    for i, j in ((17, 1234), (1999, 3), (256, 255)):  # rows of the first, the last and adjacent blocks
+        expected = haversine_meters(points[[i, j]])[0, 1] * 1.3
+        assert abs(int(m.distances[i, j]) - expected) <= 1
+        assert abs(int(m.durations[i, j]) - expected / (30 / 3.6)) <= 1
 
 
 def test_solve_with_coordinates_uses_haversine_and_options():
@@ -164,6 +166,23 @@ def test_cache_keys_round_coordinates():
     assert calls == ["car", "car", "bike"] and cache.hits == 1
     cache.get_or_compute([[2.3, 48.8], [2.4, 48.9]], "car", p)  # evicted by the LRU bound
     assert calls[-1] == "car" and len(calls) == 4
+
+
+def test_cache_is_bounded_in_bytes():
+    # a long-lived server planning big days keeps at most max_bytes of matrices
+    points = [[2.3 + 0.001 * i, 48.8] for i in range(50)]  # 50 x 50 x 4 bytes x 2 matrices = 20 kB
+    cache = MatrixCache(max_entries=10, max_bytes=30_000)
+    p = HaversineProvider()
+    cache.get_or_compute(points, "car", p)
+    cache.get_or_compute(points, "bike", p)  # 40 kB together: the older one goes
+    cache.get_or_compute(points, "bike", p)
+    assert cache.hits == 1
+    cache.get_or_compute(points, "car", p)
+    assert cache.misses == 3
+    big = [[2.3 + 0.001 * i, 48.8] for i in range(70)]  # 39 kB alone: computed, never kept
+    cache.get_or_compute(big, "car", p)
+    cache.get_or_compute(big, "car", p)
+    assert cache.misses == 5 and cache.hits == 1
 
 
 def test_road_matrices_are_fetched_before_the_problem_leaves_the_hub(osrm_url):
