@@ -66,6 +66,11 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_RATE_LIMIT_PER_IP": os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "100 per minute"),
+        # Per-login lockout (backend/auth/lockout.py): after this many failures, locked for BASE seconds,
+        # doubling per further failure up to MAX.
+        "LOGIN_LOCKOUT_AFTER": _int("LOGIN_LOCKOUT_AFTER", 5),
+        "LOGIN_LOCKOUT_BASE_S": _int("LOGIN_LOCKOUT_BASE_S", 60),
+        "LOGIN_LOCKOUT_MAX_S": _int("LOGIN_LOCKOUT_MAX_S", 3600),
         "GEOCODER_URL": os.environ.get("GEOCODER_URL") or None,
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "lastmile/0.1 (self-hosted)"),
         "OSRM_URL": os.environ.get("OSRM_URL") or None,

@@ -9,11 +9,12 @@ import secrets
 from flask import session
 from sqlalchemy import select
 
+from backend.auth import lockout
 from backend.auth.models import ApiKey, Organization, Role, User
 from backend.auth.passwords import hash_secret, needs_rehash, verify_secret
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from backend.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthorized
 from backend.extensions import db
 from backend.green import offload
 from backend.validators import normalize_phone
@@ -25,6 +26,14 @@ def normalize_email(email: str | None) -> str | None:
     return email.strip().lower() if email and email.strip() else None
 
 
+def normalized_login(identifier: str) -> str:
+    """One key per login however it is written: emails in lower case, phones in E.164."""
+    identifier = (identifier or "").strip()
+    if "@" in identifier:
+        return identifier.lower()[:254]
+    return normalize_phone(identifier[:32]) or identifier.lower()[:254]
+
+
 def find_login(identifier: str) -> User | None:
     identifier = identifier.strip()
     if "@" in identifier:
@@ -33,6 +42,11 @@ def find_login(identifier: str) -> User | None:
     if phone is None:
         return None
     return db.session.scalar(select(User).where(User.phone == phone))
+
+
+# Called with (user, lock_seconds) in the failed login's transaction when a known account gets locked:
+# how admins hear of it (backend/notify installs the alert) without auth depending on notify.
+LOCK_LISTENERS: list = []
 
 
 def principal_for_user(user: User, *, via_session: bool) -> Principal:
@@ -46,22 +60,34 @@ def principal_for_user(user: User, *, via_session: bool) -> Principal:
 
 
 def login(identifier: str, secret: str) -> User:
-    """A login names a user by email or phone. Staff use a password; drivers a password or a PIN."""
+    """A login names a user by email or phone. Staff use a password; drivers a password or a PIN.
+
+    A failed login costs two hash verifications whoever it names (a driver's password and PIN, a dummy
+    hash for what is missing or for nobody), so its duration does not tell which logins exist. Repeated
+    failures lock the login (backend/auth/lockout.py) and alert the account's admins.
+    """
+    key = normalized_login(identifier)
+    wait = lockout.locked_for(key)
+    if wait is not None:
+        raise DomainError("Too many failed logins; try again later.", code="login_locked", status=429,
+                          headers={"Retry-After": str(wait)}, extra={"retry_after_s": wait})
     user = find_login(identifier)
-    candidates = []
+    slots = [None, None]
     if user is not None and user.active:
-        candidates.append(user.password_hash)
-        if user.role is Role.driver and user.pin_hash:
-            candidates.append(user.pin_hash)
+        slots = [user.password_hash, user.pin_hash if user.role is Role.driver else None]
     matched = None
-    for stored in candidates or [None]:
-        if stored and offload(verify_secret, stored, secret):
+    for stored in slots:
+        if offload(verify_secret, stored, secret):
             matched = stored
             break
-        if not stored:
-            offload(verify_secret, None, secret)
     if user is None or matched is None:
+        locked = lockout.record_failure(key)
+        if locked and user is not None:
+            for listener in LOCK_LISTENERS:
+                listener(user, locked)
+            db.session.commit()
         raise Unauthorized("Wrong login or password.", code="bad_credentials")
+    lockout.clear(key)
     if matched == user.password_hash and needs_rehash(matched):
         user.password_hash = hash_secret(secret)
     user.last_login_at = utcnow()

@@ -9,9 +9,10 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
 
 def _login_rate_key() -> str:
+    """Per address and login, the login normalised: `514-555-2206` and `(514) 555-2206` share one count."""
     data = request.get_json(silent=True)
     login = data.get("login", "") if isinstance(data, dict) else ""
-    return f"{request.remote_addr}|{str(login).strip().lower()[:254]}"
+    return f"{request.remote_addr}|{service.normalized_login(str(login))}"
 
 
 def _session_payload(user):

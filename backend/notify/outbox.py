@@ -189,6 +189,36 @@ def queue_user_push(org_id: int, user_id: int, kind: str, title: str, body: str,
     return len(rows)
 
 
+LOGIN_LOCKED_TEXT = {
+    "en": {"title": "A login was locked",
+           "body": "Too many failed logins for {name} ({role}): the login is locked for {minutes} min. If nobody in "
+                   "your team was typing a wrong password, someone is guessing it."},
+    "fr": {"title": "Une connexion a été bloquée",
+           "body": "Trop d’échecs de connexion pour {name} ({role}) : la connexion est bloquée {minutes} min. Si "
+                   "personne de votre équipe ne s’est trompé de mot de passe, quelqu’un essaie de le deviner."},
+}
+
+
+def on_login_locked(user, lock_seconds: int) -> None:
+    """Repeated failed logins locked an account: its organization's admins hear of it at once (console alert
+    and web push in each admin's language), in the failed login's transaction."""
+    from backend.auth.models import Role, User
+    from backend.realtime import emit, rooms
+
+    minutes = max(1, round(lock_seconds / 60))
+    english = LOGIN_LOCKED_TEXT["en"]["body"].format(name=user.name, role=user.role.value, minutes=minutes)
+    alert = {"kind": "login_locked", "user_id": user.id, "name": user.name, "role": user.role.value,
+             "locked_for_s": int(lock_seconds), "message": english, "at": utcnow().isoformat()}
+    emit.queue_emit(db.session, "alert", alert, rooms.admins(user.org_id))
+    stamp = int(utcnow().timestamp()) // 60
+    for admin in db.session.scalars(select(User).where(User.org_id == user.org_id, User.role == Role.admin,
+                                                       User.active.is_(True))).all():
+        texts = LOGIN_LOCKED_TEXT.get(admin.language, LOGIN_LOCKED_TEXT["en"])
+        queue_user_push(user.org_id, admin.id, "login_locked", texts["title"],
+                        texts["body"].format(name=user.name, role=user.role.value, minutes=minutes),
+                        f"login-locked:{user.id}:{stamp}", url="/dispatch")
+
+
 def on_order_event(order: Order, event: OrderEvent) -> None:
     """The lifecycle listener: write what this event says to customers and integrations (no commit)."""
     org = db.session.get(Organization, order.org_id)
@@ -199,11 +229,15 @@ def on_order_event(order: Order, event: OrderEvent) -> None:
 
 
 def install() -> None:
-    """Hook the outbox into the order lifecycle (idempotent)."""
+    """Hook the outbox into the order lifecycle and the login lockout (idempotent)."""
     from backend.orders import lifecycle
 
     if on_order_event not in lifecycle.EVENT_LISTENERS:
         lifecycle.EVENT_LISTENERS.append(on_order_event)
+    from backend.auth import service as auth_service
+
+    if on_login_locked not in auth_service.LOCK_LISTENERS:
+        auth_service.LOCK_LISTENERS.append(on_login_locked)
 
 
 @event.listens_for(Session, "after_commit")

@@ -54,6 +54,8 @@ def on_connect(auth=None):
             join_room(rooms.driver(principal.driver_id))
         else:
             join_room(rooms.dispatch(principal.org_id))
+            if principal.role is Role.admin:
+                join_room(rooms.admins(principal.org_id))
         return True
     finally:
         db.session.remove()

@@ -5,6 +5,11 @@ def dispatch(org_id: int) -> str:
     return f"dispatch:{org_id}"
 
 
+def admins(org_id: int) -> str:
+    """The organization's admins (also in dispatch:<org>): security alerts such as a locked login."""
+    return f"admins:{org_id}"
+
+
 def driver(driver_id: int) -> str:
     return f"driver:{driver_id}"
 
