@@ -7,7 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from backend.api import REGISTRY
+from backend.api import REGISTRY, ByRole
 from backend.errors import PROBLEM_JSON
 
 bp = Blueprint("openapi", __name__)
@@ -87,7 +87,12 @@ def build_spec() -> dict:
                 ct: {"schema": {"type": "string", "format": "binary"}} for ct in item.content_types}}
         responses: dict = {}
         success = {"description": "OK"}
-        if item.response is not None:
+        if isinstance(item.response, ByRole):
+            success["content"] = {"application/json": {"schema": {"oneOf": [item.response.staff,
+                                                                             item.response.driver]}}}
+            success["description"] = (f"Staff get {schema_name(item.response.staff)}; drivers get "
+                                      f"{schema_name(item.response.driver)}.")
+        elif item.response is not None:
             success["content"] = {"application/json": {"schema": item.response}}
         responses[str(item.status)] = success if item.status != 204 else {"description": "No content"}
         for code, text in item.responses.items():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from backend.auth.principal import require_principal
+from backend.auth.principal import current_principal, require_principal
 from backend.errors import DomainError
 
 API_PREFIX = "/api/v1"
@@ -33,6 +33,24 @@ class EndpointSpec:
 
 
 REGISTRY: list[EndpointSpec] = []
+
+
+@dataclass
+class ByRole:
+    """One answer schema per audience: the caller's role picks which one dumps the result."""
+
+    staff: Schema
+    driver: Schema
+
+    def for_role(self, role) -> Schema:
+        from backend.auth.models import Role
+
+        return self.driver if role is Role.driver else self.staff
+
+
+def by_role(*, staff, driver) -> ByRole:
+    return ByRole(staff=staff() if isinstance(staff, type) else staff,
+                  driver=driver() if isinstance(driver, type) else driver)
 
 
 class QuerySchema(Schema):
@@ -99,7 +117,9 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
                 return result
             if result is None:
                 return Response(status=204)
-            if response_schema is not None:
+            if isinstance(response_schema, ByRole):
+                result = response_schema.for_role(current_principal().role).dump(result)
+            elif response_schema is not None:
                 result = response_schema.dump(result)
             return jsonify(result), code
 

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.dispatch import payloads
 from backend.dispatch.models import DriverAction, Route, RouteStatus, Stop, StopStatus
 from backend.dispatch.service import FINISHED_STOP, bump, get_route
 from backend.errors import Conflict, InvalidInput, NotFound
@@ -51,7 +50,7 @@ def apply(principal: Principal, data: dict) -> dict:
                                                            DriverAction.idempotency_key == data["idempotency_key"]))
     route = get_route(principal, data["route_id"])
     if existing is not None:
-        return {"status": "duplicate", "message": existing.message, "route": payloads.route_snapshot(route)}
+        return {"status": "duplicate", "message": existing.message, "route": route}
     at = data["at"]
     if at > utcnow() + FUTURE_TOLERANCE:
         raise InvalidInput("The action's time is in the future; check the phone's clock.", fields={"at": ["In the future."]})
@@ -79,8 +78,8 @@ def apply(principal: Principal, data: dict) -> dict:
         # The same key arrived twice at once (two tabs, a retry racing the original): the first won.
         db.session.rollback()
         route = get_route(principal, data["route_id"])
-        return {"status": "duplicate", "message": "", "route": payloads.route_snapshot(route)}
-    return {"status": outcome, "message": message, "route": payloads.route_snapshot(route)}
+        return {"status": "duplicate", "message": "", "route": route}
+    return {"status": outcome, "message": message, "route": route}
 
 
 def _moved_away_from(stop: Stop, route: Route) -> bool:

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.dispatch import payloads
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.dispatch.service import (ACTIVE_ROUTE, FINISHED_STOP, PLANNABLE, actor_of, bump, check_version, get_route,
                                       replan)
+from backend.dispatch.summaries import window_end
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
@@ -52,68 +52,6 @@ def console_settings() -> dict:
 
 # --- the day at a glance --------------------------------------------------------------------------
 
-def _window_end(order: Order):
-    return max((w.end_at for w in order.time_windows), default=None)
-
-
-def _load_share(route: Route, vehicle: Vehicle | None) -> float | None:
-    """How full the van leaves the depot: the most loaded dimension (weight, volume, parcels), 0..1+."""
-    if vehicle is None:
-        return None
-    orders = [s.order for s in route.stops]
-    shares = []
-    for used, capacity in ((sum(o.weight_kg for o in orders), vehicle.capacity_weight_kg),
-                           (sum(o.volume_l for o in orders), vehicle.capacity_volume_l),
-                           (sum(o.parcel_count for o in orders), vehicle.capacity_parcels)):
-        if capacity and capacity > 0:
-            shares.append(used / capacity)
-    return round(max(shares), 4) if shares else None
-
-
-def route_summary(route: Route) -> dict:
-    """The numbers a dispatcher compares routes by, and how the day is going on the road.
-
-    Behind/ahead is the next remaining stop's ETA against its planned arrival (positive = late);
-    a stop is at risk when its ETA is past the end of its window while it is still to do.
-    """
-    vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
-    stops = sorted(route.stops, key=lambda s: s.sequence)
-    done = [s for s in stops if s.status in FINISHED_STOP]
-    remaining = [s for s in stops if s.status not in FINISHED_STOP]
-    delay_s = None
-    upcoming = next((s for s in remaining if s.eta_at and s.planned_arrival_at), None)
-    if upcoming is not None and route.status is RouteStatus.in_progress:
-        delay_s = int((upcoming.eta_at - upcoming.planned_arrival_at).total_seconds())
-    at_risk = []
-    for stop in remaining:
-        window_end = _window_end(stop.order)
-        if stop.status is StopStatus.pending and stop.eta_at and window_end and stop.eta_at > window_end:
-            at_risk.append({"stop_id": stop.id, "late_by_s": int((stop.eta_at - window_end).total_seconds())})
-    co2_g = round(route.planned_distance_m / 1000 * vehicle.co2_g_per_km) if vehicle else None
-    return {"stops": len(stops), "done": len(done), "remaining": len(remaining),
-            "delivered": sum(1 for s in stops if s.status is StopStatus.completed),
-            "failed": sum(1 for s in stops if s.status is StopStatus.failed),
-            "distance_m": route.planned_distance_m, "driving_s": route.planned_duration_s,
-            "load_share": _load_share(route, vehicle), "co2_g": co2_g,
-            "capacity": {"weight_kg": vehicle.capacity_weight_kg, "volume_l": vehicle.capacity_volume_l,
-                         "parcels": vehicle.capacity_parcels} if vehicle else None,
-            "start_at": _iso(route.planned_start_at), "end_at": _iso(route.planned_end_at),
-            "delay_s": delay_s, "at_risk": at_risk}
-
-
-def route_view(route: Route) -> dict:
-    """A route as the console shows it: the snapshot every client shares, plus its summary."""
-    return {**payloads.route_snapshot(route), "summary": route_summary(route)}
-
-
-def unplanned_order(order: Order) -> dict:
-    return {"id": order.id, "external_ref": order.external_ref, "status": order.status.value,
-            "address": order.address, "lat": order.lat, "lon": order.lon, "depot_id": order.depot_id,
-            "time_windows": [{"start": _iso(w.start_at), "end": _iso(w.end_at)} for w in order.time_windows],
-            "weight_kg": order.weight_kg, "volume_l": order.volume_l, "parcel_count": order.parcel_count,
-            "priority": order.priority, "required_skills": order.required_skills or []}
-
-
 def board(principal: Principal, day: date, depot_id: int | None) -> dict:
     """Everything the console shows for a day: routes with summaries, drivers' positions, unplanned orders."""
     route_query = select(Route).where(Route.org_id == principal.org_id, Route.date == day).order_by(Route.id)
@@ -128,11 +66,8 @@ def board(principal: Principal, day: date, depot_id: int | None) -> dict:
     driver_ids = [r.driver_id for r in routes if r.driver_id]
     positions = list(db.session.scalars(select(DriverPosition).where(
         DriverPosition.org_id == principal.org_id, DriverPosition.driver_id.in_(driver_ids)))) if driver_ids else []
-    from backend.tracking.service import position_payload
-
-    return {"date": day.isoformat(), "depot_id": depot_id, "routes": [route_view(r) for r in routes],
-            "positions": [position_payload(p.driver_id, p) for p in positions],
-            "unplanned": [unplanned_order(o) for o in db.session.scalars(order_query).unique()]}
+    return {"date": day, "depot_id": depot_id, "routes": routes, "positions": positions,
+            "unplanned": list(db.session.scalars(order_query).unique())}
 
 
 # --- previews -------------------------------------------------------------------------------------
@@ -154,12 +89,12 @@ def preview_of(route: Route, stops: list[Stop]) -> dict:
               "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []), "stops": []}
     for position, (stop, (arrival, departure), violations) in enumerate(
             zip(stops, plan["arrivals"], plan["violations"]), start=1):
-        window_end = _window_end(stop.order)
+        closes_at = window_end(stop.order)
         result["stops"].append({
             "stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
             "address": stop.order.address, "sequence": position, "eta": arrival.isoformat(),
             "departure": departure.isoformat(), "planned_arrival_at": _iso(stop.planned_arrival_at),
-            "window_end": _iso(window_end), "violations": violations})
+            "window_end": _iso(closes_at), "violations": violations})
     return result
 
 
@@ -306,7 +241,7 @@ def move_stop(principal: Principal, stop_id: int, to_route_id: int, position: in
                   "sequence": stop.sequence, "by": who})
     db.session.commit()
     _refresh_etas_after([source, target])
-    return {"from": route_view(source), "to": route_view(target)}
+    return {"from": source, "to": target}
 
 
 # --- suggestions from the optimizer ---------------------------------------------------------------
@@ -443,7 +378,7 @@ def suggest_insertion(principal: Principal, order_id: int) -> dict:
     db.session.rollback()
     return {"order_id": order.id, "route_id": route.id, "version": route.version, "position": position,
             "cost_delta": answer.get("cost_delta"), "reason": None, "preview": preview,
-            "driver": payloads.route_snapshot(route)["driver"]}
+            "driver": route.driver}
 
 
 class _OrderOnly:
@@ -479,7 +414,7 @@ def insert_order(principal: Principal, route_id: int, order_id: int, position: i
                  "by": principal.name})
     db.session.commit()
     _refresh_etas_after([route])
-    return route_view(route)
+    return route
 
 
 def suggest_redistribution(principal: Principal, route_id: int) -> dict:
@@ -523,7 +458,7 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
         added_to[target.id] = added_to.get(target.id, 0) + 1
         moves.append({"stop_id": stop.id, "address": stop.order.address, "to_route_id": target.id,
                       "position": _visited_count(target) + answer["position"] + 1,
-                      "driver": payloads.route_snapshot(target)["driver"]})
+                      "driver": target.driver})
     db.session.rollback()
     return {"route_id": source.id, "moves": moves, "unassigned": unassigned,
             "versions": [v for v in versions if v["route_id"] == source.id or v["route_id"] in added_to]}
@@ -566,7 +501,7 @@ def redistribute(principal: Principal, route_id: int, moves: list[dict], version
                          "by": principal.name})
     db.session.commit()
     _refresh_etas_after(list(touched.values()))
-    return {"routes": [route_view(r) for r in touched.values()]}
+    return {"routes": list(touched.values())}
 
 
 # --- proof of delivery ----------------------------------------------------------------------------

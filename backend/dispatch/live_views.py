@@ -7,63 +7,19 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response
-from marshmallow import Schema, fields, validate
 
-from backend.api import QuerySchema, endpoint
+from backend.api import endpoint
 from backend.auth.principal import STAFF, current_principal
 from backend.dispatch import live
+from backend.dispatch.schemas import (BoardQuery, BoardSchema, InsertionSchema, InsertSchema, MovePreviewResultSchema,
+                                      MovePreviewSchema, MoveResultSchema, MoveSchema, ProofSchema, RedistributeSchema,
+                                      RedistributionSchema, ReoptimizationSchema, RouteListSchema, RouteSchema,
+                                      SettingsSchema)
 from backend.errors import NotFound
-from backend.validators import Id
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("dispatch_live", __name__, url_prefix="/api/v1")
-
-Version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_000_000_000))
-Position = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000))
-
-
-class BoardQuery(QuerySchema):
-    date = fields.Date(required=True)
-    depot_id = Id(load_default=None)
-
-
-class MovePreviewSchema(Schema):
-    to_route_id = Id(required=True)
-    position = Position
-
-
-class MoveSchema(MovePreviewSchema):
-    from_version = Version
-    to_version = Version
-
-
-class InsertSchema(Schema):
-    order_id = Id(required=True)
-    position = Position
-    version = Version
-
-
-class MovePlanSchema(Schema):
-    stop_id = Id(required=True)
-    to_route_id = Id(required=True)
-    position = Position
-
-
-class RouteVersionSchema(Schema):
-    route_id = Id(required=True)
-    version = Version
-
-
-class RedistributeSchema(Schema):
-    moves = fields.List(fields.Nested(MovePlanSchema), required=True, validate=validate.Length(min=1, max=500))
-    versions = fields.List(fields.Nested(RouteVersionSchema), required=True, validate=validate.Length(min=1, max=200))
-
-
-class SettingsSchema(Schema):
-    tile_url = fields.String()
-    tile_attribution = fields.String()
-    road_geometry = fields.Boolean()
 
 
 @endpoint(bp, "/dispatch/settings", roles=STAFF, response=SettingsSchema,
@@ -72,57 +28,59 @@ def console_settings():
     return live.console_settings()
 
 
-@endpoint(bp, "/dispatch/board", roles=STAFF, query=BoardQuery,
+@endpoint(bp, "/dispatch/board", roles=STAFF, query=BoardQuery, response=BoardSchema,
           summary="A day at a glance: routes with their summaries and progress, drivers' positions, unplanned orders.")
 def board(query):
     return live.board(current_principal(), query["date"], query["depot_id"])
 
 
 @endpoint(bp, "/stops/<int:stop_id>/move/preview", "POST", roles=STAFF, body=MovePreviewSchema,
+          response=MovePreviewResultSchema,
           summary="Both routes as they would be if this pending stop moved to another route: ETAs and violations.")
 def preview_move(stop_id, body):
     return live.preview_move(current_principal(), stop_id, body["to_route_id"], body["position"])
 
 
-@endpoint(bp, "/stops/<int:stop_id>/move", "POST", roles=STAFF, body=MoveSchema,
+@endpoint(bp, "/stops/<int:stop_id>/move", "POST", roles=STAFF, body=MoveSchema, response=MoveResultSchema,
           summary="Move a pending stop to another route. Both versions are checked (409 with error.route when stale).")
 def move_stop(stop_id, body):
     return live.move_stop(current_principal(), stop_id, body["to_route_id"], body["position"], body["from_version"],
                           body["to_version"])
 
 
-@endpoint(bp, "/routes/<int:route_id>/reoptimization", "POST", roles=STAFF,
+@endpoint(bp, "/routes/<int:route_id>/reoptimization", "POST", roles=STAFF, response=ReoptimizationSchema,
           summary="Suggest a new order for the route's remaining stops from the driver's position (nothing saved; "
                   "confirm with PUT /routes/<id>/sequence).")
 def suggest_reoptimization(route_id):
     return live.suggest_reoptimization(current_principal(), route_id)
 
 
-@endpoint(bp, "/orders/<int:order_id>/insertion", "POST", roles=STAFF,
+@endpoint(bp, "/orders/<int:order_id>/insertion", "POST", roles=STAFF, response=InsertionSchema,
           summary="Suggest the cheapest feasible route and position for an unplanned (urgent) order; nothing saved.")
 def suggest_insertion(order_id):
     return live.suggest_insertion(current_principal(), order_id)
 
 
-@endpoint(bp, "/routes/<int:route_id>/stops", "POST", roles=STAFF, body=InsertSchema, status=201,
+@endpoint(bp, "/routes/<int:route_id>/stops", "POST", roles=STAFF, body=InsertSchema, response=RouteSchema, status=201,
           summary="Add an unplanned order to a route at a position, with the route's version (409 when stale).")
 def insert_order(route_id, body):
     return live.insert_order(current_principal(), route_id, body["order_id"], body["position"], body["version"])
 
 
-@endpoint(bp, "/routes/<int:route_id>/redistribution", "POST", roles=STAFF,
+@endpoint(bp, "/routes/<int:route_id>/redistribution", "POST", roles=STAFF, response=RedistributionSchema,
           summary="Suggest where each remaining stop of this route would go among the day's other routes.")
 def suggest_redistribution(route_id):
     return live.suggest_redistribution(current_principal(), route_id)
 
 
 @endpoint(bp, "/routes/<int:route_id>/redistribute", "POST", roles=STAFF, body=RedistributeSchema,
+          response=RouteListSchema,
           summary="Move the given stops off this route, all or nothing, every touched route checked by version.")
 def redistribute(route_id, body):
     return live.redistribute(current_principal(), route_id, body["moves"], body["versions"])
 
 
-@endpoint(bp, "/orders/<int:order_id>/proofs", roles=STAFF,
+@endpoint(bp, "/orders/<int:order_id>/proofs", roles=STAFF, response=ProofSchema(many=True),
           summary="Proofs of delivery of an order: photos, signature, where captured and how far from the address.")
 def order_proofs(order_id):
     return live.proofs(current_principal(), order_id)

@@ -25,6 +25,9 @@ class StopStatus(str, enum.Enum):
     skipped = "skipped"
 
 
+FINISHED_STOP = frozenset({StopStatus.completed, StopStatus.failed, StopStatus.skipped})
+
+
 class Route(OrgScoped, TimestampMixin, db.Model):
     """One driver's day. Every change to it or its stops bumps `version`, which clients catch up from."""
 
@@ -49,6 +52,10 @@ class Route(OrgScoped, TimestampMixin, db.Model):
     break_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     stops = relationship("Stop", order_by="Stop.sequence", back_populates="route", lazy="selectin")
+    # Read-only links for the answers (a route is changed through its ids, by the dispatch service).
+    depot = relationship("Depot", viewonly=True)
+    vehicle = relationship("Vehicle", viewonly=True)
+    driver = relationship("Driver", viewonly=True)
 
 
 class Stop(OrgScoped, TimestampMixin, db.Model):

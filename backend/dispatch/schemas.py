@@ -1,6 +1,19 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+"""What the dispatch API and its live events take and give, one answer schema per audience.
 
-from backend.orders.enums import FailureReason
+Drivers get `Driver*` schemas: their own route and, for each stop, what is needed at the door. Staff
+(dispatchers, admins, API keys) get the route with its summary (load, CO2, planned cost) and each
+order's planning fields. Socket payloads (`route.updated`, `eta.updated`, `alert`) are dumped by these
+same schemas, so what an audience receives live is what it receives over HTTP.
+"""
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
+
+from backend.api import QuerySchema
+from backend.api.output_fields import Day, Derived, Timestamp
+from backend.dispatch.models import RouteStatus, StopStatus
+from backend.dispatch.summaries import route_summary
+from backend.orders.enums import FailureReason, OrderStatus
+from backend.orders.schemas import ParcelSchema, TimeWindowOutSchema
+from backend.tracking.schemas import PositionSchema
 from backend.validators import Id, Latitude, Longitude
 
 Key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$",
@@ -57,9 +70,10 @@ class DriverActionSchema(Schema):
 
 
 class DriverActionResultSchema(Schema):
-    status = fields.String()
+    status = fields.String(metadata={"description": "applied, duplicate (this key was applied before) or conflict "
+                                                    "(not applied; dispatch has been told)."})
     message = fields.String()
-    route = fields.Dict()
+    route = fields.Nested("DriverRouteSchema", metadata={"description": "The driver's route after the action."})
 
 
 class FixSchema(Schema):
@@ -75,10 +89,15 @@ class FixBatchSchema(Schema):
     fixes = fields.List(fields.Nested(FixSchema), required=True, validate=validate.Length(min=1, max=5000))
 
 
+class RejectedFixSchema(Schema):
+    index = fields.Integer(metadata={"description": "Position of the fix in the batch."})
+    reason = fields.String()
+
+
 class FixBatchResultSchema(Schema):
     accepted = fields.Integer()
     duplicates = fields.Integer(metadata={"description": "Fixes already stored (a resent batch); not stored twice."})
-    rejected = fields.List(fields.Dict())
+    rejected = fields.List(fields.Nested(RejectedFixSchema))
 
 
 class UploadFormSchema(Schema):
@@ -104,3 +123,471 @@ class DirectionsQuerySchema(Schema):
     stop_id = Id(required=True)
     lat = Latitude(required=True)
     lon = Longitude(required=True)
+
+
+# --- the console's requests (moved here from the view module) -------------------------------------
+
+Version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_000_000_000))
+Position = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000))
+
+
+class BoardQuery(QuerySchema):
+    date = fields.Date(required=True)
+    depot_id = Id(load_default=None)
+
+
+class MovePreviewSchema(Schema):
+    to_route_id = Id(required=True)
+    position = Position
+
+
+class MoveSchema(MovePreviewSchema):
+    from_version = Version
+    to_version = Version
+
+
+class InsertSchema(Schema):
+    order_id = Id(required=True)
+    position = Position
+    version = Version
+
+
+class MovePlanSchema(Schema):
+    stop_id = Id(required=True)
+    to_route_id = Id(required=True)
+    position = Position
+
+
+class RouteVersionSchema(Schema):
+    route_id = Id(required=True)
+    version = Version
+
+
+class RedistributeSchema(Schema):
+    moves = fields.List(fields.Nested(MovePlanSchema), required=True, validate=validate.Length(min=1, max=500))
+    versions = fields.List(fields.Nested(RouteVersionSchema), required=True, validate=validate.Length(min=1, max=200))
+
+
+class SettingsSchema(Schema):
+    tile_url = fields.String()
+    tile_attribution = fields.String()
+    road_geometry = fields.Boolean()
+
+
+# --- routes: what each audience receives ----------------------------------------------------------
+
+class DoorRecipientSchema(Schema):
+    """Who to hand the parcel to and how to call them: the driver's need at the door."""
+
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class DriverOrderSchema(Schema):
+    """What a driver needs at the door, and nothing else: no tracking link, no e-mail, no planning data."""
+
+    id = fields.Integer()
+    external_ref = fields.String()
+    status = fields.Enum(OrderStatus)
+    address = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    time_windows = fields.List(fields.Nested(TimeWindowOutSchema))
+    service_time_s = fields.Integer()
+    parcel_count = fields.Integer()
+    parcels = fields.List(fields.Nested(ParcelSchema))
+    notes = fields.String()
+    delivery_instructions = fields.String()
+    recipient = fields.Nested(DoorRecipientSchema, allow_none=True)
+    cod_amount_cents = fields.Integer()
+    requires_id_check = fields.Boolean()
+    min_age = fields.Integer(allow_none=True)
+    weight_kg = fields.Float()
+
+
+class StaffOrderSchema(DriverOrderSchema):
+    """A stop's order as dispatch plans it."""
+
+    depot_id = fields.Integer(allow_none=True)
+    delivery_date = Day(allow_none=True)
+    volume_l = fields.Float()
+    priority = fields.Integer()
+    required_skills = fields.List(fields.String())
+    failure_reason = fields.Enum(FailureReason, allow_none=True)
+
+
+class DriverStopSchema(Schema):
+    id = fields.Integer()
+    route_id = fields.Integer()
+    sequence = fields.Integer()
+    status = fields.Enum(StopStatus)
+    planned_arrival_at = Timestamp(allow_none=True)
+    planned_departure_at = Timestamp(allow_none=True)
+    eta_at = Timestamp(allow_none=True)
+    actual_arrival_at = Timestamp(allow_none=True)
+    actual_departure_at = Timestamp(allow_none=True)
+    order = fields.Nested(DriverOrderSchema)
+
+
+class StaffStopSchema(DriverStopSchema):
+    order = fields.Nested(StaffOrderSchema)
+
+
+class DepotRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    timezone = fields.String()
+
+
+class VehicleRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    plate = fields.String()
+
+
+class DriverSelfSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="user.name")
+
+
+class RouteDriverSchema(DriverSelfSchema):
+    phone = fields.Function(lambda driver: driver.phone or driver.user.phone, allow_none=True)
+
+
+class AtRiskSchema(Schema):
+    stop_id = fields.Integer()
+    late_by_s = fields.Integer(metadata={"description": "How far the ETA is past the end of the stop's window."})
+
+
+class CapacitySchema(Schema):
+    weight_kg = fields.Float()
+    volume_l = fields.Float()
+    parcels = fields.Integer()
+
+
+class RouteSummarySchema(Schema):
+    stops = fields.Integer()
+    done = fields.Integer()
+    remaining = fields.Integer()
+    delivered = fields.Integer()
+    failed = fields.Integer()
+    distance_m = fields.Integer(metadata={"description": "Planned distance."})
+    driving_s = fields.Integer(metadata={"description": "Planned driving time."})
+    load_share = fields.Float(allow_none=True, metadata={"description": "The van's most loaded dimension, 0..1+."})
+    co2_g = fields.Integer(allow_none=True)
+    planned_cost_cents = fields.Integer(allow_none=True, metadata={
+        "description": "The van's fixed cost + hourly rate over the planned day + per-km rate over the planned "
+                       "distance."})
+    capacity = fields.Nested(CapacitySchema, allow_none=True)
+    start_at = Timestamp(allow_none=True)
+    end_at = Timestamp(allow_none=True)
+    delay_s = fields.Integer(allow_none=True, metadata={"description": "Next stop's ETA against its plan "
+                                                                       "(positive: late); on the road only."})
+    at_risk = fields.List(fields.Nested(AtRiskSchema))
+
+
+class InSequence(fields.List):
+    """A route's stops in their driving order, whatever order the session holds them in."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return sorted(obj.stops, key=lambda stop: stop.sequence)
+
+
+class DriverRouteSchema(Schema):
+    """A driver's own route: the day's stops in order, with what the driver needs at each door."""
+
+    id = fields.Integer()
+    date = Day()
+    status = fields.Enum(RouteStatus)
+    version = fields.Integer(metadata={"description": "Bumped by every change; send it back to catch up."})
+    depot = fields.Nested(DepotRefSchema)
+    vehicle = fields.Nested(VehicleRefSchema, allow_none=True)
+    driver = fields.Nested(DriverSelfSchema, allow_none=True)
+    planned_start_at = Timestamp(allow_none=True)
+    planned_end_at = Timestamp(allow_none=True)
+    planned_distance_m = fields.Integer()
+    planned_duration_s = fields.Integer()
+    started_at = Timestamp(allow_none=True)
+    completed_at = Timestamp(allow_none=True)
+    on_break = fields.Function(lambda route: route.break_started_at is not None, metadata={"type": "boolean"})
+    stops = InSequence(fields.Nested(DriverStopSchema))
+
+
+class RouteSchema(DriverRouteSchema):
+    """A route as dispatch sees it: every stop's planning data and the route's summary (load, CO2, cost)."""
+
+    driver = fields.Nested(RouteDriverSchema, allow_none=True)
+    published_at = Timestamp(allow_none=True)
+    summary = Derived(RouteSummarySchema, route_summary)
+    stops = InSequence(fields.Nested(StaffStopSchema))
+
+
+class UnplannedOrderSchema(Schema):
+    """An order still to plan, as the board lists it."""
+
+    id = fields.Integer()
+    external_ref = fields.String()
+    status = fields.Enum(OrderStatus)
+    address = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    depot_id = fields.Integer(allow_none=True)
+    time_windows = fields.List(fields.Nested(TimeWindowOutSchema))
+    weight_kg = fields.Float()
+    volume_l = fields.Float()
+    parcel_count = fields.Integer()
+    priority = fields.Integer()
+    required_skills = fields.List(fields.String())
+
+
+class BoardSchema(Schema):
+    """A day at a glance."""
+
+    date = Day()
+    depot_id = fields.Integer(allow_none=True)
+    routes = fields.List(fields.Nested(RouteSchema))
+    positions = fields.List(fields.Nested(PositionSchema))
+    unplanned = fields.List(fields.Nested(UnplannedOrderSchema))
+
+
+# --- live events -----------------------------------------------------------------------------------
+
+CHANGE_KINDS = ["created", "published", "resequenced", "added", "removed", "reassigned", "started", "updated",
+                "break", "loaded", "completed"]
+
+
+class DriverChangeSchema(Schema):
+    """What changed on the driver's route, in terms of the driver's own stops."""
+
+    kind = fields.String(metadata={"enum": CHANGE_KINDS})
+    stop_id = fields.Integer()
+    address = fields.String()
+    sequence = fields.Integer()
+    from_sequence = fields.Integer()
+    to_sequence = fields.Integer()
+    count = fields.Integer()
+    on_break = fields.Boolean()
+    barcode = fields.String()
+    by = fields.String(metadata={"description": "Who made the change."})
+
+
+class RouteChangeSchema(DriverChangeSchema):
+    from_route_id = fields.Integer(metadata={"description": "The route an added stop came from."})
+    to_route_id = fields.Integer(metadata={"description": "The route a removed stop went to."})
+
+
+class RouteUpdatedSchema(Schema):
+    """`route.updated` to dispatchers and the route's watchers."""
+
+    route = fields.Nested(RouteSchema)
+    change = fields.Nested(RouteChangeSchema, allow_none=True)
+
+
+class DriverRouteUpdatedSchema(Schema):
+    """`route.updated` to the driver's phone."""
+
+    route = fields.Nested(DriverRouteSchema)
+    change = fields.Nested(DriverChangeSchema, allow_none=True)
+
+
+class RouteListSchema(Schema):
+    """Several routes at once (a redistribution touches every route it moves stops to)."""
+
+    routes = fields.List(fields.Nested(RouteSchema))
+
+
+class MoveResultSchema(Schema):
+    from_route = fields.Nested(RouteSchema, data_key="from", attribute="from")
+    to_route = fields.Nested(RouteSchema, data_key="to", attribute="to")
+
+
+class RouteGeometrySchema(Schema):
+    route_id = fields.Integer()
+    version = fields.Integer()
+    mode = fields.String(metadata={"enum": ["road", "straight"]})
+    points = fields.List(fields.List(fields.Float()), metadata={"description": "[lat, lon] pairs in order, depot "
+                                                                              "to depot."})
+
+
+# --- previews and suggestions (nothing saved) ------------------------------------------------------
+
+class ViolationSchema(Schema):
+    """A constraint the plan breaks, in VROOM's words (cause: delay, lead_time, load, max_tasks, ...)."""
+
+    cause = fields.String()
+    duration = fields.Integer(allow_none=True, metadata={"description": "Seconds late, for time causes."})
+
+
+class PreviewStopSchema(Schema):
+    stop_id = fields.Integer(allow_none=True, metadata={"description": "None for an order not on a route yet."})
+    order_id = fields.Integer()
+    external_ref = fields.String()
+    address = fields.String()
+    sequence = fields.Integer()
+    eta = Timestamp()
+    departure = Timestamp()
+    planned_arrival_at = Timestamp(allow_none=True)
+    window_end = Timestamp(allow_none=True)
+    violations = fields.List(fields.Nested(ViolationSchema))
+
+
+class RoutePreviewSchema(Schema):
+    route_id = fields.Integer()
+    version = fields.Integer()
+    distance_m = fields.Integer()
+    duration_s = fields.Integer()
+    route_violations = fields.List(fields.Nested(ViolationSchema))
+    stops = fields.List(fields.Nested(PreviewStopSchema))
+
+
+class SequencePreviewStopSchema(Schema):
+    stop_id = fields.Integer()
+    sequence = fields.Integer()
+    eta = Timestamp(allow_none=True)
+    departure = Timestamp(allow_none=True)
+    violations = fields.List(fields.Nested(ViolationSchema))
+
+
+class SequencePreviewSchema(Schema):
+    route_id = fields.Integer()
+    version = fields.Integer()
+    distance_m = fields.Integer()
+    duration_s = fields.Integer()
+    route_violations = fields.List(fields.Nested(ViolationSchema))
+    from_position = fields.Boolean(metadata={"description": "Timed from the driver's last position and now."})
+    stops = fields.List(fields.Nested(SequencePreviewStopSchema))
+
+
+class ViolationLineSchema(Schema):
+    """One line of what a change would break, as the dispatcher reads it."""
+
+    route_id = fields.Integer()
+    stop_id = fields.Integer(allow_none=True)
+    sequence = fields.Integer(allow_none=True)
+    address = fields.String(allow_none=True)
+    cause = fields.String()
+    duration_s = fields.Integer(allow_none=True)
+
+
+class MovePreviewResultSchema(Schema):
+    stop_id = fields.Integer()
+    from_route = fields.Nested(RoutePreviewSchema, data_key="from", attribute="from")
+    to_route = fields.Nested(RoutePreviewSchema, data_key="to", attribute="to")
+    violations = fields.List(fields.Nested(ViolationLineSchema))
+    new_violations = fields.List(fields.Nested(ViolationLineSchema),
+                                 metadata={"description": "Those the current plan does not already have."})
+
+
+class UnassignedStopSchema(Schema):
+    stop_id = fields.Integer()
+    address = fields.String()
+    reason = fields.String()
+
+
+class UnplacedStopSchema(Schema):
+    stop_id = fields.Integer()
+    reason = fields.String()
+
+
+class PlanTotalsSchema(Schema):
+    distance_m = fields.Integer()
+    duration_s = fields.Integer()
+
+
+class ReoptimizationSchema(Schema):
+    route_id = fields.Integer()
+    version = fields.Integer(metadata={"description": "Confirm with PUT /routes/{id}/sequence and this version."})
+    stop_ids = fields.List(fields.Integer())
+    unassigned = fields.List(fields.Nested(UnplacedStopSchema),
+                             metadata={"description": "Stops that no longer fit; they stay at the end."})
+    preview = fields.Nested(RoutePreviewSchema)
+    current = fields.Nested(PlanTotalsSchema)
+    new_violations = fields.List(fields.Nested(ViolationLineSchema))
+
+
+class InsertionSchema(Schema):
+    order_id = fields.Integer()
+    route_id = fields.Integer(allow_none=True, metadata={"description": "None when no route can take the order."})
+    version = fields.Integer()
+    position = fields.Integer()
+    cost_delta = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "Why no route can take it (no_route, "
+                                                                     "no_room, ...)."})
+    preview = fields.Nested(RoutePreviewSchema)
+    driver = fields.Nested(RouteDriverSchema, allow_none=True)
+
+
+class PlannedMoveSchema(Schema):
+    stop_id = fields.Integer()
+    address = fields.String()
+    to_route_id = fields.Integer()
+    position = fields.Integer()
+    driver = fields.Nested(RouteDriverSchema, allow_none=True)
+
+
+class RedistributionSchema(Schema):
+    route_id = fields.Integer()
+    moves = fields.List(fields.Nested(PlannedMoveSchema))
+    unassigned = fields.List(fields.Nested(UnassignedStopSchema))
+    versions = fields.List(fields.Nested(RouteVersionSchema),
+                           metadata={"description": "Send these back with the moves to apply them."})
+
+
+# --- proof of delivery, as the console shows it -----------------------------------------------------
+
+class ProofFileSchema(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"enum": ["photo", "signature"]})
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    url = fields.String()
+    captured_at = Timestamp(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+
+
+class ProofSchema(Schema):
+    id = fields.Integer()
+    stop_id = fields.Integer(allow_none=True)
+    driver_id = fields.Integer(allow_none=True)
+    outcome = fields.String(metadata={"enum": ["delivered", "failed"]})
+    failure_reason = fields.String(allow_none=True)
+    recipient_name = fields.String()
+    note = fields.String()
+    at = Timestamp()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    distance_from_address_m = fields.Integer(allow_none=True)
+    photos = fields.List(fields.Nested(ProofFileSchema))
+    signature = fields.Nested(ProofFileSchema, allow_none=True)
+    scanned_barcodes = fields.List(fields.String())
+    cod_collected_cents = fields.Integer()
+    id_checked = fields.Boolean()
+    age_verified = fields.Boolean()
+
+
+# --- the driver's directions --------------------------------------------------------------------------
+
+class ManeuverSchema(Schema):
+    type = fields.String(allow_none=True)
+    modifier = fields.String(allow_none=True)
+    location = fields.List(fields.Float(), allow_none=True, metadata={"description": "[lon, lat], as OSRM says."})
+
+
+class DirectionStepSchema(Schema):
+    instruction = fields.String()
+    distance_m = fields.Integer()
+    duration_s = fields.Integer()
+    name = fields.String()
+    maneuver = fields.Nested(ManeuverSchema)
+
+
+class DirectionsSchema(Schema):
+    mode = fields.String(metadata={"enum": ["osrm", "bearing"]})
+    distance_m = fields.Integer()
+    duration_s = fields.Integer(allow_none=True)
+    bearing_deg = fields.Float()
+    steps = fields.List(fields.Nested(DirectionStepSchema))
+    fallback_reason = fields.String(metadata={"description": "Why OSRM's steps are missing when it is configured."})

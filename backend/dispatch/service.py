@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backend.auth.principal import Principal
 from backend.database import utcnow
 from backend.dispatch import payloads
-from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
+from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, Stop, StopStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet import service as fleet_service
@@ -24,7 +24,6 @@ from backend.orders.service import actor_of  # noqa: F401  (re-exported for plan
 from backend.realtime import emit, rooms
 
 PLANNABLE = {OrderStatus.created, OrderStatus.rescheduled}
-FINISHED_STOP = {StopStatus.completed, StopStatus.failed, StopStatus.skipped}
 ACTIVE_ROUTE = {RouteStatus.draft, RouteStatus.published, RouteStatus.in_progress}
 
 
@@ -68,15 +67,16 @@ def driver_route(principal: Principal, day: date | None = None) -> Route:
 # --- announcing -----------------------------------------------------------------------------------
 
 def announce(route: Route, change: dict | None = None) -> None:
-    """Queue `route.updated` for after the commit: the driver, the route's watchers, the dispatchers."""
+    """Queue `route.updated` for after the commit: the route's watchers and the dispatchers get the staff view,
+    the driver's phone the driver's view (never the route's cost or other orders' planning data)."""
     db.session.flush()
     db.session.refresh(route, ["stops"])
-    payload = payloads.route_updated(route, change)
-    targets = [rooms.route(route.id), rooms.dispatch(route.org_id)]
+    for_staff = payloads.route_updated(route, change)
+    for room in (rooms.route(route.id), rooms.dispatch(route.org_id)):
+        emit.queue_emit(db.session, "route.updated", for_staff, room)
     if route.driver_id and route.status is not RouteStatus.draft:
-        targets.append(rooms.driver(route.driver_id))
-    for room in targets:
-        emit.queue_emit(db.session, "route.updated", payload, room)
+        emit.queue_emit(db.session, "route.updated", payloads.route_updated_for_driver(route, change),
+                        rooms.driver(route.driver_id))
 
 
 def bump(route: Route, change: dict | None = None) -> None:

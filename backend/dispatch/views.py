@@ -1,8 +1,8 @@
 from flask import Blueprint, current_app, request
 
-from backend.api import endpoint
+from backend.api import by_role, endpoint
 from backend.auth.principal import DRIVER, STAFF, current_principal
-from backend.dispatch import driver_actions, payloads, schemas, service
+from backend.dispatch import driver_actions, schemas, service
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.pod import service as pod_service
@@ -10,49 +10,51 @@ from backend.pod import service as pod_service
 bp = Blueprint("dispatch", __name__, url_prefix="/api/v1")
 
 
-@endpoint(bp, "/routes", roles=STAFF, query=schemas.RouteQuerySchema, summary="Routes of a day (or of a driver).")
+@endpoint(bp, "/routes", roles=STAFF, query=schemas.RouteQuerySchema, response=schemas.RouteSchema(many=True),
+          summary="Routes of a day (or of a driver).")
 def list_routes(query):
-    routes = service.list_routes(current_principal().org_id, query["date"], query["driver_id"])
-    return [payloads.route_snapshot(route) for route in routes]
+    return service.list_routes(current_principal().org_id, query["date"], query["driver_id"])
 
 
-@endpoint(bp, "/routes", "POST", roles=STAFF, body=schemas.RouteCreateSchema, status=201,
-          summary="Create a draft route from orders in the given sequence; planned times are computed.")
+@endpoint(bp, "/routes", "POST", roles=STAFF, body=schemas.RouteCreateSchema, response=schemas.RouteSchema,
+          status=201, summary="Create a draft route from orders in the given sequence; planned times are computed.")
 def create_route(body):
     principal = current_principal()
-    return payloads.route_snapshot(service.create_route(principal.org_id, body, principal))
+    return service.create_route(principal.org_id, body, principal)
 
 
-@endpoint(bp, "/routes/<int:route_id>", roles=STAFF + DRIVER, summary="A route with its stops (drivers: their own).")
+@endpoint(bp, "/routes/<int:route_id>", roles=STAFF + DRIVER,
+          response=by_role(staff=schemas.RouteSchema, driver=schemas.DriverRouteSchema),
+          summary="A route with its stops (drivers: their own, as DriverRoute).")
 def get_route(route_id):
-    return payloads.route_snapshot(service.get_route(current_principal(), route_id))
+    return service.get_route(current_principal(), route_id)
 
 
-@endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF,
+@endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF, response=schemas.RouteSchema,
           summary="Publish a draft: its orders are dispatched and the driver's phone receives the route.")
 def publish_route(route_id):
-    return payloads.route_snapshot(service.publish_route(current_principal(), route_id))
+    return service.publish_route(current_principal(), route_id)
 
 
 @endpoint(bp, "/routes/<int:route_id>/sequence", "PUT", roles=STAFF, body=schemas.SequenceSchema,
+          response=schemas.RouteSchema,
           summary="Re-sequence the stops. Send the version you edited: a stale version is a 409 with the fresh route.")
 def resequence(route_id, body):
-    route = service.resequence(current_principal(), route_id, body["stop_ids"], body["version"])
-    return payloads.route_snapshot(route)
+    return service.resequence(current_principal(), route_id, body["stop_ids"], body["version"])
 
 
 @endpoint(bp, "/routes/<int:route_id>/sequence/preview", "POST", roles=STAFF, body=schemas.SequenceSchema,
-          summary="The ETAs and violations a new sequence would give, without saving it.")
+          response=schemas.SequencePreviewSchema, summary="The ETAs and violations a new sequence would give, without saving it.")
 def preview_sequence(route_id, body):
     return service.preview_sequence(current_principal(), route_id, body["stop_ids"])
 
 
 # --- the driver's app ----------------------------------------------------------------------------
 
-@endpoint(bp, "/driver/route", roles=DRIVER, query=schemas.DriverRouteQuerySchema,
+@endpoint(bp, "/driver/route", roles=DRIVER, query=schemas.DriverRouteQuerySchema, response=schemas.DriverRouteSchema,
           summary="The driver's published route of the day (default today in the depot's zone).")
 def driver_route(query):
-    return payloads.route_snapshot(service.driver_route(current_principal(), query["date"]))
+    return service.driver_route(current_principal(), query["date"])
 
 
 @endpoint(bp, "/driver/actions", "POST", roles=DRIVER, body=schemas.DriverActionSchema,
@@ -87,7 +89,7 @@ def driver_locations(body):
 
 
 @endpoint(bp, "/driver/directions", roles=DRIVER, query=schemas.DirectionsQuerySchema,
-          summary="Turn-by-turn directions from a position to one of the driver's stops.")
+          response=schemas.DirectionsSchema, summary="Turn-by-turn directions from a position to one of the driver's stops.")
 def driver_directions(query):
     from sqlalchemy import select
 
@@ -105,7 +107,7 @@ def driver_directions(query):
 _GEOMETRY_CACHE: dict[tuple, dict] = {}
 
 
-@endpoint(bp, "/routes/<int:route_id>/geometry", roles=STAFF,
+@endpoint(bp, "/routes/<int:route_id>/geometry", roles=STAFF, response=schemas.RouteGeometrySchema,
           summary="The route's path for the map: roads from OSRM when configured, straight legs otherwise.")
 def route_geometry(route_id):
     """Cached per route version: a route's path changes only when its stops or their order do."""

@@ -126,7 +126,7 @@ def on_route_resync(data=None):
         route = dispatch_service.get_route(principal, route_id)
         if route.version == version:
             return {"ok": True, "up_to_date": True, "version": version}
-        return {"ok": True, "route": payloads.route_snapshot(route)}
+        return {"ok": True, "route": payloads.route_snapshot(route, principal)}
     except (TypeError, ValueError, AttributeError):
         return _error("invalid", "Send {route_id, version}.")
     except DomainError as refused:

@@ -17,6 +17,7 @@ from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.extensions import db
 from backend.realtime import emit, rooms
 from backend.tracking.models import DriverPosition, LocationFix
+from backend.tracking.schemas import CustomerDriverLocationSchema, PositionSchema
 
 FUTURE_TOLERANCE = timedelta(seconds=30)
 EARTH_RADIUS_M = 6_371_008.8
@@ -43,10 +44,12 @@ def active_route_id(principal: Principal) -> int | None:
                                                     Route.status == RouteStatus.in_progress).order_by(Route.id.desc()))
 
 
+_FOR_STAFF, _FOR_CUSTOMER = PositionSchema(), CustomerDriverLocationSchema()
+
+
 def position_payload(driver_id: int, position: DriverPosition | LocationFix) -> dict:
-    return {"driver_id": driver_id, "route_id": position.route_id, "lat": position.lat, "lon": position.lon,
-            "accuracy": position.accuracy_m, "heading": position.heading_deg, "speed": position.speed_mps,
-            "at": position.at.isoformat()}
+    """Staff's view of a driver's position (the API's and the `driver.location(s)` event's)."""
+    return _FOR_STAFF.dump(position)
 
 
 def ingest(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
@@ -138,9 +141,8 @@ def _relay(principal: Principal, position: DriverPosition) -> Stop | None:
     next_stop = db.session.scalar(select(Stop).where(Stop.route_id == position.route_id,
                                                      Stop.status == StopStatus.pending).order_by(Stop.sequence))
     if next_stop is not None:
-        customer_view = {"lat": position.lat, "lon": position.lon, "heading": position.heading_deg,
-                         "at": position.at.isoformat()}
-        emit.queue_emit(db.session, "driver.location", customer_view, rooms.tracking(next_stop.order.tracking_token))
+        emit.queue_emit(db.session, "driver.location", _FOR_CUSTOMER.dump(position),
+                        rooms.tracking(next_stop.order.tracking_token))
     return next_stop
 
 

@@ -1,21 +1,16 @@
-from datetime import timedelta
-
-from flask import Blueprint, current_app
+from flask import Blueprint
 from sqlalchemy import select
 
 from backend.api import endpoint
 from backend.auth.principal import STAFF, current_principal
-from backend.database import utcnow
 from backend.extensions import db
 from backend.tracking.models import DriverPosition
-from backend.tracking.service import position_payload
+from backend.tracking.schemas import PositionStatusSchema
 
 bp = Blueprint("tracking", __name__, url_prefix="/api/v1")
 
 
-@endpoint(bp, "/positions", roles=STAFF,
+@endpoint(bp, "/positions", roles=STAFF, response=PositionStatusSchema(many=True),
           summary="Every driver's last known position; `stale` when the phone stopped reporting (e.g. screen off).")
 def positions():
-    cutoff = utcnow() - timedelta(seconds=current_app.config["POSITION_STALE_AFTER_S"])
-    rows = db.session.scalars(select(DriverPosition).where(DriverPosition.org_id == current_principal().org_id))
-    return [dict(position_payload(row.driver_id, row), stale=row.at < cutoff) for row in rows]
+    return list(db.session.scalars(select(DriverPosition).where(DriverPosition.org_id == current_principal().org_id)))

@@ -17,7 +17,8 @@ def test_builders_produce_plain_json(app, org, dispatcher):
         route = db.session.get(Route, route_id)
         stop = route.stops[0]
         built = [payloads.route_snapshot(route), payloads.route_updated(route, {"kind": "resequenced"}),
-                 payloads.stop_payload(stop), eta.eta_updated_payload(route, [stop], False),
+                 payloads.route_updated_for_driver(route, {"kind": "added", "stop_id": stop.id}),
+                 eta.eta_updated_payload(route, [stop], False),
                  eta.customer_eta_payload(stop, True),
                  eta.late_risk_payload(route, stop, stop.eta_at + timedelta(hours=3), stop.eta_at)]
         for payload in built:

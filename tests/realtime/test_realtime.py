@@ -113,6 +113,27 @@ def test_a_resequence_reaches_the_drivers_phone_within_a_second_and_no_one_elses
         other.close()
 
 
+def test_each_audience_gets_its_own_view_of_a_route_change(server, staff, routes):
+    """route.updated and route.resync are dumped per audience: the phone never gets the staff summary or cost."""
+    from tests.api.audiences import assert_driver_view, assert_staff_view
+
+    route = routes[0]
+    session = driver_session(server, route)
+    phone, dispatcher = Listener(server, session), Listener(server, staff)
+    try:
+        updated = resequence(server, staff, route["id"])
+        for_phone, _ = phone.wait_for("route.updated", lambda d: d["route"]["version"] == updated["version"])
+        for_staff, _ = dispatcher.wait_for("route.updated", lambda d: d["route"]["version"] == updated["version"])
+        assert for_phone is not None and for_staff is not None, (phone.events, dispatcher.events)
+        assert_driver_view(for_phone["route"])
+        assert_staff_view(for_staff["route"])
+        resynced = phone.client.call("route.resync", {"route_id": route["id"], "version": 0}, timeout=10)
+        assert_driver_view(resynced["route"])
+    finally:
+        phone.close()
+        dispatcher.close()
+
+
 def test_a_reconnecting_phone_catches_up_after_three_missed_changes(server, staff, routes):
     route = routes[0]
     session = driver_session(server, route)
