@@ -76,6 +76,7 @@ def from_environment() -> dict:
         "OSRM_URL": os.environ.get("OSRM_URL") or None,
         "JOBS_WORKERS": _int("JOBS_WORKERS", 2),
         "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", redis_url is None),
+        "JOBS_LEASE_S": _float("JOBS_LEASE_S", 30.0),
         "MAX_UPLOAD_MB": _int("MAX_UPLOAD_MB", 20),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 20000),
         "DEMO_SEED": _int("DEMO_SEED", 7),

@@ -12,16 +12,17 @@ log = logging.getLogger("lastmile.server")
 
 
 def start_embedded_worker(app):
-    """The job worker of the embedded default, as a child process that dies with us."""
+    """The job worker of the embedded default: a child process that dies with us, restarted when it dies
+    before us (backend/jobs/supervisor.py)."""
     if not app.config["EMBEDDED_WORKER"]:
         return None
-    from backend.jobs.worker import start_child_process
+    from backend.jobs.supervisor import WorkerSupervisor
 
     host = app.config["HOST"]
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{app.config['PORT']}"
-    child = start_child_process(app, url)
-    atexit.register(lambda: child.poll() is None and child.terminate())
-    return child
+    supervisor = WorkerSupervisor(app, url).start()
+    atexit.register(supervisor.stop)
+    return supervisor
 
 
 def tune_garbage_collector() -> None:

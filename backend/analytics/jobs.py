@@ -5,15 +5,18 @@ import logging
 
 from huey import crontab
 
-from backend.jobs.registry import job_handler
+from backend.jobs.registry import FAIL, RETRY, job_handler
 from backend.jobs.tasks import periodic_app_task
 
 log = logging.getLogger(__name__)
 
 
-@job_handler("analytics.history_import")
+@job_handler("analytics.history_import", on_worker_lost=FAIL,
+             lost_message="An import is one transaction: nothing was imported. Run it again.")
 def import_history(ctx, payload: dict) -> dict:
-    """Import past deliveries as a baseline, with the order import's row-level preview and semantics."""
+    """Import past deliveries as a baseline, with the order import's row-level preview and semantics.
+
+    Worker lost: failed with a message (one transaction, nothing was written), like the order import."""
     from backend.analytics import importer
 
     return importer.import_history(ctx.org_id, payload["csv"], name=payload.get("name", ""),
@@ -22,9 +25,11 @@ def import_history(ctx, payload: dict) -> dict:
                                    on_progress=lambda f, m: ctx.progress(f, m))
 
 
-@job_handler("analytics.replay")
+@job_handler("analytics.replay", on_worker_lost=RETRY)
 def replay_history(ctx, payload: dict) -> dict:
-    """Re-plan each imported day with the optimizer; CPU-heavy, so a job with progress and cancel."""
+    """Re-plan each imported day with the optimizer; CPU-heavy, so a job with progress and cancel.
+
+    Worker lost: retried — a replay only reads and computes; its answer is the job's result."""
     from backend.analytics import replay
 
     return replay.replay(ctx.org_id, payload["import_id"], time_limit_s=payload.get("time_limit_s", 5.0),

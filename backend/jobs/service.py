@@ -1,7 +1,10 @@
-"""Background jobs: enqueue, watch, cancel. The Job row is the record; Huey moves the work.
+"""Background jobs: enqueue, watch, cancel, run. The Job row is the record; Huey moves the work.
 
-Life of a job: queued -> running -> succeeded | failed | cancelled. A cancel asked for while the job
-is queued cancels it at once; while it runs, the handler sees it at its next progress report.
+Life of a job: queued -> running -> succeeded | failed | cancelled, and running -> queued again when its
+worker died and its kind is safe to retry (jobs/liveness.py). A cancel asked for while the job is queued
+cancels it at once; while it runs, the handler stops at its next progress report; when its worker is
+dead, the job ends cancelled at once. A handler that raises ends failed with a message — a refusal
+(DomainError) with its own, a database error or a bug with what went wrong — never left running.
 """
 from __future__ import annotations
 
@@ -11,12 +14,13 @@ import traceback
 import uuid
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from backend.database import utcnow
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
-from backend.jobs import queue
+from backend.jobs import liveness, queue
 from backend.jobs.models import Job, JobStatus
 from backend.jobs.registry import HANDLERS
 
@@ -27,25 +31,30 @@ class JobCancelled(Exception):
     pass
 
 
-def _progress_key(job_id: str) -> str:
+def progress_key(job_id: str) -> str:
     return f"job-progress:{job_id}"
 
 
-def _cancel_key(job_id: str) -> str:
+def cancel_key(job_id: str) -> str:
     return f"job-cancel:{job_id}"
 
 
+def submit(job_id: str) -> None:
+    """Put the job on the queue (its row must be committed: a worker must be able to find it)."""
+    from backend.jobs.tasks import execute_job
+
+    execute_job(job_id)
+
+
 def enqueue(org_id: int, kind: str, payload: dict, *, created_by_id: int | None = None) -> Job:
-    """Record the job and queue it once the record is committed (a worker must be able to find it)."""
+    """Record the job and queue it once the record is committed."""
     if kind not in HANDLERS:
         raise InvalidInput(f"Unknown job kind {kind!r}.")
     job = Job(id=uuid.uuid4().hex, org_id=org_id, kind=kind, payload=payload, created_by_id=created_by_id,
               status=JobStatus.queued)
     db.session.add(job)
     db.session.commit()
-    from backend.jobs.tasks import execute_job
-
-    execute_job(job.id)
+    submit(job.id)
     return job
 
 
@@ -53,7 +62,7 @@ def get_job(org_id: int, job_id: str) -> Job:
     job = db.session.scalar(select(Job).where(Job.org_id == org_id, Job.id == job_id))
     if job is None:
         raise NotFound("No such job.")
-    live = queue.peek_state(_progress_key(job.id)) if job.status is JobStatus.running else None
+    live = queue.peek_state(progress_key(job.id)) if job.status is JobStatus.running else None
     if live:
         job.progress, job.message, job.detail = live["progress"], live["message"], live["detail"]
     return job
@@ -67,16 +76,26 @@ def list_jobs(org_id: int, kind: str | None = None, limit: int = 50) -> list[Job
 
 
 def cancel(org_id: int, job_id: str) -> Job:
+    """Cancel a job in any unfinished state. A running job whose worker is alive stops at its next progress
+    report; one whose worker is dead ends now."""
     job = get_job(org_id, job_id)
     if job.status.finished:
         raise Conflict(f"The job has already {job.status.value}.", code="job_finished")
+    queue.put_state(cancel_key(job.id), {"at": time.time()})
+    if job.status is JobStatus.running and not liveness.is_alive(job.worker_id, liveness.lease_s()):
+        db.session.rollback()
+        db.session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        liveness.end_lost_job(job_id, job.worker_id)
+        db.session.expire_all()
+        return get_job(org_id, job_id)
     job.cancel_requested = True
-    queue.put_state(_cancel_key(job.id), {"at": time.time()})
     if job.status is JobStatus.queued:
         job.status = JobStatus.cancelled
         job.finished_at = utcnow()
     db.session.commit()
-    _announce(job)
+    announce(job)
     return job
 
 
@@ -84,25 +103,31 @@ def job_payload(job: Job) -> dict:
     """The `job.progress` event and the API's job body share this shape."""
     return {"id": job.id, "kind": job.kind, "status": job.status.value, "progress": round(job.progress, 4),
             "message": job.message, "detail": job.detail or {}, "result": job.result, "error": job.error,
+            "attempts": job.attempts or 0,
             "created_at": job.created_at.isoformat() if job.created_at else None,
             "started_at": job.started_at.isoformat() if job.started_at else None,
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
 
 
-def _announce(job: Job) -> None:
+def announce(job: Job) -> None:
     from backend.realtime import emit, rooms
 
     emit.emit_now("job.progress", job_payload(job), rooms.dispatch(job.org_id))
 
 
 class JobContext:
-    """What a handler gets: its job, progress reporting and the cancel check."""
+    """What a handler gets: its job's identity, progress reporting and the cancel check.
+
+    It holds no database object: a handler's own transaction never carries the job row, so a failed
+    flush in the handler cannot take the job's record down with it.
+    """
 
     def __init__(self, job: Job):
-        self.job = job
         self.job_id = job.id
         self.org_id = job.org_id
+        self.kind = job.kind
         self.created_by_id = job.created_by_id
+        self._snapshot = job_payload(job)
         self._last_report = 0.0
         self._last_cancel_check = 0.0
         self._cancelled = False
@@ -111,7 +136,7 @@ class JobContext:
         now = time.monotonic()
         if not self._cancelled and now - self._last_cancel_check > 0.2:
             self._last_cancel_check = now
-            self._cancelled = queue.peek_state(_cancel_key(self.job_id)) is not None
+            self._cancelled = queue.peek_state(cancel_key(self.job_id)) is not None
         return self._cancelled
 
     def progress(self, fraction: float, message: str = "", *, force: bool = False, **detail) -> None:
@@ -122,59 +147,108 @@ class JobContext:
         if not force and now - self._last_report < 0.25:
             return
         self._last_report = now
-        self.job.progress = max(0.0, min(1.0, fraction))
-        self.job.message = message[:300]
-        self.job.detail = detail
-        queue.put_state(_progress_key(self.job_id), {"progress": self.job.progress, "message": self.job.message,
-                                                     "detail": detail})
-        _announce(self.job)
+        live = {"progress": max(0.0, min(1.0, fraction)), "message": message[:300], "detail": detail}
+        queue.put_state(progress_key(self.job_id), live)
+        self._snapshot.update(live, progress=round(live["progress"], 4))
+        from backend.realtime import emit, rooms
+
+        emit.emit_now("job.progress", dict(self._snapshot), rooms.dispatch(self.org_id))
 
 
-def _finish(job_id: str, status: JobStatus, *, result=None, error=None) -> None:
-    db.session.rollback()
-    job = db.session.get(Job, job_id)
-    job.status = status
-    job.finished_at = utcnow()
-    job.result = result
-    job.error = error
+def _database_error(exc: SQLAlchemyError) -> dict:
+    """What a person can act on: the database's own words, without the SQL and its parameters."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    return {"code": "database_error", "message": f"The database refused the job's work: {first_line}"[:500],
+            "fields": {}}
+
+
+def _finish(job_id: str, worker_id: str, status: JobStatus, *, result=None, error=None) -> bool:
+    """Record the outcome, only while this worker still holds the job (a reaper may have ended it)."""
+    db.session.rollback()  # whatever the handler left (a failed flush included) is discarded first
+    values = {"status": status, "finished_at": utcnow(), "result": result, "error": error, "worker_id": None}
+    live = queue.peek_state(progress_key(job_id))
     if status is JobStatus.succeeded:
-        job.progress = 1.0
-    live = queue.peek_state(_progress_key(job_id))
-    if live and status is not JobStatus.succeeded:
-        job.progress, job.message, job.detail = live["progress"], live["message"], live["detail"]
+        values["progress"] = 1.0
+    elif live:
+        values.update(progress=live["progress"], message=live["message"], detail=live["detail"])
+    if error and not (live and live.get("message")):
+        values["message"] = str(error.get("message", ""))[:300]
+    outcome = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.running,
+                                                   Job.worker_id == worker_id).values(**values)
+                                 .execution_options(synchronize_session=False))
     db.session.commit()
-    queue.drop_state(_progress_key(job_id))
-    queue.drop_state(_cancel_key(job_id))
-    _announce(job)
+    if outcome.rowcount != 1:
+        log.warning("job %s finished as %s, but its record had been taken over; left as it is", job_id, status.value)
+        return False
+    queue.drop_state(progress_key(job_id))
+    queue.drop_state(cancel_key(job_id))
+    announce(db.session.get(Job, job_id))
+    db.session.commit()
+    return True
+
+
+def _record(job_id: str, worker_id: str, outcome: dict) -> None:
+    """Finish the job, whatever it takes: a result the database cannot store fails the job instead, and a
+    database that is briefly away is tried again, so a job is not left running by a live worker."""
+    status = outcome.pop("status")
+    for attempt in range(4):
+        try:
+            _finish(job_id, worker_id, status, **outcome)
+            return
+        except (OperationalError, InterfaceError):
+            log.exception("job %s: could not record its outcome (%s); trying again", job_id, status.value)
+            db.session.rollback()
+        except Exception as exc:
+            log.exception("job %s: could not record its outcome (%s)", job_id, status.value)
+            db.session.rollback()
+            if status is not JobStatus.failed:
+                status, outcome = JobStatus.failed, {"error": {
+                    "code": "internal", "message": f"The job's result could not be stored: {exc}"[:500], "fields": {}}}
+        time.sleep(0.5 * 2 ** attempt)
+
+
+def _claim(job_id: str, worker_id: str) -> Job | None:
+    """queued -> running for this worker; None when the job is gone, cancelled, or another worker has it."""
+    now = utcnow()
+    taken = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.queued)
+                               .values(status=JobStatus.running, worker_id=worker_id, started_at=now,
+                                       attempts=Job.attempts + 1)
+                               .execution_options(synchronize_session=False))
+    db.session.commit()
+    if taken.rowcount != 1:
+        return None
+    return db.session.get(Job, job_id)
 
 
 def run(job_id: str) -> None:
     """Execute one job in a worker (thread or process), inside an app context."""
-    job = db.session.get(Job, job_id)
-    if job is None:
-        log.warning("job %s vanished before it ran", job_id)
-        return
-    if job.status is not JobStatus.queued:
-        return  # cancelled while queued, or delivered twice by the queue
-    job.status = JobStatus.running
-    job.started_at = utcnow()
-    db.session.commit()
-    _announce(job)
-    context = JobContext(job)
+    worker_id = liveness.current_worker_id()
     try:
-        if context.cancelled():
-            raise JobCancelled()
-        result = HANDLERS[job.kind](context, dict(job.payload or {}))
-    except JobCancelled:
-        _finish(job_id, JobStatus.cancelled)
-    except DomainError as exc:
-        _finish(job_id, JobStatus.failed, error=exc.to_dict()["error"])
-    except Exception as exc:  # a bug: keep the trace for the operator, a clean message for the user
-        log.exception("job %s (%s) failed", job_id, job.kind)
-        detail = traceback.format_exc(limit=5) if current_app.debug else None
-        _finish(job_id, JobStatus.failed, error={"code": "internal", "message": str(exc) or type(exc).__name__,
-                                                 "fields": {}, "trace": detail})
-    else:
-        _finish(job_id, JobStatus.succeeded, result=result)
+        job = _claim(job_id, worker_id)
+        if job is None:
+            return  # cancelled while queued, run by another worker, or delivered twice by the queue
+        kind, payload = job.kind, dict(job.payload or {})
+        announce(job)
+        context = JobContext(job)
+        db.session.commit()
+        outcome: dict = {}
+        try:
+            if context.cancelled():
+                raise JobCancelled()
+            outcome = {"status": JobStatus.succeeded, "result": HANDLERS[kind](context, payload)}
+        except JobCancelled:
+            outcome = {"status": JobStatus.cancelled}
+        except DomainError as exc:
+            outcome = {"status": JobStatus.failed, "error": exc.to_dict()["error"]}
+        except SQLAlchemyError as exc:
+            log.exception("job %s (%s) hit a database error", job_id, kind)
+            outcome = {"status": JobStatus.failed, "error": _database_error(exc)}
+        except Exception as exc:  # a bug: keep the trace for the operator, a clean message for the user
+            log.exception("job %s (%s) failed", job_id, kind)
+            detail = traceback.format_exc(limit=5) if current_app.debug else None
+            outcome = {"status": JobStatus.failed, "error": {"code": "internal", "message": str(exc) or
+                                                             type(exc).__name__, "fields": {}, "trace": detail}}
+        _record(job_id, worker_id, outcome)
     finally:
         db.session.remove()

@@ -15,6 +15,8 @@ class JobSchema(Schema):
     detail = fields.Dict()
     result = fields.Raw(allow_none=True)
     error = fields.Dict(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "How many times a worker started the job (a job whose "
+                                                      "worker died may be retried)."})
     created_at = fields.String(allow_none=True)
     started_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)

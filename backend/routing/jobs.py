@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from backend.jobs.registry import job_handler
+from backend.jobs.registry import RETRY, job_handler
 
 
 def _reporter(ctx, time_limit: float | None):
@@ -16,8 +16,12 @@ def _reporter(ctx, time_limit: float | None):
     return report
 
 
-@job_handler("routing.plan_day")
+@job_handler("routing.plan_day", on_worker_lost=RETRY)
 def plan_day_job(ctx, payload: dict) -> dict:
+    """Optimize a day into draft routes.
+
+    Worker lost: retried — a plan replaces the day's earlier drafts, so running it again after a worker
+    died mid-solve leaves exactly one plan."""
     from backend.auth.models import Role
     from backend.auth.principal import Principal
     from backend.routing import service
@@ -32,9 +36,11 @@ def plan_day_job(ctx, payload: dict) -> dict:
                             should_stop=ctx.cancelled, actor=actor)
 
 
-@job_handler("routing.solve")
+@job_handler("routing.solve", on_worker_lost=RETRY)
 def solve_job(ctx, payload: dict) -> dict:
-    """A raw VROOM problem (the vroom-express endpoint): the solution, or VROOM's error object."""
+    """A raw VROOM problem (the vroom-express endpoint): the solution, or VROOM's error object.
+
+    Worker lost: retried — solving writes nothing; the caller waits for the answer."""
     from backend.routing import RoutingError, solve
 
     problem = payload["problem"]
