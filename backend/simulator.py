@@ -16,8 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from backend.geo.sphere import distance_m
+
 FAILURE_REASONS = ("not_home", "not_home", "no_access", "refused", "wrong_address", "damaged")
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def mint_session_cookie(app, user) -> tuple[str, str]:
@@ -26,12 +27,6 @@ def mint_session_cookie(app, user) -> tuple[str, str]:
     serializer = app.session_interface.get_signing_serializer(app)
     value = serializer.dumps({"uid": user.id, "epoch": user.session_epoch, "csrf": csrf, "_permanent": True})
     return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}", csrf
-
-
-def haversine_m(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def now_iso() -> str:
@@ -80,7 +75,7 @@ class VirtualDriver:
 
     async def _drive_to(self, sio, lat: float, lon: float) -> None:
         start_lat, start_lon = self.position
-        distance = haversine_m(start_lat, start_lon, lat, lon) * 1.3
+        distance = distance_m(start_lat, start_lon, lat, lon) * 1.3
         speed_mps = self.rng.uniform(6.0, 11.0)  # 22-40 km/h in town, stops and lights included
         travel_s = distance / speed_mps / self.speed
         heading = (math.degrees(math.atan2(lon - start_lon, lat - start_lat)) + 360) % 360

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+
 ETA_HORIZONS_MIN = (60, 30, 10)
-EARTH_RADIUS_M = 6_371_000
 
 INTEGER_COMPONENTS = (
     "routes", "stops", "attempted", "delivered", "failed", "windowed_deliveries", "on_time", "first_attempts",
@@ -60,18 +60,6 @@ class RouteFact:
     cost_per_hour_cents: int = 0
     cost_per_km_cents: int = 0
     co2_g_per_km: int = 0
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
-
-
-def path_length_m(points: list[tuple[float, float]]) -> int:
-    """Distance driven along breadcrumbs: the sum of great-circle distances between consecutive fixes."""
-    return int(round(sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:]))))
 
 
 def attempt_moment(stop: StopFact) -> datetime | None:

@@ -16,6 +16,7 @@ from backend.analytics.models import (GRAIN_DEPOT, GRAIN_ROUTE, SOURCE_OPERATION
                                       FailedDelivery,
                                       KpiAlert, KpiGoal)
 from backend.database import utcnow
+from backend.geo.sphere import path_length_m
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
@@ -127,7 +128,7 @@ def _breadcrumb_distances(route_ids) -> dict[int, int]:
                                   .where(LocationFix.route_id.in_(route_ids))
                                   .order_by(LocationFix.route_id, LocationFix.at)):
         points[row.route_id].append((row.lat, row.lon))
-    return {route_id: kpis.path_length_m(track) for route_id, track in points.items() if len(track) > 1}
+    return {route_id: path_length_m(track) for route_id, track in points.items() if len(track) > 1}
 
 
 def _rollup_row(org_id: int, day: date, route, components: dict, **extra) -> dict:

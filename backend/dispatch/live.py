@@ -12,7 +12,6 @@ Business rules carried here:
 """
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from flask import current_app
@@ -27,6 +26,7 @@ from backend.dispatch.summaries import window_end
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
+from backend.geo.sphere import distance_m
 from backend.orders import lifecycle
 from backend.orders import service as orders_service
 from backend.orders.enums import OrderStatus
@@ -35,7 +35,6 @@ from backend.tracking.models import DriverPosition
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def _iso(moment):
@@ -506,13 +505,6 @@ def redistribute(principal: Principal, route_id: int, moves: list[dict], version
 
 # --- proof of delivery ----------------------------------------------------------------------------
 
-def _distance_m(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 def proofs(principal: Principal, order_id: int) -> list[dict]:
     """What the driver recorded at the door, with where it was captured and how far from the address."""
     from backend.pod import service as pod_service
@@ -535,7 +527,7 @@ def proofs(principal: Principal, order_id: int) -> list[dict]:
 
         distance = None
         if proof.lat is not None and proof.lon is not None:
-            distance = round(_distance_m(proof.lat, proof.lon, order.lat, order.lon))
+            distance = round(distance_m(proof.lat, proof.lon, order.lat, order.lon))
         result.append({
             "id": proof.id, "stop_id": proof.stop_id, "driver_id": proof.driver_id, "outcome": proof.outcome,
             "failure_reason": proof.failure_reason, "recipient_name": proof.recipient_name, "note": proof.note,

@@ -1,23 +1,16 @@
 """Turn-by-turn directions to a stop: OSRM's route service when configured, otherwise distance and bearing."""
 from __future__ import annotations
 
-import math
-
-import requests
 from flask import current_app
 
 from backend import outbound
 from backend.errors import DomainError
+from backend.geo.osrm import PROFILES, OsrmClient, OsrmRefused, OsrmUnavailable
+from backend.geo.sphere import bearing_deg, distance_m
 
-PROFILES = {"car": "driving", "van": "driving", "truck": "driving", "bike": "cycling", "cargo_bike": "cycling"}
 
-
-def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    x = math.sin(dl) * math.cos(p2)
-    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return (math.degrees(math.atan2(x, y)) + 360) % 360
+def _client(base: str, timeout_s: float) -> OsrmClient:
+    return OsrmClient(base, timeout_s=timeout_s, policy=outbound.Policy.from_config(current_app.config))
 
 
 def _instruction(step: dict) -> str:
@@ -32,27 +25,23 @@ def _instruction(step: dict) -> str:
 
 
 def directions(from_lat: float, from_lon: float, to_lat: float, to_lon: float, profile: str = "van") -> dict:
-    from backend.tracking.service import distance_m
-
     straight = {"mode": "bearing", "distance_m": round(distance_m(from_lat, from_lon, to_lat, to_lon)),
                 "duration_s": None, "bearing_deg": round(bearing_deg(from_lat, from_lon, to_lat, to_lon), 1),
                 "steps": []}
     base = current_app.config.get("OSRM_URL")
     if not base:
         return straight
-    url = (f"{base.rstrip('/')}/route/v1/{PROFILES.get(profile, 'driving')}/"
-           f"{from_lon:.6f},{from_lat:.6f};{to_lon:.6f},{to_lat:.6f}")
     try:
-        response = outbound.get(url, outbound.Policy.from_config(current_app.config),
-                                params={"steps": "true", "overview": "false"}, timeout=10)
-        body = response.json()
-    except outbound.OutboundRefused:
+        status, body = _client(base, 10).get(
+            "route", PROFILES.get(profile, "driving"), f"{from_lon:.6f},{from_lat:.6f};{to_lon:.6f},{to_lat:.6f}",
+            "steps=true&overview=false")
+    except OsrmRefused:
         straight["fallback_reason"] = "osrm_refused"
         return straight
-    except (requests.RequestException, ValueError):
+    except OsrmUnavailable:
         straight["fallback_reason"] = "osrm_unreachable"
         return straight
-    if response.status_code != 200 or body.get("code") != "Ok" or not body.get("routes"):
+    if status != 200 or body.get("code") != "Ok" or not body.get("routes"):
         if body.get("code") in ("NoRoute", "NoSegment"):
             raise DomainError("No road route to this stop.", code="no_route_found", status=422)
         straight["fallback_reason"] = body.get("code", "osrm_error")
@@ -76,12 +65,10 @@ def road_geometry(points: list[tuple[float, float]], profile: str = "van") -> li
         return None
     coordinates = ";".join(f"{lon:.6f},{lat:.6f}" for lat, lon in points)
     try:
-        response = outbound.get(f"{base.rstrip('/')}/route/v1/{PROFILES.get(profile, 'driving')}/{coordinates}",
-                                outbound.Policy.from_config(current_app.config),
-                                params={"overview": "full", "geometries": "geojson", "steps": "false"}, timeout=15)
-        body = response.json()
-    except (outbound.OutboundRefused, requests.RequestException, ValueError):
+        status, body = _client(base, 15).get("route", PROFILES.get(profile, "driving"), coordinates,
+                                             "overview=full&geometries=geojson&steps=false")
+    except OsrmUnavailable:
         return None
-    if response.status_code != 200 or body.get("code") != "Ok" or not body.get("routes"):
+    if status != 200 or body.get("code") != "Ok" or not body.get("routes"):
         return None
     return [[lat, lon] for lon, lat in body["routes"][0]["geometry"]["coordinates"]]

@@ -6,7 +6,7 @@ Two providers share one interface (:class:`MatrixProvider`):
   (roads are rarely straight: 1.3 is a common urban figure), driven at a
   fixed speed per vehicle profile.  Needs no server, so it is the default.
 * :class:`OsrmProvider` – an OSRM server's ``/table/v1`` service (real road
-  network), and ``/route/v1`` for a route's geometry.
+  network), and ``/route/v1`` for a route's geometry, through geo's one OSRM client.
 
 Matrices are cached by rounded coordinates + profile + hour (see
 :class:`MatrixCache`) so that re-optimizing a day after one change does not
@@ -15,20 +15,19 @@ query the road network again.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
-import requests
 
 from backend import outbound
+from backend.geo.osrm import OsrmClient, OsrmRefused, OsrmUnavailable, lonlat_path
+from backend.geo.sphere import distance_matrix_m
 
 from .errors import ROUTING_ERROR, RoutingError
 
-EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_DETOUR_FACTOR = 1.3
 # Average door-to-door speeds in a city, km/h.  Overridable per problem with
 # options.speed_kmh = {"car": 28, ...}.
@@ -62,18 +61,6 @@ class MatrixProvider(Protocol):
     def matrices(self, locations: Sequence[Sequence[float]], profile: str) -> Matrices: ...
 
 
-def haversine_meters(locations: Sequence[Sequence[float]], rows: slice | None = None) -> np.ndarray:
-    """Great-circle distance matrix in meters (float) for [lon, lat] pairs, vectorised
-    (``rows``: only those origins)."""
-    coords = np.radians(np.asarray(locations, dtype=np.float64).reshape(-1, 2))
-    lon, lat = coords[:, 0], coords[:, 1]
-    lon0, lat0 = (lon, lat) if rows is None else (lon[rows], lat[rows])
-    dlat = lat[None, :] - lat0[:, None]
-    dlon = lon[None, :] - lon0[:, None]
-    a = np.sin(dlat / 2.0) ** 2 + np.cos(lat0)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 class HaversineProvider:
     """Straight-line distance x detour factor, at a constant speed per profile."""
 
@@ -97,7 +84,7 @@ class HaversineProvider:
         distances = np.empty((n, n), dtype=MATRIX_DTYPE)
         for first in range(0, n, BLOCK_ROWS):
             rows = slice(first, min(n, first + BLOCK_ROWS))
-            road_m = haversine_meters(locations, rows) * self.detour_factor
+            road_m = distance_matrix_m(locations, rows) * self.detour_factor
             # half the earth's circumference is ~20,000 km: metres and seconds fit int32
             durations[rows] = np.rint(road_m / speed_ms)
             distances[rows] = np.rint(road_m, out=road_m)
@@ -116,47 +103,38 @@ class OsrmProvider:
     def __init__(self, base_url: str, timeout_s: float = 30.0, max_table_size: int = 100,
                  policy: outbound.Policy | None = None):
         self.base_url = base_url.rstrip("/")
-        self.timeout_s = timeout_s
+        self.client = OsrmClient(self.base_url, timeout_s, policy=policy)
         self.max_table_size = max_table_size
-        self.policy = policy if policy is not None else outbound.Policy.from_config(os.environ)
+
+    @property
+    def policy(self) -> outbound.Policy:
+        return self.client.policy
 
     def cache_key(self) -> tuple:
         return ("osrm", self.base_url)
 
-    def _get(self, path: str) -> dict:
-        url = f"{self.base_url}{path}"
+    def _get(self, service: str, profile: str, locations, query: str) -> dict:
         try:
-            response = outbound.get(url, self.policy, timeout=self.timeout_s)
-        except outbound.OutboundRefused as refused:
-            raise RoutingError(f"OSRM request refused by the outbound guard: {refused.message}", ROUTING_ERROR) from refused
-        except requests.RequestException as exc:
+            status, body = self.client.get(service, profile, lonlat_path(locations), query)
+        except OsrmRefused as refused:
+            raise RoutingError(f"OSRM request refused by the outbound guard: {refused}", ROUTING_ERROR) from refused
+        except OsrmUnavailable as exc:
             raise RoutingError(f"OSRM request failed: {exc}", ROUTING_ERROR) from exc
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise RoutingError(f"OSRM request failed: HTTP {response.status_code}", ROUTING_ERROR) from exc
-        if not isinstance(body, dict):
-            raise RoutingError(f"OSRM request failed: HTTP {response.status_code}", ROUTING_ERROR)
         if body.get("code") != "Ok":
             raise RoutingError(f"OSRM error: {body.get('code')}: {body.get('message', '')}", ROUTING_ERROR)
         return body
-
-    @staticmethod
-    def _coords(locations) -> str:
-        return ";".join(f"{float(lon):.6f},{float(lat):.6f}" for lon, lat in locations)
 
     def matrices(self, locations, profile: str) -> Matrices:
         n = len(locations)
         durations = np.zeros((n, n), dtype=MATRIX_DTYPE)
         distances = np.zeros((n, n), dtype=MATRIX_DTYPE)
-        coords = self._coords(locations)
         block = max(1, self.max_table_size)
         for first in range(0, n, block):
             rows = list(range(first, min(n, first + block)))
             query = "annotations=duration,distance"
             if len(rows) < n:
                 query += "&sources=" + ";".join(map(str, rows))
-            body = self._get(f"/table/v1/{profile}/{coords}?{query}")
+            body = self._get("table", profile, locations, query)
             table_d = body.get("durations")
             table_m = body.get("distances")
             if table_d is None:
@@ -176,7 +154,7 @@ class OsrmProvider:
 
     def route(self, locations, profile: str) -> dict:
         """Geometry (encoded polyline), distance and duration of driving through ``locations`` in order."""
-        body = self._get(f"/route/v1/{profile}/{self._coords(locations)}?overview=full&geometries=polyline")
+        body = self._get("route", profile, locations, "overview=full&geometries=polyline")
         best = body["routes"][0]
         return {"geometry": best.get("geometry"), "distance": round(best["distance"]), "duration": round(best["duration"])}
 

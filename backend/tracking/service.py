@@ -5,7 +5,6 @@ A fix is refused when out of range, in the future, or older than the driver's la
 """
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -15,19 +14,12 @@ from backend.auth.principal import Principal
 from backend.database import utcnow
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.extensions import db
+from backend.geo.sphere import distance_m
 from backend.realtime import emit, rooms
 from backend.tracking.models import DriverPosition, LocationFix
 from backend.tracking.schemas import CustomerDriverLocationSchema, PositionSchema
 
 FUTURE_TOLERANCE = timedelta(seconds=30)
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def check_fix(fix: dict, last_at: datetime | None, *, batch: bool) -> str | None:

@@ -3,7 +3,8 @@ import json
 from datetime import timedelta
 
 from backend.dispatch import payloads
-from backend.tracking import eta, service as tracking_service
+from backend.geo import sphere
+from backend.tracking import eta
 from tests.dispatch.helpers import make_orders, make_route
 
 
@@ -29,4 +30,4 @@ def test_builders_produce_plain_json(app, org, dispatcher):
 
 def test_distance_is_great_circle():
     # Montréal to Québec City: about 233 km as the crow flies.
-    assert 230_000 < tracking_service.distance_m(45.5017, -73.5673, 46.8139, -71.2080) < 236_000
+    assert 230_000 < sphere.distance_m(45.5017, -73.5673, 46.8139, -71.2080) < 236_000

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from backend.routing import RoutingError, solve
-from backend.routing.matrix import (HaversineProvider, MatrixCache, OsrmProvider, haversine_meters)
+from backend.geo.sphere import distance_matrix_m as haversine_meters
+from backend.routing.matrix import HaversineProvider, MatrixCache, OsrmProvider
 
 from routing_helpers import assert_feasible
 
