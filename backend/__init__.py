@@ -75,8 +75,10 @@ def create_app(config: dict | None = None) -> Flask:
                      render_as_batch=True, compare_type=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings["REDIS_URL"] or "memory://")
     limiter.init_app(app)
+    from backend.realtime.origins import origin_check
+
     socketio.init_app(app, message_queue=settings["REDIS_URL"], channel="lastmile-socketio",
-                      async_mode=settings.get("SOCKETIO_ASYNC_MODE"), cors_allowed_origins=[],
+                      async_mode=settings.get("SOCKETIO_ASYNC_MODE"), cors_allowed_origins=origin_check(settings),
                       ping_timeout=settings["SOCKETIO_PING_TIMEOUT"], manage_session=False)
 
     from backend.jobs import queue

@@ -84,6 +84,11 @@ def from_environment() -> dict:
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 10),
         "DATABASE_MAX_OVERFLOW": _int("DATABASE_MAX_OVERFLOW", 20),
         "SOCKETIO_PING_TIMEOUT": _float("SOCKETIO_PING_TIMEOUT", 20.0),
+        # Pages of other origins that may open sockets (comma-separated, e.g. https://ops.example.com);
+        # the server's own origin and PUBLIC_BASE_URL's always may.
+        "SOCKETIO_ALLOWED_ORIGINS": os.environ.get("SOCKETIO_ALLOWED_ORIGINS", ""),
+        # How often each web process disconnects the sockets of sessions revoked meanwhile.
+        "SESSION_REVOCATION_CHECK_S": _float("SESSION_REVOCATION_CHECK_S", 2.0),
         "WSGI_MAX_CONNECTIONS": _int("WSGI_MAX_CONNECTIONS", 4096),
         # Customer communication (backend/notify, backend/customer).
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "http://localhost:5000").rstrip("/"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,12 +20,19 @@ from backend.geo.sphere import distance_m
 FAILURE_REASONS = ("not_home", "not_home", "no_access", "refused", "wrong_address", "damaged")
 
 
-def mint_session_cookie(app, user) -> tuple[str, str]:
-    """A session cookie and CSRF token for a user, signed with the app's secret (operator tooling only)."""
-    csrf = secrets.token_urlsafe(32)
+def mint_session_cookie(app, user, *, commit: bool = True) -> tuple[str, str]:
+    """A session cookie and CSRF token for a user, signed with the app's secret (operator tooling only).
+
+    Opens a real server-side session, like a login does (inside an app context)."""
+    from backend.auth import service as auth_service
+    from backend.extensions import db
+
+    values = auth_service.session_cookie_values(user, auth_service.open_session(user))
+    if commit:
+        db.session.commit()
     serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"uid": user.id, "epoch": user.session_epoch, "csrf": csrf, "_permanent": True})
-    return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}", csrf
+    value = serializer.dumps({**values, "_permanent": True})
+    return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}", values["csrf"]
 
 
 def now_iso() -> str:

@@ -64,8 +64,9 @@ def seed(env: dict, drivers: int, dispatchers: int) -> list[tuple[str, str]]:
         db.session.execute(insert(Driver), [{"org_id": org.id, "user_id": u.id, "skills": [], "active": True,
                                              "created_at": now, "updated_at": now} for u in driver_users])
         db.session.commit()
-        staff = [mint_session_cookie(app, u) for u in rows if u.role is Role.dispatcher]
-        fleet = [mint_session_cookie(app, u) for u in driver_users]
+        staff = [mint_session_cookie(app, u, commit=False) for u in rows if u.role is Role.dispatcher]
+        fleet = [mint_session_cookie(app, u, commit=False) for u in driver_users]
+        db.session.commit()
         db.engine.dispose()
     return staff, fleet
 

@@ -47,6 +47,20 @@ class User(OrgScoped, TimestampMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0)
 
 
+class LoginSession(OrgScoped, db.Model):
+    """One login of one browser or phone. The signed session cookie names it; logout, deactivation or a new
+    password revokes it here, so a copied cookie stops working (the cookie alone proves nothing)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Sockets of a session revoked since their last check are disconnected (backend/realtime/revocation.py).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
 class ApiKey(OrgScoped, TimestampMixin, db.Model):
     """A bearer key for integrations. Only a SHA-256 of the secret is kept; the prefix finds the row."""
 

@@ -5,12 +5,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 
-from flask import session
-from sqlalchemy import select
+from flask import current_app, session
+from sqlalchemy import delete, or_, select, update
 
 from backend.auth import lockout
-from backend.auth.models import ApiKey, Organization, Role, User
+from backend.auth.models import ApiKey, LoginSession, Organization, Role, User
 from backend.auth.passwords import hash_secret, needs_rehash, verify_secret
 from backend.auth.principal import Principal
 from backend.database import utcnow
@@ -91,17 +92,51 @@ def login(identifier: str, secret: str) -> User:
     if matched == user.password_hash and needs_rehash(matched):
         user.password_hash = hash_secret(secret)
     user.last_login_at = utcnow()
+    record = open_session(user)
     db.session.commit()
     session.clear()
-    session["uid"] = user.id
-    session["epoch"] = user.session_epoch
-    session["csrf"] = secrets.token_urlsafe(32)
+    session.update(session_cookie_values(user, record))
     session.permanent = True
     return user
 
 
+def open_session(user: User) -> LoginSession:
+    """A new server-side session for `user` (added, not committed); the user's dead ones are cleared away."""
+    now = utcnow()
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        or_(LoginSession.expires_at < now, LoginSession.revoked_at < now - timedelta(days=1))))
+    record = LoginSession(id=secrets.token_urlsafe(32), org_id=user.org_id, user_id=user.id, created_at=now,
+                          expires_at=now + current_app.permanent_session_lifetime)
+    db.session.add(record)
+    return record
+
+
+def session_cookie_values(user: User, record: LoginSession) -> dict:
+    """What the signed cookie carries: the server-side session it names, and the CSRF token."""
+    return {"uid": user.id, "sid": record.id, "epoch": user.session_epoch, "csrf": secrets.token_urlsafe(32)}
+
+
 def logout() -> None:
+    """The session is revoked on the server: a copy of the cookie taken before stops working too."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        db.session.execute(update(LoginSession).where(LoginSession.id == sid, LoginSession.revoked_at.is_(None))
+                           .values(revoked_at=utcnow()))
+        db.session.commit()
     session.clear()
+
+
+def _revoke_sessions_of(user: User) -> None:
+    """Every session of the user ends (added to the caller's transaction): deactivation, new password or PIN."""
+    user.session_epoch += 1
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
+def revoked_sessions_since(moment) -> set[str]:
+    """Sessions revoked at or after `moment` (for disconnecting their sockets)."""
+    return set(db.session.scalars(select(LoginSession.id).where(LoginSession.revoked_at >= moment)))
 
 
 def csrf_token() -> str:
@@ -112,11 +147,14 @@ def csrf_token() -> str:
 
 
 def user_from_session() -> User | None:
-    uid = session.get("uid")
+    """The cookie's user, if the server-side session it names is still open."""
+    uid, sid = session.get("uid"), session.get("sid")
     if uid is None:
         return None
-    user = db.session.get(User, uid)
-    if user is None or not user.active or user.session_epoch != session.get("epoch"):
+    record = db.session.get(LoginSession, sid) if isinstance(sid, str) else None
+    user = db.session.get(User, uid) if record is not None else None
+    if (user is None or record.user_id != user.id or record.revoked_at is not None or record.expires_at <= utcnow()
+            or not user.active or user.session_epoch != session.get("epoch")):
         session.clear()
         return None
     return user
@@ -234,14 +272,14 @@ def update_user(org_id: int, user_id: int, data: dict, *, actor: Principal) -> U
             setattr(user, name, data[name])
     if data.get("password"):
         user.password_hash = offload(hash_secret, data["password"])
-        user.session_epoch += 1
+        _revoke_sessions_of(user)
     if data.get("pin"):
         if user.role is not Role.driver:
             raise InvalidInput("Only drivers log in with a PIN.", fields={"pin": ["Only for drivers."]})
         user.pin_hash = offload(hash_secret, data["pin"])
-        user.session_epoch += 1
+        _revoke_sessions_of(user)
     if data.get("active") is False:
-        user.session_epoch += 1
+        _revoke_sessions_of(user)
     db.session.commit()
     return user
 

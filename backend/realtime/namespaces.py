@@ -6,8 +6,9 @@ A socket connects only with a logged-in session (driver, dispatcher, admin) or a
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, join_room
 
 from backend.auth import service as auth_service
@@ -47,7 +48,9 @@ def on_connect(auth=None):
             raise ConnectionRefusedError({"code": "unauthorized", "message": "Log in first."})
         principal = auth_service.principal_for_user(user, via_session=True)
         CONNECTIONS[request.sid] = {"kind": principal.role.value, "org_id": principal.org_id,
-                                    "user_id": principal.id, "driver_id": principal.driver_id}
+                                    "user_id": principal.id, "driver_id": principal.driver_id,
+                                    "session_id": session.get("sid")}
+        _watch_revocations(current_app._get_current_object())
         if principal.role is Role.driver:
             if principal.driver_id is None:
                 raise ConnectionRefusedError({"code": "forbidden", "message": "No driver profile."})
@@ -59,6 +62,46 @@ def on_connect(auth=None):
         return True
     finally:
         db.session.remove()
+
+
+_watching = False
+
+
+def _watch_revocations(app) -> None:
+    """Once per process: every SESSION_REVOCATION_CHECK_S, disconnect the sockets whose session was revoked
+    meanwhile (logout, deactivation, new password), whichever web process revoked it."""
+    global _watching
+    if _watching:
+        return
+    _watching = True
+    interval = float(app.config.get("SESSION_REVOCATION_CHECK_S") or 2.0)
+    socketio.start_background_task(_revocation_loop, app, interval)
+
+
+def _revocation_loop(app, interval: float) -> None:
+    from backend.database import utcnow
+
+    since = utcnow()
+    while True:
+        socketio.sleep(interval)
+        checked_at = utcnow()
+        try:
+            with app.app_context():
+                # Overlapping windows (clocks of several web processes differ a little); disconnecting twice is harmless.
+                revoked = auth_service.revoked_sessions_since(since - timedelta(seconds=max(5.0, 2 * interval)))
+                db.session.remove()
+        except Exception:  # the database may be briefly away; try again next round
+            log.exception("could not check for revoked sessions")
+            continue
+        since = checked_at
+        for sid, info in list(CONNECTIONS.items()):
+            if info.get("session_id") in revoked:
+                log.info("disconnecting socket %s: its session was revoked", sid)
+                CONNECTIONS.pop(sid, None)
+                try:
+                    socketio.server.disconnect(sid, namespace="/")
+                except Exception:
+                    log.exception("could not disconnect socket %s", sid)
 
 
 @socketio.on("disconnect")

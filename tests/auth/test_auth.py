@@ -99,3 +99,25 @@ def test_login_attempts_are_rate_limited(database_url, tmp_path):
     assert limited.get_json()["error"]["code"] == "rate_limited"
     # Another account from the same address is not locked out by someone guessing this one.
     assert api.login(org.emails["dispatcher"], PASSWORD).status_code == 200
+
+
+def test_logout_ends_the_session_on_the_server_so_a_copied_cookie_stops_working(org, admin):
+    from http.cookies import SimpleCookie
+
+    api = Api(org.app)
+    response = api.login(org.emails["dispatcher"], PASSWORD)
+    cookie = SimpleCookie(response.headers["Set-Cookie"])
+    name, = [key for key in cookie if key.startswith("session")]
+    copy = Api(org.app)
+    copy.client.set_cookie(name, cookie[name].value)
+    copy.csrf = api.csrf
+    assert copy.get("/api/v1/auth/me").status_code == 200
+    assert api.post("/api/v1/auth/logout").status_code == 204
+    assert copy.get("/api/v1/auth/me").status_code == 401
+    assert copy.post("/api/v1/orders", json=order_payload("COPY-1")).status_code == 401
+    # A new password ends every session of the account, copies included.
+    again = Api(org.app)
+    again.login(org.emails["dispatcher"], PASSWORD)
+    users = admin.get("/api/v1/users?role=dispatcher").get_json()["items"]
+    assert admin.patch(f"/api/v1/users/{users[0]['id']}", json={"password": "a brand new password"}).status_code == 200
+    assert again.get("/api/v1/auth/me").status_code == 401
