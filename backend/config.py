@@ -100,7 +100,7 @@ def from_environment() -> dict:
         "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 8),
         "NOTIFY_RETRY_BASE_S": _float("NOTIFY_RETRY_BASE_S", 30.0),
         "NOTIFY_RETRY_MAX_S": _float("NOTIFY_RETRY_MAX_S", 3600.0),
-        "NOTIFY_LEASE_S": _int("NOTIFY_LEASE_S", 120),
+        "NOTIFY_LEASE_S": _int("NOTIFY_LEASE_S", 60),
         "NOTIFY_BATCH_SIZE": _int("NOTIFY_BATCH_SIZE", 50),
         "NOTIFY_HTTP_TIMEOUT_S": _float("NOTIFY_HTTP_TIMEOUT_S", 10.0),
         "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "console"),

@@ -2,6 +2,9 @@
 scheduled for the next retry, and a periodic sweep every minute (quiet hours ending, lost wake-ups,
 rows of a worker that died). Sending never runs in the web process.
 
+A send lost with its worker is retried: the row's lease runs out and the next drain or sweep takes it
+again (backend/notify/sending.py states the delivery promise).
+
 Importing this module also hooks the outbox into the order lifecycle (create_app imports it).
 """
 from __future__ import annotations

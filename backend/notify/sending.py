@@ -1,15 +1,23 @@
-"""Sending the outbox (job workers only): claim due rows, send each, record the outcome.
+"""Sending the outbox (job workers only): claim a due row, send it, record the outcome; one row at a time.
 
-Business rules
-- Sending is at least once. A worker claims a row (pending -> sending with a lease), sends, then records
-  it as sent in the same UPDATE that releases the lease. A worker that dies between the provider's accept
-  and that UPDATE leaves the row to be taken again when the lease expires, so in that one window a message
-  can go out twice; we accept it rather than risk losing a message. Providers help where they can: web
-  push carries a Topic (the push service replaces, not stacks, an undelivered copy), webhooks a stable
-  X-Lastmile-Delivery id, emails a stable Message-ID. Twilio has no idempotency key; the window there is
-  one HTTP round trip. The lease (NOTIFY_LEASE_S) is far longer than any send's timeout, so a live worker
-  never loses its row to another one. Every claim counts as an attempt, so a message that kills its
-  worker cannot loop forever.
+The delivery promise
+- **At least once.** A row is claimed (pending -> sending) with a lease of its own, sent, and recorded as
+  sent by the same UPDATE that releases the lease. A row is never lost: a worker that dies leaves its row
+  to be taken again when the lease (NOTIFY_LEASE_S) runs out.
+- **Exactly once while the workers live**, however slow the provider: the worker renews its row's lease
+  every NOTIFY_LEASE_S / 3 seconds while the provider call is in flight, so no other worker can take a
+  row that is being sent, and each worker holds one row at a time (no batch of leases left to expire
+  while the rows before them are sent).
+- **At most one extra send per worker death.** A worker killed after the provider accepted a message and
+  before the outcome was recorded leaves a row that another worker sends again: that message goes out
+  twice. Providers soften it where they can: web push carries a Topic (the push service replaces, not
+  stacks, an undelivered copy), webhooks a stable X-Lastmile-Delivery id, emails a stable Message-ID.
+  Twilio has no idempotency key.
+- **Attempts are capped, reclaims included.** Every claim counts as an attempt, and a row is claimed only
+  while its attempts are under NOTIFY_MAX_ATTEMPTS: a message whose worker keeps dying (or that keeps
+  failing) is marked failed instead of looping.
+
+Other rules
 - Retries: a transient failure (network, 5xx, 429) waits NOTIFY_RETRY_BASE_S * 2^(attempt-1), capped at
   NOTIFY_RETRY_MAX_S, up to NOTIFY_MAX_ATTEMPTS; a permanent one (bad number, 4xx) fails at once; a push
   subscription the service says is gone (404/410) is deleted.
@@ -20,7 +28,9 @@ Business rules
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -46,34 +56,85 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def _due_clause(now: datetime):
-    return or_(and_(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now),
-               and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.lease_until < now))
+def _due_clause(now: datetime, max_attempts: int):
+    """Due: pending and its time has come, or sending with a lease that ran out (its worker died) — either
+    way with attempts left."""
+    return and_(OutboxMessage.attempts < max_attempts,
+                or_(and_(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now),
+                    and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.lease_until < now)))
 
 
-def claim_due(limit: int | None = None, *, owner: str | None = None) -> tuple[str, list[int]]:
-    """Take up to `limit` due rows for this worker: pending and due, or sending with an expired lease.
+def claim_next(owner: str) -> int | None:
+    """Take the next due row for this worker, or None when nothing is due.
 
-    Each row is taken by a conditional UPDATE that re-checks the condition, so two workers never both
+    The row is taken by a conditional UPDATE that re-checks the condition, so two workers never both
     take one row (PostgreSQL re-evaluates it after the other's commit; SQLite has one writer). Commits.
     """
-    owner = owner or uuid.uuid4().hex
     now = utcnow()
-    limit = limit or current_app.config["NOTIFY_BATCH_SIZE"]
-    lease = timedelta(seconds=current_app.config["NOTIFY_LEASE_S"])
-    candidates = list(db.session.scalars(select(OutboxMessage.id).where(_due_clause(now))
-                                         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)))
-    claimed = []
+    config = current_app.config
+    max_attempts = config["NOTIFY_MAX_ATTEMPTS"]
+    lease = timedelta(seconds=config["NOTIFY_LEASE_S"])
+    candidates = list(db.session.scalars(select(OutboxMessage.id).where(_due_clause(now, max_attempts))
+                                         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(8)))
     for row_id in candidates:
         result = db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id, _due_clause(now))
+            update(OutboxMessage).where(OutboxMessage.id == row_id, _due_clause(now, max_attempts))
             .values(status=OutboxStatus.sending, lease_until=now + lease, lease_owner=owner,
                     attempts=OutboxMessage.attempts + 1, updated_at=now)
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:
-            claimed.append(row_id)
+            db.session.commit()
+            return row_id
     db.session.commit()
-    return owner, claimed
+    return None
+
+
+def give_up_exhausted() -> int:
+    """Rows that ran out of attempts without an outcome — their last worker died while sending — fail. Commits."""
+    now = utcnow()
+    max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    result = db.session.execute(
+        update(OutboxMessage).where(
+            OutboxMessage.attempts >= max_attempts,
+            or_(OutboxMessage.status == OutboxStatus.pending,
+                and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.lease_until < now)))
+        .values(status=OutboxStatus.failed, lease_until=None, lease_owner=None, updated_at=now,
+                last_error=f"Gave up after {max_attempts} attempts: the worker sending it stopped each time.")
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount:
+        log.warning("outbox: %s message(s) gave up after %s attempts", result.rowcount, max_attempts)
+    return result.rowcount
+
+
+@contextmanager
+def _lease_renewed(row_id: int, owner: str):
+    """Keep this worker's lease on the row alive while the provider is being called (a real thread with its
+    own connection: the sending thread is blocked in the call)."""
+    engine = db.engine
+    seconds = float(current_app.config["NOTIFY_LEASE_S"])
+    table = OutboxMessage.__table__
+    done = threading.Event()
+
+    def renew():
+        while not done.wait(seconds / 3):
+            try:
+                with engine.begin() as connection:
+                    kept = connection.execute(table.update().where(
+                        table.c.id == row_id, table.c.lease_owner == owner, table.c.status == OutboxStatus.sending)
+                        .values(lease_until=utcnow() + timedelta(seconds=seconds)))
+                if kept.rowcount != 1:
+                    return
+            except Exception:  # the next renewal may get through; the lease is three renewals long
+                log.exception("outbox row %s: could not renew its lease", row_id)
+
+    keeper = threading.Thread(target=renew, name=f"outbox-lease-{row_id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        keeper.join(timeout=5)
 
 
 def _finish(row_id: int, owner: str, **values) -> bool:
@@ -170,7 +231,8 @@ def send_one(row_id: int, owner: str) -> OutboxStatus | None:
         sender = sender_for(channel.value, current_app.config)
         if sender is None:
             raise PermanentError(f"The {channel.value} channel is not configured.")
-        result = sender.send(message)
+        with _lease_renewed(row_id, owner):
+            result = sender.send(message)
     except TransientError as exc:
         if attempts >= max_attempts:
             _finish(row_id, owner, status=OutboxStatus.failed, last_error=f"Gave up after {attempts} attempts: {exc}"[:500],
@@ -206,14 +268,24 @@ def _remove_subscription(subscription_id: int) -> None:
 
 
 def deliver_due(limit: int | None = None) -> dict:
-    """One pass of a worker: claim what is due and send it. Returns counts per outcome."""
-    owner, claimed = claim_due(limit)
+    """One pass of a worker: send what is due, one row at a time, up to `limit` rows (NOTIFY_BATCH_SIZE).
+    Returns counts per outcome."""
+    owner = uuid.uuid4().hex
+    limit = limit or current_app.config["NOTIFY_BATCH_SIZE"]
     counts: dict[str, int] = {}
-    for row_id in claimed:
+    gave_up = give_up_exhausted()
+    if gave_up:
+        counts["gave_up"] = gave_up
+    claimed = 0
+    while claimed < limit:
+        row_id = claim_next(owner)
+        if row_id is None:
+            break
+        claimed += 1
         status = send_one(row_id, owner)
         if status is not None:
             counts[status.value] = counts.get(status.value, 0) + 1
-    counts["claimed"] = len(claimed)
+    counts["claimed"] = claimed
     return counts
 
 

@@ -232,21 +232,48 @@ def test_a_row_is_claimed_by_one_worker_and_taken_again_only_when_its_lease_expi
     order = create_order(dispatcher)
     move(app, order["id"], S.planned, S.dispatched)
     with app.app_context():
-        dead_owner, claimed = sending.claim_due()
-        assert len(claimed) == 1
+        dead_owner, owner = "worker-that-dies", "worker-that-lives"
+        claimed = sending.claim_next(dead_owner)
+        assert claimed is not None
         # A second worker finds nothing while the first one's lease runs.
-        assert sending.claim_due()[1] == []
+        assert sending.claim_next(owner) is None
         # The first worker died: its lease runs out.
         db.session.execute(update(OutboxMessage).values(lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
         db.session.commit()
-        owner, again = sending.claim_due()
-        assert again == claimed and owner != dead_owner
+        assert sending.claim_next(owner) == claimed
         # The dead worker coming back cannot record anything over the new owner's lease.
-        assert sending.send_one(claimed[0], dead_owner) is None
-        assert sending.send_one(claimed[0], owner).value == "sent"
+        assert sending.send_one(claimed, dead_owner) is None
+        assert sending.send_one(claimed, owner).value == "sent"
         db.session.remove()
     [row] = outbox(app)
     assert row["attempts"] == 2 and row["status"].value == "sent"
+
+
+def test_reclaims_count_as_attempts_and_are_capped(app, dispatcher):
+    """A message whose worker dies each time is taken NOTIFY_MAX_ATTEMPTS times in all, then fails."""
+    from backend.extensions import db
+    from backend.notify import sending
+    from backend.notify.models import OutboxMessage
+    from sqlalchemy import update
+
+    app.config["NOTIFY_MAX_ATTEMPTS"] = 3
+    order = create_order(dispatcher)
+    move(app, order["id"], S.planned, S.dispatched)
+    with app.app_context():
+        claims = 0
+        for attempt in range(6):
+            if sending.claim_next(f"worker-{attempt}") is None:
+                break
+            claims += 1
+            # ... and that worker is killed mid-send: its lease runs out.
+            db.session.execute(update(OutboxMessage).values(
+                lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            db.session.commit()
+        assert claims == 3
+        assert sending.deliver_due()["gave_up"] == 1
+        db.session.remove()
+    [row] = outbox(app)
+    assert row["attempts"] == 3 and row["status"].value == "failed" and "Gave up after 3" in row["last_error"]
 
 
 def test_retries_back_off_then_give_up(app, dispatcher):
