@@ -53,6 +53,9 @@ def _register_job_handlers() -> None:
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.url_map.converters["int"] = BoundedIdConverter
+    from backend import json_input
+
+    app.json = json_input.SafeJSONProvider(app)
     settings = config_module.from_environment()
     settings.update(config or {})
     config_module.apply_derived(settings)
@@ -79,7 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     socketio.init_app(app, message_queue=settings["REDIS_URL"], channel="lastmile-socketio",
                       async_mode=settings.get("SOCKETIO_ASYNC_MODE"), cors_allowed_origins=origin_check(settings),
-                      ping_timeout=settings["SOCKETIO_PING_TIMEOUT"], manage_session=False)
+                      ping_timeout=settings["SOCKETIO_PING_TIMEOUT"], manage_session=False, json=json_input)
 
     from backend.jobs import queue
     from backend.realtime import emit

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from backend.analytics import kpis, schemas, service
 from backend.api import PageQuery, endpoint, page_of, paginate
 from backend.auth.principal import ADMIN, STAFF, current_principal
+from backend.csv_cells import safe_cell
 from backend.errors import InvalidInput
 from backend.jobs import service as jobs_service
 from backend.jobs.views import JobSchema
@@ -34,7 +35,7 @@ def _filters(query: dict) -> dict:
 def _cell(value):
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
-    return "" if value is None else value
+    return "" if value is None else safe_cell(value)
 
 
 def csv_response(rows: list[dict], name: str, columns: tuple = ()) -> Response:

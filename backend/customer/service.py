@@ -3,7 +3,8 @@
 Business rules
 - The tracking token is the customer's only credential; it names one order, and nothing here reads any
   other order. An unknown or malformed token is simply "not found".
-- The link works until TRACKING_LINK_DAYS after the order was delivered or cancelled, then answers 410.
+- The link works until TRACKING_LINK_DAYS after the order reached a final state (delivered, failed or
+  cancelled), then answers 410; a failed order rescheduled meanwhile is live again.
 - Customers see a curated view: status changes with their times (and a failure's reason), the window,
   the live ETA, the driver's first name and vehicle only while the driver is on the way, a proof-of-
   delivery summary after delivery, their own instructions and rating. Never addresses of other stops,
@@ -49,7 +50,7 @@ def order_for_token(token: str) -> Order:
     order = db.session.scalar(select(Order).where(Order.tracking_token == token))
     if order is None:
         raise NotFound("No such tracking link.")
-    if order.status in (OrderStatus.delivered, OrderStatus.cancelled):
+    if order.status in CLOSED:
         ended = _ended_at(order)
         if utcnow() - ended > timedelta(days=current_app.config["TRACKING_LINK_DAYS"]):
             raise LinkExpired("This tracking link has expired.")

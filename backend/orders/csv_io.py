@@ -11,6 +11,8 @@ import io
 import re
 from decimal import Decimal, InvalidOperation
 
+from backend.csv_cells import safe_row
+
 COLUMNS = [
     "external_ref", "address", "lat", "lon", "delivery_date", "window_start", "window_end", "time_windows",
     "recipient_name", "recipient_phone", "recipient_email", "recipient_language", "service_time_s",
@@ -203,7 +205,7 @@ def export(orders) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for order in orders:
         recipient = order.recipient
-        writer.writerow([
+        writer.writerow(safe_row([
             order.external_ref, order.status.value, order.address, order.lat, order.lon,
             order.delivery_date.isoformat() if order.delivery_date else "",
             ";".join(f"{w.start_at.isoformat()}/{w.end_at.isoformat()}" for w in order.time_windows),
@@ -215,5 +217,5 @@ def export(orders) -> str:
             "yes" if order.requires_id_check else "no", order.min_age or "", order.depot_id or "",
             order.failure_reason.value if order.failure_reason else "", order.tracking_token,
             order.created_at.isoformat(),
-        ])
+        ]))
     return out.getvalue()

@@ -130,6 +130,22 @@ def _error(code: str, message: str, fields: dict | None = None) -> dict:
     return {"ok": False, "error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def _bounded_int(value, low: int, high: int) -> int:
+    """An integer from a client event within what the databases store, else ValueError (an error ack).
+    A 40-digit id once reached the database driver and died there as OverflowError."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(value)
+    return value
+
+
+def _id_of(data, key: str) -> int:
+    from backend.validators import MAX_ID
+
+    return _bounded_int(data.get(key) if isinstance(data, dict) else None, 1, MAX_ID)
+
+
 @socketio.on("location.update")
 def on_location_update(data=None):
     """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer."""
@@ -164,8 +180,8 @@ def on_route_resync(data=None):
     if principal is None:
         return _error("forbidden", "Log in first.")
     try:
-        route_id = int((data or {}).get("route_id"))
-        version = int((data or {}).get("version") or 0)
+        route_id = _id_of(data, "route_id")
+        version = _bounded_int((data or {}).get("version") or 0, 0, 2_000_000_000)
         route = dispatch_service.get_route(principal, route_id)
         if route.version == version:
             return {"ok": True, "up_to_date": True, "version": version}
@@ -188,7 +204,7 @@ def on_route_watch(data=None):
     if principal is None or principal.is_driver:
         return _error("forbidden", "Only staff watch routes.")
     try:
-        route = dispatch_service.get_route(principal, int((data or {}).get("route_id")))
+        route = dispatch_service.get_route(principal, _id_of(data, "route_id"))
         join_room(rooms.route(route.id))
         return {"ok": True, "version": route.version}
     except (TypeError, ValueError, AttributeError):

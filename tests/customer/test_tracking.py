@@ -179,3 +179,23 @@ def test_the_public_endpoints_are_rate_limited(app, dispatcher):
     assert limited.get_json()["error"]["code"] == "rate_limited"
     writes = [track(app, order["tracking_token"], "/instructions", json={"text": "hi"}).status_code for _ in range(3)]
     assert writes == [200, 200, 429]
+
+
+def test_links_of_failed_and_cancelled_orders_expire_like_delivered_ones(app, dispatcher):
+    from backend.extensions import db
+    from backend.orders.models import OrderEvent
+    from sqlalchemy import update
+
+    failed = create_order(dispatcher, ref="F-1")
+    move(app, failed["id"], S.planned, S.dispatched, S.out_for_delivery, S.failed, reason=FailureReason.not_home)
+    cancelled = create_order(dispatcher, ref="C-1", phone="+15145550777")
+    assert dispatcher.post(f"/api/v1/orders/{cancelled['id']}/cancel", json={"reason": "asked"}).status_code == 200
+    for order in (failed, cancelled):
+        assert track(app, order["tracking_token"]).status_code == 200
+    with app.app_context():
+        db.session.execute(update(OrderEvent).where(OrderEvent.to_status.in_(["failed", "cancelled"]))
+                           .values(at=datetime.now(timezone.utc) - timedelta(days=15)))
+        db.session.commit()
+    for order in (failed, cancelled):
+        expired = track(app, order["tracking_token"])
+        assert expired.status_code == 410 and expired.get_json()["code"] == "link_expired", order["external_ref"]

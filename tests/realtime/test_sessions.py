@@ -1,4 +1,5 @@
-"""Sessions end on the server, sockets included; sockets open only from our own pages.
+"""Sessions end on the server, sockets included; sockets open only from our own pages; bad socket input
+gets an error ack.
 
 One eventlet server (the embedded default) serves the module, seeded with a small demo organization.
 """
@@ -122,3 +123,23 @@ def test_a_locked_login_alerts_the_admins_live_and_nobody_else(server):
     finally:
         admin.disconnect()
         dispatcher.disconnect()
+
+
+def test_socket_events_with_ids_no_database_can_hold_get_an_error_ack(server):
+    socket = connect(server, login_session(server.url, DISPATCHER, SECRET))
+    try:
+        for payload in ({"route_id": 10**40}, {"route_id": "9" * 40}, {"route_id": -1}, {"route_id": 2**31},
+                        {"route_id": True}, {"route_id": 1.5}, {"route_id": None}, ["route_id"]):
+            for event in ("route.watch", "route.resync"):
+                answer = socket.call(event, payload, timeout=10)
+                assert answer["ok"] is False and answer["error"]["code"] == "invalid", (event, payload, answer)
+        answer = socket.call("route.resync", {"route_id": 1, "version": 10**30}, timeout=10)
+        assert answer["ok"] is False and answer["error"]["code"] == "invalid"
+        # A message nested deeper than any of ours is dropped; the socket and the server carry on.
+        deep = {"route_id": 1}
+        for _ in range(300):
+            deep = {"x": deep}
+        socket.emit("route.watch", deep)
+        assert socket.call("clock", {}, timeout=10)["now"]
+    finally:
+        socket.disconnect()
