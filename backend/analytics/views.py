@@ -9,7 +9,6 @@ import io
 import json
 
 from flask import Blueprint, Response, request
-from marshmallow import Schema, fields, validate
 
 from backend.analytics import kpis, schemas, service
 from backend.api import PageQuery, endpoint, page_of, paginate
@@ -17,7 +16,7 @@ from backend.auth.principal import ADMIN, STAFF, current_principal
 from backend.csv_cells import safe_cell
 from backend.errors import InvalidInput
 from backend.jobs import service as jobs_service
-from backend.jobs.views import JobSchema
+from backend.jobs.schemas import JobSchema
 from backend.orders import csv_io
 
 bp = Blueprint("analytics", __name__, url_prefix="/api/v1/analytics")
@@ -96,7 +95,7 @@ chart("/kpis", schemas.SeriesQuery, _series, response=schemas.SeriesSchema,
       csv_summary="Every KPI per day, week or month, as CSV.")
 
 
-@endpoint(bp, "/definitions", roles=STAFF, summary="What every KPI means (its definition, unit, which way is better).")
+@endpoint(bp, "/definitions", roles=STAFF, response=schemas.DefinitionsSchema, summary="What every KPI means (its definition, unit, which way is better).")
 def kpi_definitions():
     return {"items": kpis.definitions()}
 
@@ -112,7 +111,7 @@ def _scorecard(query, as_csv=False):
     return _respond(card["kpis"], card, query, "scorecard", as_csv)
 
 
-chart("/scorecard", schemas.ScorecardQuery, _scorecard,
+chart("/scorecard", schemas.ScorecardQuery, _scorecard, response=schemas.ScorecardSchema,
       summary="Every KPI over the last day, week or month against its goal and the period before (trend).",
       csv_summary="The scorecard as CSV.")
 
@@ -124,7 +123,7 @@ def _breakdown(query, as_csv=False):
     return _respond(items, {"by": query["by"], "items": items}, query, f"breakdown-{query['by']}", as_csv)
 
 
-chart("/breakdown", schemas.BreakdownQuery, _breakdown,
+chart("/breakdown", schemas.BreakdownQuery, _breakdown, response=schemas.BreakdownSchema,
       summary="KPIs per driver, depot, vehicle or day; failures per reason.",
       csv_summary="A breakdown as CSV.")
 
@@ -138,7 +137,7 @@ def _failures(query, as_csv=False):
     return _respond(page["items"], page, query, "failed-deliveries", as_csv)
 
 
-chart("/failed-deliveries", schemas.FailuresQuery, _failures,
+chart("/failed-deliveries", schemas.FailuresQuery, _failures, response=schemas.FailedDeliveriesSchema,
       summary="Failed attempts with coordinates and reason, for a map.",
       csv_summary="Failed attempts as CSV.")
 
@@ -150,7 +149,7 @@ def _routes(query, as_csv=False):
     return _respond(items, {"items": items}, query, "plan-vs-actual", as_csv)
 
 
-chart("/plan-vs-actual", schemas.PeriodQuery, _routes,
+chart("/plan-vs-actual", schemas.PeriodQuery, _routes, response=schemas.PlanVsActualListSchema,
       summary="Per route: planned against driven distance and duration, and sequence changes.",
       csv_summary="Plan against actual as CSV.")
 
@@ -164,7 +163,7 @@ def _ratings(query, as_csv=False):
     return _respond(rows, data, query, "ratings", as_csv)
 
 
-chart("/ratings", schemas.PeriodQuery, _ratings,
+chart("/ratings", schemas.PeriodQuery, _ratings, response=schemas.RatingsSummarySchema,
       summary="Customer ratings of the period's orders: mean, distribution and comments.",
       csv_summary="The rating distribution as CSV.")
 
@@ -176,7 +175,7 @@ def _notifications(query, as_csv=False):
                     ("channel", "total", "sent", "delivered", "failed", "suppressed", "sms_segments", "sms_cost_cents"))
 
 
-chart("/notifications", schemas.PeriodQuery, _notifications,
+chart("/notifications", schemas.PeriodQuery, _notifications, response=schemas.NotificationsSummarySchema,
       summary="Notifications per channel for the period's orders: sent, delivered, failed.",
       csv_summary="Notifications per channel as CSV.")
 
@@ -211,12 +210,7 @@ def list_alerts(query):
     return paginate(service.alerts_statement(_org()), query["page"], query["per_page"])
 
 
-class RefreshBody(Schema):
-    start = fields.Date(data_key="from", required=True, validate=schemas._DATE_RANGE)
-    end = fields.Date(data_key="to", required=True, validate=schemas._DATE_RANGE)
-
-
-@endpoint(bp, "/rollups/refresh", "POST", roles=ADMIN, body=RefreshBody,
+@endpoint(bp, "/rollups/refresh", "POST", roles=ADMIN, body=schemas.RefreshBody, response=schemas.RefreshResultSchema,
           summary="Recompute the stored daily roll-ups of a period (at most 31 days), e.g. after a correction.")
 def refresh_rollups(body):
     from datetime import timedelta
@@ -233,13 +227,7 @@ def refresh_rollups(body):
 
 # --- assessment: history import and savings replay -------------------------------------------------------
 
-class HistoryImportQuery(Schema):
-    dry_run = fields.Boolean(load_default=True)
-    skip_invalid = fields.Boolean(load_default=False)
-    name = fields.String(load_default="", validate=validate.Length(max=200))
-
-
-@endpoint(bp, "/history/import", "POST", roles=STAFF, query=HistoryImportQuery, response=JobSchema, status=202,
+@endpoint(bp, "/history/import", "POST", roles=STAFF, query=schemas.HistoryImportQuery, response=JobSchema, status=202,
           raw_body=True, content_types=("text/csv", "multipart/form-data"),
           summary="Import past deliveries (the 'before' baseline) from a CSV as a job. dry_run (default true) only "
                   "reports every bad row by line and column; a real run imports nothing while a row is bad "
@@ -271,7 +259,8 @@ def start_replay(body):
 
 # --- practice mode -----------------------------------------------------------------------------------
 
-@endpoint(bp, "/practice", "POST", roles=ADMIN, body=schemas.PracticeBodySchema, status=201,
+@endpoint(bp, "/practice", "POST", roles=ADMIN, body=schemas.PracticeBodySchema, response=schemas.PracticeSchema,
+          status=201,
           summary="Open a practice copy of one of this organization's days (or a demo day) in a new practice "
                   "organization, with fresh logins; nothing there reaches a real customer.")
 def start_practice(body):

@@ -35,3 +35,12 @@ class Derived(fields.Nested):
 
     def get_value(self, obj, attr, accessor=None, default=missing):
         return self.compute(obj)
+
+
+class EnumValue(fields.Enum):
+    """An enum's value in the answer, from the enum member or from its value a service already took."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str) and not isinstance(value, self.enum):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)

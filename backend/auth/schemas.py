@@ -25,11 +25,18 @@ class UserSchema(Schema):
     created_at = fields.DateTime()
 
 
+class SessionOrganizationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    is_practice = fields.Boolean()
+    currency = fields.String()
+
+
 class SessionSchema(Schema):
     user = fields.Nested(UserSchema)
-    csrf_token = fields.String()
+    csrf_token = fields.String(metadata={"description": "Send it as X-CSRF-Token on every write with this session."})
     driver_id = fields.Integer(allow_none=True)
-    org = fields.Dict()
+    org = fields.Nested(SessionOrganizationSchema)
 
 
 class UserCreateSchema(Schema):

@@ -31,7 +31,7 @@ def login(body):
     return _session_payload(user)
 
 
-@endpoint(bp, "/auth/logout", "POST", roles=PUBLIC, summary="End the session.")
+@endpoint(bp, "/auth/logout", "POST", roles=PUBLIC, status=204, summary="End the session.")
 def logout():
     service.logout()
     return None
@@ -86,7 +86,7 @@ def create_api_key(body):
     return key
 
 
-@endpoint(bp, "/api-keys/<int:key_id>", "DELETE", roles=ADMIN, summary="Revoke an API key.")
+@endpoint(bp, "/api-keys/<int:key_id>", "DELETE", roles=ADMIN, status=204, summary="Revoke an API key.")
 def revoke_api_key(key_id):
     service.revoke_api_key(current_principal().org_id, key_id)
     return None

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from marshmallow import Schema, fields, validate
-
-from backend.api import PageQuery, endpoint, page_of
+from backend.api import endpoint, page_of
 from backend.auth.principal import PUBLIC, STAFF, current_principal
-from backend.validators import Id
 from backend.customer import schemas, service
 from backend.extensions import limiter
 
@@ -60,21 +57,7 @@ def subscribe_push(token, body):
     return service.subscribe_push(token, body["endpoint"], body["keys"]["p256dh"], body["keys"]["auth"])
 
 
-class RatingQuery(PageQuery):
-    driver_id = Id(load_default=None)
-    max_score = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
-
-
-class StaffRatingSchema(Schema):
-    order_id = fields.Integer()
-    external_ref = fields.String()
-    driver_id = fields.Integer(allow_none=True)
-    score = fields.Integer()
-    comment = fields.String()
-    created_at = fields.DateTime()
-
-
-@endpoint(bp, "/ratings", roles=STAFF, query=RatingQuery, response=page_of(StaffRatingSchema),
+@endpoint(bp, "/ratings", roles=STAFF, query=schemas.RatingQuery, response=page_of(schemas.StaffRatingSchema),
           summary="Customers' ratings, newest first (filter by driver, or by at most a score to read complaints).")
 def list_ratings(query):
     return service.ratings_page(current_principal().org_id, **query)

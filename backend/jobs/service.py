@@ -100,13 +100,10 @@ def cancel(org_id: int, job_id: str) -> Job:
 
 
 def job_payload(job: Job) -> dict:
-    """The `job.progress` event and the API's job body share this shape."""
-    return {"id": job.id, "kind": job.kind, "status": job.status.value, "progress": round(job.progress, 4),
-            "message": job.message, "detail": job.detail or {}, "result": job.result, "error": job.error,
-            "attempts": job.attempts or 0,
-            "created_at": job.created_at.isoformat() if job.created_at else None,
-            "started_at": job.started_at.isoformat() if job.started_at else None,
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+    """The `job.progress` event and the API's job body: both dumped by JobSchema."""
+    from backend.jobs.schemas import JobSchema
+
+    return JobSchema().dump(job)
 
 
 def announce(job: Job) -> None:

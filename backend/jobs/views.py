@@ -1,29 +1,9 @@
 from flask import Blueprint
-from marshmallow import Schema, fields, validate
 
 from backend.api import endpoint
 from backend.auth.principal import STAFF, current_principal
 from backend.jobs import service
-
-
-class JobSchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    progress = fields.Float()
-    message = fields.String()
-    detail = fields.Dict()
-    result = fields.Raw(allow_none=True)
-    error = fields.Dict(allow_none=True)
-    attempts = fields.Integer(metadata={"description": "How many times a worker started the job (a job whose "
-                                                      "worker died may be retried)."})
-    created_at = fields.String(allow_none=True)
-    started_at = fields.String(allow_none=True)
-    finished_at = fields.String(allow_none=True)
-
-
-class JobQuery(Schema):
-    kind = fields.String(load_default=None, validate=validate.Length(max=40))
+from backend.jobs.schemas import JobQuery, JobSchema
 
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1")

@@ -168,8 +168,33 @@ class BulkOrdersSchema(Schema):
     skip_invalid = fields.Boolean(load_default=False)
 
 
+class BulkItemResultSchema(Schema):
+    index = fields.Integer(metadata={"description": "Position of the order in the request."})
+    external_ref = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["created", "existing", "invalid", "valid"]})
+    id = fields.Integer(metadata={"description": "The order's id, when created or existing."})
+    errors = fields.Dict(metadata={"description": "Field -> messages, when invalid."})
+
+
 class BulkResultSchema(Schema):
     created = fields.Integer()
     existing = fields.Integer()
+    invalid = fields.Integer()
+    valid = fields.Integer()
     skipped = fields.Integer()
-    results = fields.List(fields.Dict())
+    imported = fields.Boolean()
+    results = fields.List(fields.Nested(BulkItemResultSchema))
+
+
+class ImportQuery(Schema):
+    dry_run = fields.Boolean(load_default=True)
+    skip_invalid = fields.Boolean(load_default=False)
+    depot_id = Id(load_default=None)
+
+
+class ExportQuery(OrderQuerySchema):
+    pass
+
+
+class RecipientQuery(PageQuery):
+    q = fields.String(load_default=None, validate=validate.Length(max=200))

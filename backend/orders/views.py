@@ -1,13 +1,11 @@
 from flask import Blueprint, Response, request
-from backend.validators import Id
-from marshmallow import Schema, fields, validate
 
-from backend.api import PageQuery, endpoint, page_of, paginate
+from backend.api import endpoint, page_of, paginate
 from backend.auth.principal import STAFF, current_principal
 from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.jobs import service as jobs_service
-from backend.jobs.views import JobSchema
+from backend.jobs.schemas import JobSchema
 from backend.orders import csv_io, schemas, service
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1")
@@ -43,13 +41,7 @@ def create_orders_bulk(body):
     return summary
 
 
-class ImportQuery(Schema):
-    dry_run = fields.Boolean(load_default=True)
-    skip_invalid = fields.Boolean(load_default=False)
-    depot_id = Id(load_default=None)
-
-
-@endpoint(bp, "/orders/import", "POST", roles=STAFF, query=ImportQuery, response=JobSchema, status=202,
+@endpoint(bp, "/orders/import", "POST", roles=STAFF, query=schemas.ImportQuery, response=JobSchema, status=202,
           raw_body=True, content_types=("text/csv", "multipart/form-data"),
           summary="Import a CSV of orders as a background job. dry_run (default true) only reports every bad "
                   "row by line and column; a real run imports nothing while a row is bad unless skip_invalid.")
@@ -60,11 +52,7 @@ def import_orders(query):
     return jobs_service.job_payload(job)
 
 
-class ExportQuery(schemas.OrderQuerySchema):
-    pass
-
-
-@endpoint(bp, "/orders/export.csv", roles=STAFF, query=ExportQuery, raw_body=True,
+@endpoint(bp, "/orders/export.csv", roles=STAFF, query=schemas.ExportQuery, raw_body=True,
           summary="Export orders matching the filters as CSV.", responses={200: "text/csv"})
 def export_orders(query):
     query.pop("page"), query.pop("per_page")
@@ -108,11 +96,7 @@ def order_events(order_id):
     return service.events(_org(), order_id)
 
 
-class RecipientQuery(PageQuery):
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
-
-
-@endpoint(bp, "/recipients", roles=STAFF, query=RecipientQuery, response=page_of(schemas.RecipientSchema),
+@endpoint(bp, "/recipients", roles=STAFF, query=schemas.RecipientQuery, response=page_of(schemas.RecipientSchema),
           summary="List recipients.")
 def list_recipients(query):
     return paginate(service.recipients_statement(_org(), query["q"]), query["page"], query["per_page"])
