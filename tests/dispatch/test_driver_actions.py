@@ -167,6 +167,19 @@ def test_dispatchers_see_last_positions_and_whether_they_are_stale(org, dispatch
     assert driver.get("/api/v1/positions").status_code == 403
 
 
+def test_dispatchers_see_only_their_organizations_drivers_positions(org, dispatcher, other_org):
+    now = datetime.now(timezone.utc).isoformat()
+    for fixture, lat in ((org, 45.50), (other_org, 46.80)):
+        for role in ("driver", "other_driver"):
+            sent = fixture.as_role(role).post("/api/v1/driver/locations",
+                                              json={"fixes": [{"lat": lat, "lon": -73.6, "at": now}]})
+            assert sent.status_code == 200, sent.get_json()
+    for fixture, api, lat in ((org, dispatcher, 45.50), (other_org, other_org.as_role("dispatcher"), 46.80)):
+        positions = api.get("/api/v1/positions").get_json()
+        assert sorted(p["driver_id"] for p in positions) == sorted([fixture.driver_id, fixture.other_driver_id])
+        assert {p["lat"] for p in positions} == {lat}
+
+
 def test_proof_files_are_served_to_the_orders_tracking_link_and_staff_only(org, dispatcher, other_org):
     ids = make_orders(dispatcher, 2)
     route = make_route(dispatcher, org, ids, publish=True)
@@ -312,3 +325,43 @@ def test_a_conflict_never_writes_to_another_organizations_order(app, org, other_
 
     with app.app_context():
         assert {a.stop_id for a in db.session.query(DriverAction).filter_by(route_id=mine["id"])} == {None}
+
+
+def test_what_is_stored_is_when_the_driver_tapped_not_when_the_phone_synced(org, dispatcher):
+    """A phone offline for the morning syncs at noon: arrivals, departures, proofs and the order's log keep
+    the taps' times."""
+    ids = make_orders(dispatcher, 2)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    first, second = route["stops"]
+    morning = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+    taps = {"start": morning, "arrive": morning + timedelta(minutes=21), "complete": morning + timedelta(minutes=26),
+            "arrive_2": morning + timedelta(minutes=47), "fail": morning + timedelta(minutes=52),
+            "end": morning + timedelta(minutes=80)}
+    assert action(driver, route, "route.start", at=taps["start"]).get_json()["status"] == "applied"
+    assert action(driver, route, "stop.arrive", first, at=taps["arrive"]).get_json()["status"] == "applied"
+    assert action(driver, route, "stop.complete", first, at=taps["complete"], recipient_name="Ana").status_code == 200
+    assert action(driver, route, "stop.arrive", second, at=taps["arrive_2"]).status_code == 200
+    assert action(driver, route, "stop.fail", second, at=taps["fail"], reason="not_home").status_code == 200
+    assert action(driver, route, "route.end", at=taps["end"]).status_code == 200
+
+    def same(value, tapped):
+        return value is not None and abs(datetime.fromisoformat(value) - tapped) < timedelta(seconds=1)
+
+    stored = dispatcher.get(f"/api/v1/routes/{route['id']}").get_json()
+    assert same(stored["started_at"], taps["start"]) and same(stored["completed_at"], taps["end"])
+    stops = {s["id"]: s for s in stored["stops"]}
+    assert same(stops[first["id"]]["actual_arrival_at"], taps["arrive"])
+    assert same(stops[first["id"]]["actual_departure_at"], taps["complete"])
+    assert same(stops[second["id"]]["actual_arrival_at"], taps["arrive_2"])
+    assert same(stops[second["id"]]["actual_departure_at"], taps["fail"])
+    [delivered] = dispatcher.get(f"/api/v1/orders/{ids[0]}/proofs").get_json()
+    [failed] = dispatcher.get(f"/api/v1/orders/{ids[1]}/proofs").get_json()
+    assert delivered["outcome"] == "delivered" and same(delivered["at"], taps["complete"])
+    assert failed["outcome"] == "failed" and same(failed["at"], taps["fail"])
+    for order_id, expected in ((ids[0], {"arrived": taps["arrive"], "delivered": taps["complete"]}),
+                               (ids[1], {"arrived": taps["arrive_2"], "failed": taps["fail"]})):
+        events = dispatcher.get(f"/api/v1/orders/{order_id}/events").get_json()
+        for status, tapped in expected.items():
+            [event] = [e for e in events if e["to_status"] == status]
+            assert same(event["at"], tapped), (order_id, status)
