@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from backend.api.preconditions import check_if_match
 from backend.auth.principal import current_principal, require_principal
 from backend.errors import DomainError
 
@@ -30,6 +31,7 @@ class EndpointSpec:
     status: int = 200
     content_types: tuple = ("application/json",)
     responses: dict = field(default_factory=dict)
+    etag: object = None
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -85,8 +87,10 @@ def _json_body() -> dict | list:
 
 def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: str, body=None, query=None,
              response=None, status: int = 200, many_body: bool = False, raw_body: bool = False,
-             content_types=("application/json",), responses: dict | None = None):
-    """Register a view. `roles` is required: PUBLIC (an empty tuple) is an explicit choice."""
+             content_types=("application/json",), responses: dict | None = None, etag=None):
+    """Register a view. `roles` is required: PUBLIC (an empty tuple) is an explicit choice.
+
+    `etag` (an ETagged) puts the resource's ETag on the answer and honours If-Match on writes."""
     body_schema = body(many=many_body) if isinstance(body, type) else body
     query_schema = query() if isinstance(query, type) else query
     response_schema = response() if isinstance(response, type) else response
@@ -94,7 +98,8 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
     REGISTRY.append(EndpointSpec(
         rule=f"{prefix}{rule}", method=method, roles=tuple(roles), summary=summary, tag=bp.name,
         body=body_schema, query=query_schema, response=response_schema, status=status,
-        content_types=content_types if raw_body else ("application/json",), responses=responses or {}))
+        content_types=content_types if raw_body else ("application/json",), responses=responses or {},
+        etag=etag))
 
     def decorate(view):
         @functools.wraps(view)
@@ -106,6 +111,8 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
                 kwargs["query"] = query_schema.load(request.args.to_dict())
             if body_schema is not None:
                 kwargs["body"] = body_schema.load(_json_body())
+            if etag is not None and method != "GET":
+                check_if_match(etag, url_args)
             result = view(**kwargs)
             if isinstance(result, Response):
                 return result
@@ -117,11 +124,16 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
                 return result
             if result is None:
                 return Response(status=204)
+            tag = etag.of(result) if etag is not None else None
             if isinstance(response_schema, ByRole):
                 result = response_schema.for_role(current_principal().role).dump(result)
             elif response_schema is not None:
                 result = response_schema.dump(result)
-            return jsonify(result), code
+            answer = jsonify(result)
+            answer.status_code = code
+            if tag is not None:
+                answer.headers["ETag"] = tag
+            return answer
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
         return wrapper

@@ -9,12 +9,14 @@ import logging
 from flask import Blueprint, Response
 
 from backend.api import endpoint
+from backend.api.preconditions import ETagged
 from backend.auth.principal import STAFF, current_principal
 from backend.dispatch import live
 from backend.dispatch.schemas import (BoardQuery, BoardSchema, InsertionSchema, InsertSchema, MovePreviewResultSchema,
                                       MovePreviewSchema, MoveResultSchema, MoveSchema, ProofSchema, RedistributeSchema,
                                       RedistributionSchema, ReoptimizationSchema, RouteListSchema, RouteSchema,
                                       SettingsSchema)
+from backend.dispatch.views import ROUTE_ETAG
 from backend.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def suggest_insertion(order_id):
 
 
 @endpoint(bp, "/routes/<int:route_id>/stops", "POST", roles=STAFF, body=InsertSchema, response=RouteSchema, status=201,
+          etag=ROUTE_ETAG,
           summary="Add an unplanned order to a route at a position, with the route's version (409 when stale).")
 def insert_order(route_id, body):
     return live.insert_order(current_principal(), route_id, body["order_id"], body["position"], body["version"])
@@ -74,7 +77,7 @@ def suggest_redistribution(route_id):
 
 
 @endpoint(bp, "/routes/<int:route_id>/redistribute", "POST", roles=STAFF, body=RedistributeSchema,
-          response=RouteListSchema,
+          response=RouteListSchema, etag=ETagged(of=lambda result: None, current=ROUTE_ETAG.current),
           summary="Move the given stops off this route, all or nothing, every touched route checked by version.")
 def redistribute(route_id, body):
     return live.redistribute(current_principal(), route_id, body["moves"], body["versions"])

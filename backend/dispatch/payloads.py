@@ -12,6 +12,12 @@ _STAFF_ROUTE, _DRIVER_ROUTE = RouteSchema(), DriverRouteSchema()
 _STAFF_UPDATE, _DRIVER_UPDATE = RouteUpdatedSchema(), DriverRouteUpdatedSchema()
 
 
+def route_etag(route: Route) -> str:
+    """A route's ETag is its version: every change to the route or its stops bumps it (ETAs do not: they are
+    estimates refreshed in place, and an edit made against them is still valid)."""
+    return f'"route-{route.id}-v{route.version}"'
+
+
 def route_for_staff(route: Route) -> dict:
     return _STAFF_ROUTE.dump(route)
 

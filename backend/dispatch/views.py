@@ -1,13 +1,31 @@
 from flask import Blueprint, current_app, request
 
 from backend.api import by_role, endpoint
+from backend.api.preconditions import ETagged
 from backend.auth.principal import DRIVER, STAFF, current_principal
-from backend.dispatch import driver_actions, schemas, service
+from backend.dispatch import driver_actions, payloads, schemas, service
+from backend.dispatch.models import Route
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.pod import service as pod_service
 
 bp = Blueprint("dispatch", __name__, url_prefix="/api/v1")
+
+
+def _current_route_etag(route_id: int, **_) -> str | None:
+    """The route's tag under a row lock (PostgreSQL), so nobody changes it between the If-Match check and
+    the write; None when the caller's organization has no such route (the view then answers 404)."""
+    from sqlalchemy import select
+
+    from backend.dispatch.models import Route
+
+    route = db.session.scalar(select(Route).where(Route.org_id == current_principal().org_id, Route.id == route_id)
+                              .with_for_update(of=Route))
+    return payloads.route_etag(route) if route is not None else None
+
+
+ROUTE_ETAG = ETagged(of=lambda result: payloads.route_etag(result) if isinstance(result, Route) else None,
+                     current=_current_route_etag)
 
 
 @endpoint(bp, "/routes", roles=STAFF, query=schemas.RouteQuerySchema, response=schemas.RouteSchema(many=True),
@@ -17,34 +35,36 @@ def list_routes(query):
 
 
 @endpoint(bp, "/routes", "POST", roles=STAFF, body=schemas.RouteCreateSchema, response=schemas.RouteSchema,
-          status=201, summary="Create a draft route from orders in the given sequence; planned times are computed.")
+          status=201, etag=ROUTE_ETAG,
+          summary="Create a draft route from orders in the given sequence; planned times are computed.")
 def create_route(body):
     principal = current_principal()
     return service.create_route(principal.org_id, body, principal)
 
 
 @endpoint(bp, "/routes/<int:route_id>", roles=STAFF + DRIVER,
-          response=by_role(staff=schemas.RouteSchema, driver=schemas.DriverRouteSchema),
+          response=by_role(staff=schemas.RouteSchema, driver=schemas.DriverRouteSchema), etag=ROUTE_ETAG,
           summary="A route with its stops (drivers: their own, as DriverRoute).")
 def get_route(route_id):
     return service.get_route(current_principal(), route_id)
 
 
-@endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF, response=schemas.RouteSchema,
+@endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF, response=schemas.RouteSchema, etag=ROUTE_ETAG,
           summary="Publish a draft: its orders are dispatched and the driver's phone receives the route.")
 def publish_route(route_id):
     return service.publish_route(current_principal(), route_id)
 
 
 @endpoint(bp, "/routes/<int:route_id>/sequence", "PUT", roles=STAFF, body=schemas.SequenceSchema,
-          response=schemas.RouteSchema,
+          response=schemas.RouteSchema, etag=ROUTE_ETAG,
           summary="Re-sequence the stops. Send the version you edited: a stale version is a 409 with the fresh route.")
 def resequence(route_id, body):
     return service.resequence(current_principal(), route_id, body["stop_ids"], body["version"])
 
 
 @endpoint(bp, "/routes/<int:route_id>/sequence/preview", "POST", roles=STAFF, body=schemas.SequenceSchema,
-          response=schemas.SequencePreviewSchema, summary="The ETAs and violations a new sequence would give, without saving it.")
+          response=schemas.SequencePreviewSchema,
+          summary="The ETAs and violations a new sequence would give, without saving it.")
 def preview_sequence(route_id, body):
     return service.preview_sequence(current_principal(), route_id, body["stop_ids"])
 
@@ -52,6 +72,7 @@ def preview_sequence(route_id, body):
 # --- the driver's app ----------------------------------------------------------------------------
 
 @endpoint(bp, "/driver/route", roles=DRIVER, query=schemas.DriverRouteQuerySchema, response=schemas.DriverRouteSchema,
+          etag=ROUTE_ETAG,
           summary="The driver's published route of the day (default today in the depot's zone).")
 def driver_route(query):
     return service.driver_route(current_principal(), query["date"])
@@ -89,7 +110,8 @@ def driver_locations(body):
 
 
 @endpoint(bp, "/driver/directions", roles=DRIVER, query=schemas.DirectionsQuerySchema,
-          response=schemas.DirectionsSchema, summary="Turn-by-turn directions from a position to one of the driver's stops.")
+          response=schemas.DirectionsSchema,
+          summary="Turn-by-turn directions from a position to one of the driver's stops.")
 def driver_directions(query):
     from sqlalchemy import select
 

@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from backend.api import PageQuery
@@ -198,3 +201,10 @@ class ExportQuery(OrderQuerySchema):
 
 class RecipientQuery(PageQuery):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+def order_etag(order) -> str:
+    """An order's ETag: a digest of what staff see of it, so any visible change (its recipient, windows or
+    parcels included) gives a new tag and nothing else does."""
+    body = json.dumps(OrderSchema().dump(order), sort_keys=True, separators=(",", ":"), default=str)
+    return '"order-' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'

@@ -1,14 +1,29 @@
 from flask import Blueprint, Response, request
 
+from sqlalchemy import select
+
 from backend.api import endpoint, page_of, paginate
+from backend.api.preconditions import ETagged
 from backend.auth.principal import STAFF, current_principal
 from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.jobs import service as jobs_service
 from backend.jobs.schemas import JobSchema
 from backend.orders import csv_io, schemas, service
+from backend.orders.models import Order
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1")
+
+
+def _current_order_etag(order_id: int, **_) -> str | None:
+    """The order's tag under a row lock (PostgreSQL): the If-Match check and the write see one state."""
+    order = db.session.scalar(select(Order).where(Order.org_id == _org(), Order.id == order_id)
+                              .with_for_update(of=Order))
+    return schemas.order_etag(order) if order is not None else None
+
+
+ORDER_ETAG = ETagged(of=lambda result: schemas.order_etag(result) if isinstance(result, Order) else None,
+                     current=_current_order_etag)
 
 
 def _org() -> int:
@@ -23,6 +38,7 @@ def list_orders(query):
 
 
 @endpoint(bp, "/orders", "POST", roles=STAFF, body=schemas.OrderInSchema, response=schemas.OrderSchema, status=201,
+          etag=ORDER_ETAG,
           summary="Create an order; the same external_ref again returns the existing order (200).",
           responses={200: "The order with this external_ref already existed."})
 def create_order(body):
@@ -61,30 +77,32 @@ def export_orders(query):
                     headers={"Content-Disposition": "attachment; filename=orders.csv"})
 
 
-@endpoint(bp, "/orders/<int:order_id>", roles=STAFF, response=schemas.OrderSchema, summary="Get an order.")
+@endpoint(bp, "/orders/<int:order_id>", roles=STAFF, response=schemas.OrderSchema, etag=ORDER_ETAG,
+          summary="Get an order.")
 def get_order(order_id):
     return service.get_order(_org(), order_id)
 
 
-@endpoint(bp, "/orders/<int:order_id>", "PATCH", roles=STAFF, body=schemas.OrderUpdateSchema,
+@endpoint(bp, "/orders/<int:order_id>", "PATCH", roles=STAFF, body=schemas.OrderUpdateSchema, etag=ORDER_ETAG,
           response=schemas.OrderSchema, summary="Change an order's details (before the driver is on the way).")
 def update_order(order_id, body):
     return service.update_order(_org(), order_id, body, current_principal())
 
 
 @endpoint(bp, "/orders/<int:order_id>/pin", "PUT", roles=STAFF, body=schemas.PinSchema, response=schemas.OrderSchema,
+          etag=ORDER_ETAG,
           summary="Correct where the order's address is; remembered for the next order at this address.")
 def correct_pin(order_id, body):
     return service.correct_pin(_org(), order_id, body["lat"], body["lon"], current_principal())
 
 
-@endpoint(bp, "/orders/<int:order_id>/cancel", "POST", roles=STAFF, body=schemas.CancelSchema,
+@endpoint(bp, "/orders/<int:order_id>/cancel", "POST", roles=STAFF, body=schemas.CancelSchema, etag=ORDER_ETAG,
           response=schemas.OrderSchema, summary="Cancel an order (any state before delivered).")
 def cancel_order(order_id, body):
     return service.cancel_order(_org(), order_id, body["reason"], current_principal())
 
 
-@endpoint(bp, "/orders/<int:order_id>/reschedule", "POST", roles=STAFF, response=schemas.OrderSchema,
+@endpoint(bp, "/orders/<int:order_id>/reschedule", "POST", roles=STAFF, response=schemas.OrderSchema, etag=ORDER_ETAG,
           summary="Put a failed order back to be planned again.")
 def reschedule_order(order_id):
     return service.reschedule_order(_org(), order_id, current_principal())
