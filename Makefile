@@ -16,6 +16,7 @@ run: install pwa
 	$(BIN)/python wsgi.py
 
 test: install-test pwa chromium
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(VENV)/bin/python:

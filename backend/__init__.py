@@ -44,6 +44,7 @@ def _import_models() -> None:
 
 def _register_job_handlers() -> None:
     from backend.analytics import jobs as _analytics_jobs  # noqa: F401
+    from backend.dispatch import jobs as _dispatch_jobs  # noqa: F401
     from backend.orders import jobs as _orders_jobs  # noqa: F401
     from backend.notify import jobs as _notify_jobs  # noqa: F401  (also hooks the outbox into the lifecycle)
     from backend.routing import jobs as _routing_jobs  # noqa: F401
@@ -73,6 +74,9 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.database import install_sqlite_pragmas
 
     install_sqlite_pragmas()
+    from backend.unit_of_work import install_commit_guard
+
+    install_commit_guard()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -99,6 +103,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth_session.init_app(app)
 
+    from backend import api
+    from backend.auth.principal import require_principal
+
+    api.use_authorizer(require_principal)
     from backend.analytics.views import bp as analytics_bp
     from backend.auth.views import bp as auth_bp
     from backend.dispatch.views import bp as dispatch_bp
@@ -119,6 +127,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
+    from backend.customer import events as _customer_events  # noqa: F401  (who a tracking link lets in)
+    from backend.dispatch import events as _dispatch_events  # noqa: F401  (drivers' and dispatchers' events)
     from backend import cli
 
     cli.init_app(app)
@@ -131,3 +141,8 @@ def create_app(config: dict | None = None) -> Flask:
         return {"status": "ok"}
 
     return app
+
+
+from backend.jobs import tasks as _job_tasks  # noqa: E402  (a worker process makes its app with create_app)
+
+_job_tasks.use_app_factory(create_app)

@@ -58,7 +58,7 @@ def plan_with_progress(org_id: int, day, depot_id: int, time_limit: float, *, pu
     from backend.auth.models import Role
     from backend.auth.principal import Principal
     from backend.dispatch import service as dispatch_service
-    from backend.routing import service as routing_service
+    from backend.dispatch import planning
 
     actor = Principal(kind="user", id=0, org_id=org_id, role=Role.admin, name="command line")
     with click.progressbar(length=100, label=f"Optimizing {day}") as bar:
@@ -70,8 +70,7 @@ def plan_with_progress(org_id: int, day, depot_id: int, time_limit: float, *, pu
                 bar.update(target - shown[0])
                 shown[0] = target
 
-        plan = routing_service.plan_day(org_id, day, depot_id, time_limit=time_limit, on_progress=progress,
-                                        actor=actor)
+        plan = planning.plan_day(org_id, day, depot_id, time_limit=time_limit, on_progress=progress, actor=actor)
         bar.update(100 - shown[0])
     if publish:
         for route_id in plan["route_ids"]:
@@ -124,12 +123,14 @@ def create_org_command(name, slug, admin_email, admin_name, admin_password, curr
 
     if len(admin_password) < 8:
         raise click.ClickException("The password needs at least 8 characters.")
+    from backend.unit_of_work import unit_of_work
+
     try:
-        org = auth_service.create_organization(name, slug, currency=currency.upper())
-        auth_service.build_user(org.id, name=admin_name, role=Role.admin, email=admin_email, password=admin_password)
-        db.session.commit()
+        with unit_of_work():
+            org = auth_service.create_organization(name, slug, currency=currency.upper())
+            auth_service.build_user(org.id, name=admin_name, role=Role.admin, email=admin_email,
+                                    password=admin_password)
     except DomainError as refused:
-        db.session.rollback()
         raise click.ClickException(f"{refused.message} {refused.fields or ''}".strip())
     click.echo(f"Created {name} ({slug}); log in as {admin_email.lower()} and add depots, vehicles and drivers.")
 

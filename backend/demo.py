@@ -15,6 +15,7 @@ from backend.auth.models import Role
 from backend.extensions import db
 from backend.fleet import service as fleet_service
 from backend.orders import service as orders_service
+from backend.unit_of_work import transactional
 
 DEMO_PASSWORD = "lastmile-demo"
 DEMO_PIN = "1234"
@@ -81,6 +82,7 @@ def _point(rng: random.Random, hood: Neighbourhood) -> tuple[float, float]:
     return hood.lat, hood.lon
 
 
+@transactional
 def load(*, day: date | None = None, orders: int = 150, drivers: int = 8, seed: int = 7, slug: str = "demo",
          is_practice: bool = False, name: str = "Lastmile Demo — Montréal") -> dict:
     """Create the demo organization and return its logins. Refuses to run twice for one slug."""
@@ -95,24 +97,24 @@ def load(*, day: date | None = None, orders: int = 150, drivers: int = 8, seed: 
                                          email=f"dispatch@{domain}", password=DEMO_PASSWORD, language="fr")
     db.session.flush()
     hours = {d: [["07:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
-    depot = fleet_service.create_depot(org.id, {
+    depot = fleet_service.add_depot(org.id, {
         "name": "Dépôt Saint-Laurent", "address": "2000 Boulevard Marcel-Laurin, Saint-Laurent, QC",
         "lat": 45.5017, "lon": -73.6893, "timezone": TIMEZONE, "opening_hours": hours})
     driver_logins = []
     phone_prefix = 5550100 + (sum(map(ord, slug)) % 50) * 100
     for index in range(drivers):
         electric = index % 4 == 3
-        vehicle = fleet_service.create_vehicle(org.id, {
+        vehicle = fleet_service.add_vehicle(org.id, {
             "depot_id": depot.id, "name": f"Van {index + 1:02d}", "plate": f"Q{rng.randint(100, 999)} {rng.choice('ABCDEFGHJKL')}{rng.choice('MNPRSTVWXYZ')}",
             "profile": "van", "capacity_weight_kg": 1200.0, "capacity_volume_l": 9000.0, "capacity_parcels": 80,
             "co2_g_per_km": 0 if electric else 245, "features": ["electric"] if electric else [],
             "cost_fixed_cents": 6000, "cost_per_hour_cents": 3200, "cost_per_km_cents": 12 if electric else 38})
         phone = f"+1514{phone_prefix + index}"
-        fleet_service.create_driver(org.id, {
+        fleet_service.add_driver(org.id, {
             "name": DRIVER_NAMES[index % len(DRIVER_NAMES)] if index < len(DRIVER_NAMES) else f"Driver {index + 1}",
             "phone": phone, "pin": DEMO_PIN, "depot_id": depot.id, "default_vehicle_id": vehicle.id,
             "shift_start": time(8, 0), "shift_end": time(18, 0) if index % 3 else time(19, 0),
-            "skills": ["heavy"] if index % 4 == 0 else [], "language": "fr" if index % 2 else "en"}, commit=False)
+            "skills": ["heavy"] if index % 4 == 0 else [], "language": "fr" if index % 2 else "en"})
         driver_logins.append(phone)
     weights = [h.weight for h in NEIGHBOURHOODS]
     raw_orders = []
@@ -140,7 +142,7 @@ def load(*, day: date | None = None, orders: int = 150, drivers: int = 8, seed: 
             "cod_amount_cents": rng.choice((0,) * 12 + (2599, 4850)),
             "requires_id_check": rng.random() < 0.05,
         })
-    summary = orders_service.create_many(org.id, raw_orders, None, skip_invalid=False, source="demo")
+    summary = orders_service.add_many(org.id, raw_orders, None, skip_invalid=False, source="demo")
     return {"org_id": org.id, "depot_id": depot.id, "day": day.isoformat(), "orders": summary["created"],
             "admin": admin.email, "dispatcher": dispatcher.email, "password": DEMO_PASSWORD,
             "drivers": driver_logins, "driver_pin": DEMO_PIN}

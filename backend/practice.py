@@ -14,7 +14,7 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from backend.auth import service as auth_service
 from backend.auth.models import Organization, Role
@@ -25,6 +25,7 @@ from backend.fleet import service as fleet_service
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders import service as orders_service
 from backend.orders.models import Order
+from backend.unit_of_work import transactional
 
 practice_group = AppGroup("practice", help="Practice mode: a sandbox copy of a day for training.")
 
@@ -69,8 +70,9 @@ def _order_input(order: Order, depot_ids: dict[int, int], prefix: str) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
+@transactional
 def copy_day(source_org_id: int, day: date) -> dict:
-    """Open a practice organization holding a copy of `day` of the source organization. Commits."""
+    """Open a practice organization holding a copy of `day` of the source organization, in one transaction."""
     source = db.session.get(Organization, source_org_id)
     if source is None:
         raise NotFound("No such organization.")
@@ -105,17 +107,15 @@ def copy_day(source_org_id: int, day: date) -> dict:
     for driver in db.session.scalars(select(Driver).where(Driver.org_id == source_org_id, Driver.active.is_(True))
                                      .order_by(Driver.id)):
         phone = _unique_phone()
-        fleet_service.create_driver(org.id, {"name": driver.user.name, "phone": phone, "pin": pin,
+        fleet_service.add_driver(org.id, {"name": driver.user.name, "phone": phone, "pin": pin,
                                              "depot_id": depot_ids.get(driver.depot_id),
                                              "default_vehicle_id": vehicle_ids.get(driver.default_vehicle_id),
-                                             **{name: getattr(driver, name) for name in _COPIED_DRIVER}},
-                                    commit=False)
+                                             **{name: getattr(driver, name) for name in _COPIED_DRIVER}})
         drivers.append(phone)
     db.session.flush()
     prefix = "P-"
-    summary = orders_service.create_many(org.id, [_order_input(o, depot_ids, prefix) for o in orders], None,
+    summary = orders_service.add_many(org.id, [_order_input(o, depot_ids, prefix) for o in orders], None,
                                          skip_invalid=True, source="practice")
-    db.session.commit()
     return {"org_id": org.id, "slug": slug, "is_practice": True, "day": day.isoformat(),
             "orders": summary["created"], "admin": admin.email, "dispatcher": dispatcher.email,
             "password": password, "drivers": drivers, "driver_pin": pin}
@@ -132,10 +132,7 @@ def demo_day(day: date | None = None, orders: int = 40) -> dict:
                                name="Practice — Lastmile demo")
         except Conflict:
             # The demo derives its drivers' phone numbers from the slug: another practice day may hold them.
-            # It commits its depot and vehicles on the way, so the half-made organization is removed.
-            db.session.rollback()
-            db.session.execute(delete(Organization).where(Organization.slug == slug))
-            db.session.commit()
+            # The demo is one transaction, so nothing of the refused attempt is left behind.
             continue
         result.update(slug=slug, is_practice=True)
         return result

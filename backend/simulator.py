@@ -25,11 +25,14 @@ def mint_session_cookie(app, user, *, commit: bool = True) -> tuple[str, str]:
 
     Opens a real server-side session, like a login does (inside an app context)."""
     from backend.auth import service as auth_service
-    from backend.extensions import db
+    from backend.unit_of_work import unit_of_work
 
-    values = auth_service.session_cookie_values(user, auth_service.open_session(user))
     if commit:
-        db.session.commit()
+        with unit_of_work():
+            record = auth_service.open_session(user)
+    else:  # the caller's unit of work commits it
+        record = auth_service.open_session(user)
+    values = auth_service.session_cookie_values(user, record)
     serializer = app.session_interface.get_signing_serializer(app)
     value = serializer.dumps({**values, "_permanent": True})
     return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}", values["csrf"]

@@ -7,7 +7,7 @@ each day a van works a planned route in a city; the "truth" drives every leg at 
 the hour it is driven, times a pace of the day (lognormal, sd 0.12) and a noise per leg (sd 0.25),
 with noisy service times (sd 0.35) and waiting when early. Every minute the ETAs of the remaining
 stops are recomputed from the van's position, with two models — the plan's speeds, and the plan's
-speeds scaled by the pace learnt from the day's legs so far (backend.tracking.eta_model) — and with
+speeds scaled by the pace learnt from the day's legs so far (backend.dispatch.eta_model) — and with
 fresh positions or with the phone silent (positions stale) a fifth of the time, in 10-minute blocks.
 Prints mean absolute and 90th-percentile errors (minutes) per horizon; the last line is JSON.
 """
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from backend.routing import evaluate, solve  # noqa: E402
 from backend.routing.matrix import HaversineProvider  # noqa: E402
 from backend.routing.traffic import DEFAULT_HOURLY_FACTORS  # noqa: E402
-from backend.tracking.eta_model import pace_factor, traffic_option  # noqa: E402
+from backend.dispatch.eta_model import pace_factor, traffic_option  # noqa: E402
 
 HORIZONS_MIN = (60, 30, 10)
 CENTER = (45.52, -73.60)

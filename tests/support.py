@@ -84,10 +84,18 @@ class OrgFixture:
         return api
 
 
+def commit() -> None:
+    """A test arranging its data commits it the way the app does: in a unit of work (the app refuses
+    commits made outside one, see backend/unit_of_work.py)."""
+    from backend.unit_of_work import unit_of_work
+
+    with unit_of_work():
+        pass
+
+
 def make_org(app, slug: str = "acme", phone_base: int = 5145550100) -> OrgFixture:
     from backend.auth import service as auth_service
     from backend.auth.models import Role
-    from backend.extensions import db
     from backend.fleet import service as fleet_service
 
     with app.app_context():
@@ -96,7 +104,7 @@ def make_org(app, slug: str = "acme", phone_base: int = 5145550100) -> OrgFixtur
         auth_service.build_user(org.id, name="Admin", role=Role.admin, email=emails["admin"], password=PASSWORD)
         auth_service.build_user(org.id, name="Dispatcher", role=Role.dispatcher, email=emails["dispatcher"],
                                 password=PASSWORD)
-        db.session.commit()
+        commit()
         depot = fleet_service.create_depot(org.id, {"name": "Main depot", "address": "1 Depot St", "lat": 45.5017,
                                                     "lon": -73.6893, "timezone": "America/Montreal"})
         vehicle = fleet_service.create_vehicle(org.id, {"name": "Van 1", "capacity_weight_kg": 1000,

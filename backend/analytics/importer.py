@@ -29,6 +29,7 @@ from backend.orders import csv_io
 from backend.orders.csv_io import CsvFormatError
 from backend.orders.enums import FailureReason
 from backend.orders.service import parse_window_time
+from backend.unit_of_work import transactional
 
 COLUMNS = ["date", "external_ref", "address", "lat", "lon", "window_start", "window_end", "delivered_at", "driver",
            "vehicle", "outcome", "failure_reason", "planned_sequence", "service_time_s"]
@@ -127,9 +128,10 @@ def parse_row(org_id: int, row: dict, tz: ZoneInfo) -> tuple[dict, list[tuple[st
     return data, errors
 
 
+@transactional
 def import_history(org_id: int, text: str, *, name: str = "", dry_run: bool = True, skip_invalid: bool = False,
                    created_by_id: int | None = None, on_progress=None) -> dict:
-    """Check (and unless dry_run, store) a history file, then roll it up as a baseline. Commits once."""
+    """Check (and unless dry_run, store) a history file, then roll it up as a baseline, in one transaction."""
     try:
         header, rows = read_rows(text)
     except CsvFormatError as exc:
@@ -176,7 +178,6 @@ def import_history(org_id: int, text: str, *, name: str = "", dry_run: bool = Tr
         db.session.execute(DailyRollup.__table__.insert(), rollups)
     if failures:
         db.session.execute(FailedDelivery.__table__.insert(), failures)
-    db.session.commit()
     summary.update(imported=True, import_id=record.id, imported_rows=len(valid))
     return summary
 
@@ -193,7 +194,7 @@ def driven_distance_m(depot: Depot, points: list[tuple[float, float]], profile: 
     order it happened -> depot, along the routing matrix (road network or straight line x detour)."""
     from backend import outbound
     from backend.routing.matrix import provider_from_options
-    from backend.routing.service import base_options
+    from backend.dispatch.problems import base_options
 
     if not points:
         return 0

@@ -18,7 +18,7 @@ from backend.fleet import service as fleet_service
 from backend.fleet.models import Vehicle
 from backend.extensions import db
 from backend.routing import evaluate, solve
-from backend.routing.service import base_options, day_origin, to_offset
+from backend.dispatch.problems import base_options, day_origin, to_offset
 
 DAY_MARGIN_S = 2 * 3600  # the drivers' day in the replay: the history's first attempt - 2 h to its last + 2 h
 

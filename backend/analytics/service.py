@@ -23,6 +23,7 @@ from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders.models import Order, OrderEvent, OrderTimeWindow
 from backend.tracking.models import LocationFix
+from backend.unit_of_work import transactional
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,8 @@ def depot_rows(route_rows: list[dict]) -> list[dict]:
     return list(groups.values())
 
 
-def refresh_day(org_id: int, day: date) -> int:
-    """Close a day: replace its stored roll-up and failure rows with freshly computed ones. Commits."""
+def _replace_day(org_id: int, day: date) -> int:
+    """Close a day: replace its stored roll-up and failure rows with freshly computed ones."""
     computed = operational_route_days(org_id, day)
     db.session.execute(delete(DailyRollup).where(DailyRollup.org_id == org_id, DailyRollup.source == SOURCE_OPERATIONS,
                                                  DailyRollup.day == day))
@@ -174,8 +175,21 @@ def refresh_day(org_id: int, day: date) -> int:
         db.session.add(ClosedDay(org_id=org_id, day=day, refreshed_at=now))
     else:
         closed.refreshed_at = now
-    db.session.commit()
     return len(rows)
+
+
+refresh_day = transactional(_replace_day)
+
+
+@transactional
+def refresh_period(org_id: int, start: date, end: date) -> list[date]:
+    """Recompute the stored roll-ups of every day of a period, all or nothing."""
+    day, refreshed = start, []
+    while day <= end:
+        _replace_day(org_id, day)
+        refreshed.append(day)
+        day += timedelta(days=1)
+    return refreshed
 
 
 def days_to_close(org_id: int, until: date, lookback_days: int = 40) -> list[date]:
@@ -189,7 +203,9 @@ def days_to_close(org_id: int, until: date, lookback_days: int = 40) -> list[dat
 
 def close_finished_days(today: date | None = None) -> dict:
     """The nightly job: every organization's days up to yesterday (UTC) that have no roll-up yet are rolled
-    up; then the goals are checked."""
+    up; then the goals are checked. An explicitly chunked job: one transaction per day closed (and per
+    summary, and for the goals), so a worker killed midway leaves whole days and the next run goes on
+    from the first day without a roll-up."""
     from backend.auth.models import Organization
 
     today = today or utcnow().date()
@@ -457,13 +473,13 @@ def _check_goal_fields(org_id: int, data: dict) -> None:
         raise InvalidInput("No such depot.", fields={"depot_id": ["Not found."]})
 
 
+@transactional
 def create_goal(org_id: int, data: dict) -> KpiGoal:
     _check_goal_fields(org_id, data)
     data = dict(data)
     data.setdefault("comparison", ">=" if kpis.KPIS[data["kpi"]].better == "higher" else "<=")
     goal = KpiGoal(org_id=org_id, **data)
     db.session.add(goal)
-    db.session.commit()
     return goal
 
 
@@ -474,18 +490,18 @@ def get_goal(org_id: int, goal_id: int) -> KpiGoal:
     return goal
 
 
+@transactional
 def update_goal(org_id: int, goal_id: int, data: dict) -> KpiGoal:
     goal = get_goal(org_id, goal_id)
     _check_goal_fields(org_id, data)
     for key, value in data.items():
         setattr(goal, key, value)
-    db.session.commit()
     return goal
 
 
+@transactional
 def delete_goal(org_id: int, goal_id: int) -> None:
     db.session.delete(get_goal(org_id, goal_id))
-    db.session.commit()
 
 
 def list_goals(org_id: int) -> list[KpiGoal]:
@@ -530,11 +546,12 @@ def alert_payload(alert: KpiAlert) -> dict:
             "value": alert.value, "target": alert.target, "message": alert.message}
 
 
+@transactional
 def check_goals(today: date | None = None, org_id: int | None = None) -> int:
     """A KPI that missed its goal on each of the goal's last `alert_after_days` days (the days before
     today; days with no value, e.g. no delivery, break the run) raises one alert for that goal and day,
     stored, sent as `alert` to the organization's dispatch room, and pushed to its admins' browsers.
-    Commits."""
+   """
     from backend.auth.models import Role, User
     from backend.notify import service as notify_service
     from backend.realtime import emit, rooms
@@ -566,7 +583,6 @@ def check_goals(today: date | None = None, org_id: int | None = None) -> int:
             notify_service.queue_user_push(goal.org_id, user_id, "kpi_behind_goal", "A KPI is behind its goal",
                                            alert.message, f"kpi-alert:{alert.id}", url="/dispatch/analytics")
         raised.append(alert)
-    db.session.commit()
     return len(raised)
 
 
@@ -598,9 +614,10 @@ def summary_text(summary: dict) -> str:
     return "; ".join(parts) + (f". Behind goal: {', '.join(missed)}." if missed else ". Every goal met.")
 
 
+@transactional
 def send_daily_summary(org_id: int, day: date) -> int:
     """Each active admin of the organization gets the day's summary as a push message, once per day
-    (the notification pipeline's dedupe key names the day; practice organizations send nothing). Commits."""
+    (the notification pipeline's dedupe key names the day; practice organizations send nothing)."""
     from backend.auth.models import Role, User
     from backend.notify import service as notify_service
 
@@ -613,5 +630,4 @@ def send_daily_summary(org_id: int, day: date) -> int:
                                                    f"Deliveries on {day.isoformat()}", text,
                                                    f"analytics-summary:{day.isoformat()}",
                                                    url="/dispatch/#/analytics")
-    db.session.commit()
     return browsers

@@ -213,16 +213,9 @@ def list_alerts(query):
 @endpoint(bp, "/rollups/refresh", "POST", roles=ADMIN, body=schemas.RefreshBody, response=schemas.RefreshResultSchema,
           summary="Recompute the stored daily roll-ups of a period (at most 31 days), e.g. after a correction.")
 def refresh_rollups(body):
-    from datetime import timedelta
-
     if body["end"] < body["start"] or (body["end"] - body["start"]).days > 30:
         raise InvalidInput("Give a period of 1 to 31 days.", fields={"to": ["Out of range."]})
-    day, refreshed = body["start"], []
-    while day <= body["end"]:
-        service.refresh_day(_org(), day)
-        refreshed.append(day.isoformat())
-        day += timedelta(days=1)
-    return {"refreshed": refreshed}
+    return {"refreshed": [day.isoformat() for day in service.refresh_period(_org(), body["start"], body["end"])]}
 
 
 # --- assessment: history import and savings replay -------------------------------------------------------

@@ -19,6 +19,7 @@ from backend.errors import Conflict, DomainError, InvalidInput, NotFound, Unauth
 from backend.extensions import db
 from backend.green import offload
 from backend.validators import normalize_phone
+from backend.unit_of_work import transactional, unit_of_work
 
 API_KEY_PREFIX = "lm_"
 
@@ -53,9 +54,8 @@ LOCK_LISTENERS: list = []
 def principal_for_user(user: User, *, via_session: bool) -> Principal:
     driver_id = None
     if user.role is Role.driver:
-        from backend.fleet import service as fleet_service
-
-        driver_id = fleet_service.driver_id_for_user(user.id)
+        profile = user.driver_profile  # fleet's Driver, by the backref fleet declares
+        driver_id = profile.id if profile is not None else None
     return Principal(kind="user", id=user.id, org_id=user.org_id, role=user.role, name=user.name,
                      language=user.language, driver_id=driver_id, via_session=via_session)
 
@@ -66,6 +66,9 @@ def login(identifier: str, secret: str) -> User:
     A failed login costs two hash verifications whoever it names (a driver's password and PIN, a dummy
     hash for what is missing or for nobody), so its duration does not tell which logins exist. Repeated
     failures lock the login (backend/auth/lockout.py) and alert the account's admins.
+
+    Two units of work, one per outcome: a success records the login and opens its server-side session; a
+    failure that locks an account commits the admins' alert on its own, since the refused login raises.
     """
     key = normalized_login(identifier)
     wait = lockout.locked_for(key)
@@ -84,16 +87,16 @@ def login(identifier: str, secret: str) -> User:
     if user is None or matched is None:
         locked = lockout.record_failure(key)
         if locked and user is not None:
-            for listener in LOCK_LISTENERS:
-                listener(user, locked)
-            db.session.commit()
+            with unit_of_work():
+                for listener in LOCK_LISTENERS:
+                    listener(user, locked)
         raise Unauthorized("Wrong login or password.", code="bad_credentials")
     lockout.clear(key)
-    if matched == user.password_hash and needs_rehash(matched):
-        user.password_hash = hash_secret(secret)
-    user.last_login_at = utcnow()
-    record = open_session(user)
-    db.session.commit()
+    with unit_of_work():
+        if matched == user.password_hash and needs_rehash(matched):
+            user.password_hash = hash_secret(secret)
+        user.last_login_at = utcnow()
+        record = open_session(user)
     session.clear()
     session.update(session_cookie_values(user, record))
     session.permanent = True
@@ -121,9 +124,9 @@ def logout() -> None:
     """The session is revoked on the server: a copy of the cookie taken before stops working too."""
     sid = session.get("sid")
     if isinstance(sid, str):
-        db.session.execute(update(LoginSession).where(LoginSession.id == sid, LoginSession.revoked_at.is_(None))
-                           .values(revoked_at=utcnow()))
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(update(LoginSession).where(LoginSession.id == sid, LoginSession.revoked_at.is_(None))
+                               .values(revoked_at=utcnow()))
     session.clear()
 
 
@@ -166,6 +169,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@transactional
 def create_api_key(org_id: int, name: str, role: Role, created_by_id: int | None) -> tuple[ApiKey, str]:
     """The secret is shown once, at creation; we keep only its SHA-256 (keys are random, not passwords)."""
     if role is Role.driver:
@@ -175,11 +179,12 @@ def create_api_key(org_id: int, name: str, role: Role, created_by_id: int | None
     key = ApiKey(org_id=org_id, name=name, prefix=prefix, key_hash=_digest(secret), role=role,
                  created_by_id=created_by_id)
     db.session.add(key)
-    db.session.commit()
     return key, secret
 
 
+@transactional
 def principal_for_api_key(secret: str) -> Principal | None:
+    """An integration authenticates with its key: a use case of its own, which records the key's last use."""
     match = re.fullmatch(rf"{API_KEY_PREFIX}([0-9a-f]{{12}})_[\w-]+", secret or "")
     if not match:
         return None
@@ -190,7 +195,6 @@ def principal_for_api_key(secret: str) -> Principal | None:
     # Touch at most once a minute: the hot path should not write on every request.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now
-        db.session.commit()
     return Principal(kind="api_key", id=key.id, org_id=key.org_id, role=key.role, name=key.name)
 
 
@@ -198,13 +202,13 @@ def list_api_keys(org_id: int) -> list[ApiKey]:
     return list(db.session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)))
 
 
+@transactional
 def revoke_api_key(org_id: int, key_id: int) -> None:
     key = db.session.scalar(select(ApiKey).where(ApiKey.org_id == org_id, ApiKey.id == key_id))
     if key is None:
         raise NotFound("No such API key.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        db.session.commit()
 
 
 # --- Users ----------------------------------------------------------------------------------------
@@ -254,12 +258,12 @@ def build_user(org_id: int, *, name: str, role: Role, email: str | None = None, 
     return user
 
 
+@transactional
 def create_user(org_id: int, **data) -> User:
-    user = build_user(org_id, **data)
-    db.session.commit()
-    return user
+    return build_user(org_id, **data)
 
 
+@transactional
 def update_user(org_id: int, user_id: int, data: dict, *, actor: Principal) -> User:
     user = get_user(org_id, user_id)
     if "email" in data:
@@ -280,7 +284,6 @@ def update_user(org_id: int, user_id: int, data: dict, *, actor: Principal) -> U
         _revoke_sessions_of(user)
     if data.get("active") is False:
         _revoke_sessions_of(user)
-    db.session.commit()
     return user
 
 

@@ -31,6 +31,7 @@ from backend.notify import service as notify_service
 from backend.orders import lifecycle
 from backend.orders.enums import ActorType, OrderStatus
 from backend.orders.models import Order, OrderEvent
+from backend.unit_of_work import transactional, unit_of_work
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 CLOSED = {OrderStatus.delivered, OrderStatus.failed, OrderStatus.cancelled}
@@ -157,6 +158,7 @@ def tracking_view(token: str) -> dict:
     }
 
 
+@transactional
 def update_instructions(token: str, text: str) -> Order:
     """Until the order is delivered, failed or cancelled, the customer may tell the driver how to deliver."""
     order = order_for_token(token)
@@ -166,27 +168,26 @@ def update_instructions(token: str, text: str) -> Order:
     order.delivery_instructions = text
     lifecycle.record(order, "instructions_updated", actor_type=ActorType.customer,
                      details={"length": len(text)})
-    db.session.commit()
     return order
 
 
 def rate(token: str, score: int, comment: str) -> Rating:
     """One rating per order, only once it was delivered."""
-    order = order_for_token(token)
-    if order.status is not OrderStatus.delivered:
-        raise Conflict("An order can be rated once it is delivered.", code="not_delivered")
-    if db.session.scalar(select(Rating.id).where(Rating.order_id == order.id)) is not None:
-        raise Conflict("This delivery was already rated.", code="already_rated")
-    found = _current_stop(order)
-    driver_id = found[1].driver_id if found else None
-    rating = Rating(org_id=order.org_id, order_id=order.id, score=score, comment=comment, driver_id=driver_id)
-    db.session.add(rating)
-    db.session.flush()
-    lifecycle.record(order, "rated", actor_type=ActorType.customer, details={"score": score})
     try:
-        db.session.commit()
+        with unit_of_work():
+            order = order_for_token(token)
+            if order.status is not OrderStatus.delivered:
+                raise Conflict("An order can be rated once it is delivered.", code="not_delivered")
+            if db.session.scalar(select(Rating.id).where(Rating.order_id == order.id)) is not None:
+                raise Conflict("This delivery was already rated.", code="already_rated")
+            found = _current_stop(order)
+            driver_id = found[1].driver_id if found else None
+            rating = Rating(org_id=order.org_id, order_id=order.id, score=score, comment=comment,
+                            driver_id=driver_id)
+            db.session.add(rating)
+            db.session.flush()
+            lifecycle.record(order, "rated", actor_type=ActorType.customer, details={"score": score})
     except IntegrityError:  # the same customer rating twice at once: the first one counts
-        db.session.rollback()
         raise Conflict("This delivery was already rated.", code="already_rated")
     return rating
 

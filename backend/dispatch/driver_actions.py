@@ -28,6 +28,7 @@ from backend.orders.service import actor_of
 from backend.pod import service as pod_service
 from backend.pod.models import DeliveryProof
 from backend.realtime import emit, rooms
+from backend.unit_of_work import unit_of_work
 
 ACTION_TYPES = ("route.start", "route.end", "break.start", "break.end", "parcel.load", "stop.arrive",
                 "stop.complete", "stop.fail")
@@ -46,6 +47,16 @@ class ActionConflict(Exception):
 
 def apply(principal: Principal, data: dict) -> dict:
     """Apply one action from the driver's outbox; a key seen before answers 'duplicate'."""
+    try:
+        with unit_of_work():
+            return _apply(principal, data)
+    except IntegrityError:
+        # The same key arrived twice at once (two tabs, a retry racing the original): the first won.
+        route = get_route(principal, data["route_id"])
+        return {"status": "duplicate", "message": "", "route": route}
+
+
+def _apply(principal: Principal, data: dict) -> dict:
     existing = db.session.scalar(select(DriverAction).where(DriverAction.driver_id == principal.driver_id,
                                                            DriverAction.idempotency_key == data["idempotency_key"]))
     route = get_route(principal, data["route_id"])
@@ -72,13 +83,7 @@ def apply(principal: Principal, data: dict) -> dict:
                                 message=message))
     if outcome == "applied":
         bump(route, change)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same key arrived twice at once (two tabs, a retry racing the original): the first won.
-        db.session.rollback()
-        route = get_route(principal, data["route_id"])
-        return {"status": "duplicate", "message": "", "route": route}
+    db.session.flush()
     return {"status": outcome, "message": message, "route": route}
 
 

@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
+from backend.dispatch import problems
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
-from backend.dispatch.service import (ACTIVE_ROUTE, FINISHED_STOP, PLANNABLE, actor_of, bump, check_version, get_route,
+from backend.dispatch.service import (ACTIVE_ROUTE, PLANNABLE, actor_of, bump, check_version, get_route,
                                       replan)
 from backend.dispatch.summaries import window_end
 from backend.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +33,7 @@ from backend.orders import service as orders_service
 from backend.orders.enums import OrderStatus
 from backend.orders.models import Order
 from backend.tracking.models import DriverPosition
+from backend.unit_of_work import on_commit, transactional
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -80,10 +82,8 @@ def _fleet_of(route: Route):
 
 def preview_of(route: Route, stops: list[Stop]) -> dict:
     """The ETAs and violations of `route` if its stops were `stops`, in this order (nothing saved)."""
-    from backend.routing import service as routing_service
-
     depot, driver, vehicle = _fleet_of(route)
-    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
+    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
     result = {"route_id": route.id, "version": route.version, "distance_m": plan["distance_m"],
               "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []), "stops": []}
     for position, (stop, (arrival, departure), violations) in enumerate(
@@ -215,13 +215,14 @@ def _apply_move(principal: Principal, stop: Stop, source: Route, target: Route, 
 
 
 def _refresh_etas_after(routes: list[Route]) -> None:
-    from backend.tracking.jobs import request_eta_refresh
+    """Routes on the road get fresh ETAs once the change is committed (the job must see it)."""
+    from backend.dispatch.jobs import request_eta_refresh
 
-    for route in routes:
-        if route.status is RouteStatus.in_progress:
-            request_eta_refresh(route.id, 0)
+    for route_id in [route.id for route in routes if route.status is RouteStatus.in_progress]:
+        on_commit(lambda route_id=route_id: request_eta_refresh(route_id, 0))
 
 
+@transactional
 def move_stop(principal: Principal, stop_id: int, to_route_id: int, position: int | None,
               from_version: int, to_version: int) -> dict:
     """Hand a pending stop to another driver: both versions checked, both routes bumped and re-timed."""
@@ -238,7 +239,6 @@ def move_stop(principal: Principal, stop_id: int, to_route_id: int, position: in
     bump(source, {"kind": "removed", "stop_id": stop.id, "address": address, "to_route_id": target.id, "by": who})
     bump(target, {"kind": "added", "stop_id": stop.id, "address": address, "from_route_id": source.id,
                   "sequence": stop.sequence, "by": who})
-    db.session.commit()
     _refresh_etas_after([source, target])
     return {"from": source, "to": target}
 
@@ -247,8 +247,6 @@ def move_stop(principal: Principal, stop_id: int, to_route_id: int, position: in
 
 def _vehicle_spec(vehicle_id: int, route: Route, origin, *, from_position: bool):
     """The route's van for the solver: from the driver's last position and now when it is on the road."""
-    from backend.routing import service as routing_service
-
     depot, driver, vehicle = _fleet_of(route)
     start = start_at = None
     if from_position and route.status is RouteStatus.in_progress and route.driver_id:
@@ -256,7 +254,7 @@ def _vehicle_spec(vehicle_id: int, route: Route, origin, *, from_position: bool)
         if position is not None:
             start = (position.lat, position.lon)
         start_at = utcnow()
-    return routing_service.vehicle_for(vehicle_id, depot, driver, vehicle, origin, start=start, start_at=start_at)
+    return problems.vehicle_for(vehicle_id, depot, driver, vehicle, origin, start=start, start_at=start_at)
 
 
 def _pending(route: Route) -> list[Stop]:
@@ -268,16 +266,12 @@ def _visited(route: Route) -> list[Stop]:
 
 
 def _origin(route: Route):
-    from backend.routing import service as routing_service
-
-    return routing_service.day_origin(route.date, db.session.get(Depot, route.depot_id).timezone)
+    return problems.day_origin(route.date, db.session.get(Depot, route.depot_id).timezone)
 
 
 def _solver_options() -> dict:
-    from backend.routing import service as routing_service
-
     # OR-Tools alone: a quick answer for a person waiting, with no helper process to spawn from the web server.
-    return {**routing_service.base_options(), "engines": "ortools"}
+    return {**problems.base_options(), "engines": "ortools"}
 
 
 def suggest_reoptimization(principal: Principal, route_id: int) -> dict:
@@ -286,10 +280,7 @@ def suggest_reoptimization(principal: Principal, route_id: int) -> dict:
     Visited stops stay first; stops that would no longer fit stay on the route, at the end, and are
     listed with the reason so the dispatcher can move them.
     """
-    from backend.routing.service import off_hub
     from backend.routing import RoutingError, reoptimize_route
-    from backend.routing import service as routing_service
-
     route = get_route(principal, route_id)
     if route.status not in ACTIVE_ROUTE:
         raise Conflict(f"The route is {route.status.value}.", code="route_closed")
@@ -300,10 +291,10 @@ def suggest_reoptimization(principal: Principal, route_id: int) -> dict:
     origin = _origin(route)
     spec = _vehicle_spec(1, route, origin, from_position=True)
     spec["steps"] = [{"type": "start"}] + [{"type": "job", "id": s.id} for s in pending] + [{"type": "end"}]
-    problem = {"vehicles": [spec], "jobs": [routing_service.job_for(s.order, s.id, origin) for s in pending],
+    problem = {"vehicles": [spec], "jobs": [problems.job_for(s.order, s.id, origin) for s in pending],
                "options": _solver_options()}
     try:
-        solution = off_hub(reoptimize_route, problem)
+        solution = problems.off_hub(reoptimize_route, problem)
     except RoutingError as refused:
         raise InvalidInput(str(refused), code="routing_error")
     ordered_ids = [step["id"] for r in solution.get("routes", []) for step in r["steps"] if step["type"] == "job"]
@@ -328,15 +319,13 @@ def _candidate_routes(principal: Principal, day: date, exclude: int | None = Non
 
 def _insertion_problem(routes: list[Route], origin) -> dict:
     """One VROOM problem in plan mode: each candidate route's remaining stops as its vehicle's steps."""
-    from backend.routing import service as routing_service
-
     problem = {"vehicles": [], "jobs": [], "options": _solver_options()}
     for index, route in enumerate(routes, start=1):
         spec = _vehicle_spec(index, route, origin, from_position=True)
         pending = _pending(route)
         spec["steps"] = [{"type": "start"}] + [{"type": "job", "id": s.order_id} for s in pending] + [{"type": "end"}]
         problem["vehicles"].append(spec)
-        problem["jobs"].extend(routing_service.job_for(s.order, s.order_id, origin) for s in pending)
+        problem["jobs"].extend(problems.job_for(s.order, s.order_id, origin) for s in pending)
     return problem
 
 
@@ -348,10 +337,7 @@ def _insert_into_problem(problem: dict, job: dict, vehicle_index: int, position:
 
 def suggest_insertion(principal: Principal, order_id: int) -> dict:
     """The cheapest feasible place for an urgent order among the day's open routes (nothing saved)."""
-    from backend.routing.service import off_hub
     from backend.routing import RoutingError, insert_job
-    from backend.routing import service as routing_service
-
     order = orders_service.get_order(principal.org_id, order_id)
     if order.status not in PLANNABLE:
         raise Conflict(f"The order is {order.status.value}; only unplanned orders can be inserted.",
@@ -363,9 +349,9 @@ def suggest_insertion(principal: Principal, order_id: int) -> dict:
         return {"order_id": order.id, "route_id": None, "reason": "no_route"}
     origin = _origin(routes[0])
     problem = _insertion_problem(routes, origin)
-    job = routing_service.job_for(order, order.id, origin)
+    job = problems.job_for(order, order.id, origin)
     try:
-        answer = off_hub(insert_job, problem, job)
+        answer = problems.off_hub(insert_job, problem, job)
     except RoutingError as refused:
         raise InvalidInput(str(refused), code="routing_error")
     if "unassigned" in answer:
@@ -390,6 +376,7 @@ class _OrderOnly:
         self.planned_arrival_at = None
 
 
+@transactional
 def insert_order(principal: Principal, route_id: int, order_id: int, position: int | None, version: int) -> dict:
     """Add an unplanned order to a route (the driver's phone gets it at once if the route is published)."""
     route = get_route(principal, route_id)
@@ -411,7 +398,6 @@ def insert_order(principal: Principal, route_id: int, order_id: int, position: i
     replan(route)
     bump(route, {"kind": "added", "stop_id": stop.id, "address": order.address, "sequence": stop.sequence,
                  "by": principal.name})
-    db.session.commit()
     _refresh_etas_after([route])
     return route
 
@@ -422,10 +408,7 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
     Stops are placed one after the other by cheapest feasible insertion (each placement sees the ones
     before it); a stop that fits nowhere stays on its route and is listed with the reason.
     """
-    from backend.routing.service import off_hub
     from backend.routing import RoutingError, insert_job
-    from backend.routing import service as routing_service
-
     source = get_route(principal, route_id)
     pending = _pending(source)
     if not pending:
@@ -442,9 +425,9 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
     problem = _insertion_problem(routes, origin)
     added_to: dict[int, int] = {}
     for stop in pending:
-        job = routing_service.job_for(stop.order, stop.order_id, origin)
+        job = problems.job_for(stop.order, stop.order_id, origin)
         try:
-            answer = off_hub(insert_job, problem, job)
+            answer = problems.off_hub(insert_job, problem, job)
         except RoutingError as refused:
             raise InvalidInput(str(refused), code="routing_error")
         if "unassigned" in answer:
@@ -463,6 +446,7 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
             "versions": [v for v in versions if v["route_id"] == source.id or v["route_id"] in added_to]}
 
 
+@transactional
 def redistribute(principal: Principal, route_id: int, moves: list[dict], versions: list[dict]) -> dict:
     """Apply reviewed moves off one route, all or nothing, each touched route checked by its version."""
     source = get_route(principal, route_id)
@@ -498,7 +482,6 @@ def redistribute(principal: Principal, route_id: int, moves: list[dict], version
             addresses = added.get(route.id, [])
             bump(route, {"kind": "added", "count": len(addresses), "address": ", ".join(addresses[:3]),
                          "by": principal.name})
-    db.session.commit()
     _refresh_etas_after(list(touched.values()))
     return {"routes": list(touched.values())}
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.dispatch import payloads
+from backend.dispatch import payloads, problems
 from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, Stop, StopStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
@@ -22,6 +22,7 @@ from backend.orders.enums import OrderStatus
 from backend.orders.models import Order
 from backend.orders.service import actor_of  # noqa: F401  (re-exported for planners)
 from backend.realtime import emit, rooms
+from backend.unit_of_work import on_commit, transactional
 
 PLANNABLE = {OrderStatus.created, OrderStatus.rescheduled}
 ACTIVE_ROUTE = {RouteStatus.draft, RouteStatus.published, RouteStatus.in_progress}
@@ -132,16 +133,14 @@ def _load_orders(org_id: int, order_ids: list[int]) -> list[Order]:
 
 def replan(route: Route) -> dict:
     """Planned times of the stops as sequenced, from the route's start (VROOM plan mode)."""
-    from backend.routing import service as routing_service
-
     depot = db.session.get(Depot, route.depot_id)
     driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
     vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
     stops = sorted(route.stops, key=lambda s: s.sequence)
-    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
+    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
     for stop, (arrival, departure) in zip(stops, plan["arrivals"]):
         stop.planned_arrival_at, stop.planned_departure_at = arrival, departure
-        # On the road, ETAs come from the driver's position (tracking.eta), not from the plan.
+        # On the road, ETAs come from the driver's position (dispatch.eta), not from the plan.
         if stop.status not in FINISHED_STOP and route.status is not RouteStatus.in_progress:
             stop.eta_at = arrival
     route.planned_distance_m = plan["distance_m"]
@@ -150,8 +149,8 @@ def replan(route: Route) -> dict:
     return plan
 
 
-def create_route(org_id: int, data: dict, principal: Principal) -> Route:
-    """A draft route for one day: the orders, in this order, planned from the depot."""
+def build_route(org_id: int, data: dict, principal: Principal | None) -> Route:
+    """A draft route for one day: the orders, in this order, planned from the depot (not committed)."""
     depot = fleet_service.get_depot(org_id, data["depot_id"]) if data.get("depot_id") else fleet_service.default_depot(org_id)
     if depot is None:
         raise InvalidInput("No depot.", fields={"depot_id": ["Required."]})
@@ -174,10 +173,13 @@ def create_route(org_id: int, data: dict, principal: Principal) -> Route:
     db.session.refresh(route, ["stops"])
     replan(route)
     announce(route, {"kind": "created"})
-    db.session.commit()
     return route
 
 
+create_route = transactional(build_route)
+
+
+@transactional
 def publish_route(principal: Principal, route_id: int) -> Route:
     """Hand a draft to its driver: the orders are dispatched and the driver's phone gets the route."""
     route = get_route(principal, route_id)
@@ -192,7 +194,6 @@ def publish_route(principal: Principal, route_id: int) -> Route:
             lifecycle.transition(stop.order, OrderStatus.dispatched, details={"route_id": route.id},
                                  **actor_of(principal))
     bump(route, {"kind": "published"})
-    db.session.commit()
     return route
 
 
@@ -221,8 +222,6 @@ def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -
 
     A route on the road is timed from the driver's last position and the current time, at the
     driver's pace today; visited stops keep their actual times."""
-    from backend.routing import service as routing_service
-
     route = get_route(principal, route_id)
     stops = _ordered_stops(route, stop_ids)
     depot = db.session.get(Depot, route.depot_id)
@@ -230,14 +229,14 @@ def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -
     vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
     to_time, start, start_at, pace = stops, None, None, 1.0
     if route.status is RouteStatus.in_progress:
-        from backend.tracking.eta import observed_pace
+        from backend.dispatch.eta import observed_pace
         from backend.tracking.models import DriverPosition
 
         to_time = [s for s in stops if s.status is StopStatus.pending]
         position = db.session.get(DriverPosition, route.driver_id) if route.driver_id else None
         start = (position.lat, position.lon) if position else None
         start_at, pace = utcnow(), observed_pace(route)
-    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in to_time],
+    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in to_time],
                                              start=start, start_at=start_at, pace=pace)
     timed = {stop.id: (arrival, departure, violations) for stop, (arrival, departure), violations
              in zip(to_time, plan["arrivals"], plan["violations"])}
@@ -253,6 +252,7 @@ def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -
     return result
 
 
+@transactional
 def resequence(principal: Principal, route_id: int, stop_ids: list[int], expected_version: int | None) -> Route:
     route = get_route(principal, route_id)
     check_version(route, expected_version)
@@ -265,9 +265,9 @@ def resequence(principal: Principal, route_id: int, stop_ids: list[int], expecte
     change = {"kind": "resequenced", "stop_id": moved.id, "address": moved.order.address,
               "from_sequence": before[moved.id], "to_sequence": moved.sequence, "by": principal.name}
     bump(route, change if before[moved.id] != moved.sequence else {"kind": "resequenced"})
-    db.session.commit()
     if route.status is RouteStatus.in_progress:
-        from backend.tracking.jobs import request_eta_refresh
+        from backend.dispatch.jobs import request_eta_refresh
 
-        request_eta_refresh(route.id, 0)
+        route_id = route.id
+        on_commit(lambda: request_eta_refresh(route_id, 0))
     return route

@@ -104,9 +104,9 @@ def driver_upload():
           response=schemas.FixBatchResultSchema,
           summary="Upload GPS fixes recorded while offline, with their original times.")
 def driver_locations(body):
-    from backend.tracking import service as tracking_service
+    from backend.dispatch import location
 
-    return tracking_service.ingest(current_principal(), body["fixes"], batch=True)
+    return location.record_fixes(current_principal(), body["fixes"], batch=True)
 
 
 @endpoint(bp, "/driver/directions", roles=DRIVER, query=schemas.DirectionsQuerySchema,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import time
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Time, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from backend.database import OrgScoped, TimestampMixin
 from backend.extensions import db
@@ -64,4 +64,5 @@ class Driver(OrgScoped, TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    user = relationship("User", lazy="joined")
+    # `user.driver_profile` lets auth find a driver's profile without importing fleet (fleet sits above auth).
+    user = relationship("User", lazy="joined", backref=backref("driver_profile", uselist=False, lazy="select"))

@@ -8,6 +8,7 @@ from backend.auth.models import Role
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
+from backend.unit_of_work import transactional
 
 _MODELS = {"depot": Depot, "vehicle": Vehicle, "driver": Driver}
 
@@ -60,22 +61,22 @@ def list_statement(model, org_id: int, active: bool | None = None):
     return statement
 
 
-def create_depot(org_id: int, data: dict) -> Depot:
+def add_depot(org_id: int, data: dict) -> Depot:
     depot = Depot(org_id=org_id, **data)
     db.session.add(depot)
-    db.session.commit()
+    db.session.flush()
     return depot
 
 
-def create_vehicle(org_id: int, data: dict) -> Vehicle:
+def add_vehicle(org_id: int, data: dict) -> Vehicle:
     _check_references(org_id, data)
     vehicle = Vehicle(org_id=org_id, **data)
     db.session.add(vehicle)
-    db.session.commit()
+    db.session.flush()
     return vehicle
 
 
-def create_driver(org_id: int, data: dict, *, commit: bool = True) -> Driver:
+def add_driver(org_id: int, data: dict) -> Driver:
     """A driver is a user with the driver role plus their working profile, created together."""
     _check_references(org_id, data)
     user = auth_service.build_user(
@@ -85,11 +86,15 @@ def create_driver(org_id: int, data: dict, *, commit: bool = True) -> Driver:
     db.session.flush()
     driver = Driver(org_id=org_id, user_id=user.id, **data)
     db.session.add(driver)
-    if commit:
-        db.session.commit()
     return driver
 
 
+create_depot = transactional(add_depot)
+create_vehicle = transactional(add_vehicle)
+create_driver = transactional(add_driver)
+
+
+@transactional
 def update(kind: str, org_id: int, object_id: int, data: dict):
     model = _MODELS[kind]
     found = _get(model, org_id, object_id, kind)
@@ -100,5 +105,4 @@ def update(kind: str, org_id: int, object_id: int, data: dict):
         raise InvalidInput("The shift ends after it starts.", fields={"shift_end": ["Before shift_start."]})
     for name, value in data.items():
         setattr(found, name, value)
-    db.session.commit()
     return found

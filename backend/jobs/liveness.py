@@ -32,6 +32,7 @@ from backend.extensions import db
 from backend.jobs import queue
 from backend.jobs.models import Job, JobStatus
 from backend.jobs.registry import MAX_ATTEMPTS, RETRY, kind_of
+from backend.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -103,23 +104,23 @@ def end_lost_job(job_id: str, worker_id: str | None) -> JobStatus | None:
     """End (or queue again) a running job of a dead worker; None when it was not that worker's any more."""
     from backend.jobs import service
 
-    job = db.session.get(Job, job_id)
-    if job is None or job.status is not JobStatus.running or job.worker_id != worker_id:
-        db.session.rollback()
-        return None
-    if not job.cancel_requested and queue.peek_state(service.cancel_key(job_id)) is not None:
-        job.cancel_requested = True
-    status, values = _lost_outcome(job)
-    if status is not JobStatus.queued:
-        values.update(finished_at=utcnow())
-    condition = (Job.id == job_id) & (Job.status == JobStatus.running)
-    condition &= Job.worker_id.is_(None) if worker_id is None else (Job.worker_id == worker_id)
-    result = db.session.execute(update(Job).where(condition).values(status=status, worker_id=None, **values)
-                                .execution_options(synchronize_session=False))
-    db.session.commit()
+    with unit_of_work():
+        job = db.session.get(Job, job_id)
+        if job is None or job.status is not JobStatus.running or job.worker_id != worker_id:
+            return None
+        if not job.cancel_requested and queue.peek_state(service.cancel_key(job_id)) is not None:
+            job.cancel_requested = True
+        status, values = _lost_outcome(job)
+        if status is not JobStatus.queued:
+            values.update(finished_at=utcnow())
+        condition = (Job.id == job_id) & (Job.status == JobStatus.running)
+        condition &= Job.worker_id.is_(None) if worker_id is None else (Job.worker_id == worker_id)
+        result = db.session.execute(update(Job).where(condition).values(status=status, worker_id=None, **values)
+                                    .execution_options(synchronize_session=False))
+        kind = job.kind
     if result.rowcount != 1:
         return None
-    log.warning("job %s (%s): worker %s is gone; the job is now %s", job_id, job.kind, worker_id, status.value)
+    log.warning("job %s (%s): worker %s is gone; the job is now %s", job_id, kind, worker_id, status.value)
     queue.drop_state(service.progress_key(job_id))
     if status is JobStatus.queued:
         service.submit(job_id)
@@ -127,7 +128,7 @@ def end_lost_job(job_id: str, worker_id: str | None) -> JobStatus | None:
         queue.drop_state(service.cancel_key(job_id))
     db.session.expire_all()
     service.announce(db.session.get(Job, job_id))
-    db.session.commit()
+    db.session.rollback()  # a read: its transaction ends here
     return status
 
 

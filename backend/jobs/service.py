@@ -23,6 +23,7 @@ from backend.extensions import db
 from backend.jobs import liveness, queue
 from backend.jobs.models import Job, JobStatus
 from backend.jobs.registry import HANDLERS
+from backend.unit_of_work import on_commit, transactional, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def submit(job_id: str) -> None:
     execute_job(job_id)
 
 
+@transactional
 def enqueue(org_id: int, kind: str, payload: dict, *, created_by_id: int | None = None) -> Job:
     """Record the job and queue it once the record is committed."""
     if kind not in HANDLERS:
@@ -53,8 +55,9 @@ def enqueue(org_id: int, kind: str, payload: dict, *, created_by_id: int | None 
     job = Job(id=uuid.uuid4().hex, org_id=org_id, kind=kind, payload=payload, created_by_id=created_by_id,
               status=JobStatus.queued)
     db.session.add(job)
-    db.session.commit()
-    submit(job.id)
+    db.session.flush()
+    job_id = job.id
+    on_commit(lambda: submit(job_id))
     return job
 
 
@@ -77,25 +80,27 @@ def list_jobs(org_id: int, kind: str | None = None, limit: int = 50) -> list[Job
 
 def cancel(org_id: int, job_id: str) -> Job:
     """Cancel a job in any unfinished state. A running job whose worker is alive stops at its next progress
-    report; one whose worker is dead ends now."""
+    report; one whose worker is dead ends now, in two steps: the cancel is recorded, then the lost job is
+    ended as the reaper would (its own unit of work, which checks the job is still that worker's)."""
     job = get_job(org_id, job_id)
     if job.status.finished:
         raise Conflict(f"The job has already {job.status.value}.", code="job_finished")
     queue.put_state(cancel_key(job.id), {"at": time.time()})
     if job.status is JobStatus.running and not liveness.is_alive(job.worker_id, liveness.lease_s()):
+        worker_id = job.worker_id
         db.session.rollback()
-        db.session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-        liveness.end_lost_job(job_id, job.worker_id)
+        with unit_of_work():
+            db.session.execute(update(Job).where(Job.id == job_id).values(cancel_requested=True)
+                               .execution_options(synchronize_session=False))
+        liveness.end_lost_job(job_id, worker_id)
         db.session.expire_all()
         return get_job(org_id, job_id)
-    job.cancel_requested = True
-    if job.status is JobStatus.queued:
-        job.status = JobStatus.cancelled
-        job.finished_at = utcnow()
-    db.session.commit()
-    announce(job)
+    with unit_of_work():
+        job.cancel_requested = True
+        if job.status is JobStatus.queued:
+            job.status = JobStatus.cancelled
+            job.finished_at = utcnow()
+        on_commit(lambda: announce(job))
     return job
 
 
@@ -136,6 +141,17 @@ class JobContext:
             self._cancelled = queue.peek_state(cancel_key(self.job_id)) is not None
         return self._cancelled
 
+    def solver_progress(self, time_limit: float | None):
+        """The solver's `on_progress` callback reporting as this job's progress (the fraction of the time
+        limit spent when the solver gives none)."""
+        def report(progress: dict) -> None:
+            fraction = progress.get("fraction")
+            if fraction is None and time_limit:
+                fraction = min(progress.get("elapsed_s", 0) / time_limit, 0.99)
+            self.progress(fraction or 0.0, f"Best cost so far {progress.get('best_cost')}",
+                          best_cost=progress.get("best_cost"), elapsed_s=round(progress.get("elapsed_s", 0), 1))
+        return report
+
     def progress(self, fraction: float, message: str = "", *, force: bool = False, **detail) -> None:
         """Report progress (throttled to a few per second) and stop here if a cancel was asked for."""
         if self.cancelled():
@@ -171,17 +187,17 @@ def _finish(job_id: str, worker_id: str, status: JobStatus, *, result=None, erro
         values.update(progress=live["progress"], message=live["message"], detail=live["detail"])
     if error and not (live and live.get("message")):
         values["message"] = str(error.get("message", ""))[:300]
-    outcome = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.running,
-                                                   Job.worker_id == worker_id).values(**values)
-                                 .execution_options(synchronize_session=False))
-    db.session.commit()
+    with unit_of_work():
+        outcome = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.running,
+                                                       Job.worker_id == worker_id).values(**values)
+                                     .execution_options(synchronize_session=False))
     if outcome.rowcount != 1:
         log.warning("job %s finished as %s, but its record had been taken over; left as it is", job_id, status.value)
         return False
     queue.drop_state(progress_key(job_id))
     queue.drop_state(cancel_key(job_id))
     announce(db.session.get(Job, job_id))
-    db.session.commit()
+    db.session.rollback()  # a read: its transaction ends here
     return True
 
 
@@ -208,11 +224,11 @@ def _record(job_id: str, worker_id: str, outcome: dict) -> None:
 def _claim(job_id: str, worker_id: str) -> Job | None:
     """queued -> running for this worker; None when the job is gone, cancelled, or another worker has it."""
     now = utcnow()
-    taken = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.queued)
-                               .values(status=JobStatus.running, worker_id=worker_id, started_at=now,
-                                       attempts=Job.attempts + 1)
-                               .execution_options(synchronize_session=False))
-    db.session.commit()
+    with unit_of_work():
+        taken = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.queued)
+                                   .values(status=JobStatus.running, worker_id=worker_id, started_at=now,
+                                           attempts=Job.attempts + 1)
+                                   .execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         return None
     return db.session.get(Job, job_id)
@@ -228,7 +244,7 @@ def run(job_id: str) -> None:
         kind, payload = job.kind, dict(job.payload or {})
         announce(job)
         context = JobContext(job)
-        db.session.commit()
+        db.session.rollback()  # only read since the claim: the handler starts a transaction of its own
         outcome: dict = {}
         try:
             if context.cancelled():

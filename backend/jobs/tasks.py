@@ -15,6 +15,7 @@ import functools
 from backend.jobs.queue import huey
 
 _app = None
+_app_factory = None
 
 
 def bind_app(app) -> None:
@@ -23,13 +24,18 @@ def bind_app(app) -> None:
     _app = app
 
 
+def use_app_factory(factory) -> None:
+    """How a process without a bound app makes one (backend.create_app, passed in by the backend package
+    itself so the job system imports no app)."""
+    global _app_factory
+    _app_factory = factory
+
+
 def worker_app():
-    """The app this process's tasks run in (created on first use in a bare worker)."""
+    """The app this process's tasks run in (created on first use in a bare worker, by the factory)."""
     global _app
     if _app is None:
-        from backend import create_app
-
-        _app = create_app()
+        _app = _app_factory()
     return _app
 
 

@@ -143,9 +143,9 @@ def main() -> None:
     parser.add_argument("--worker-id", default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
-    from backend import create_app
+    from backend.jobs.tasks import worker_app
 
-    run_worker(create_app(), args.workers, args.parent_pid, args.worker_id)
+    run_worker(worker_app(), args.workers, args.parent_pid, args.worker_id)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,15 @@ from backend.database import utcnow
 from backend.extensions import db
 from backend.notify.models import Channel, InboundMessage, OutboxMessage, OutboxStatus
 from backend.orders.models import Recipient
+from backend.unit_of_work import transactional
 
 _TWILIO_FINAL = {"delivered": OutboxStatus.delivered, "undelivered": OutboxStatus.failed,
                  "failed": OutboxStatus.failed}
 
 
+@transactional
 def record_sms_status(message_sid: str, provider_status: str, error_code: str | None = None) -> OutboxMessage | None:
-    """Twilio's delivery report. Callbacks may arrive out of order: a final state is never undone. Commits."""
+    """Twilio's delivery report. Callbacks may arrive out of order: a final state is never undone."""
     row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.provider_ref == message_sid,
                                                         OutboxMessage.channel == Channel.sms))
     if row is None:
@@ -28,7 +30,6 @@ def record_sms_status(message_sid: str, provider_status: str, error_code: str | 
     elif final is OutboxStatus.failed:
         row.status = final
         row.last_error = f"The carrier did not deliver it (Twilio error {error_code or 'unknown'})."
-    db.session.commit()
     return row
 
 
@@ -41,11 +42,12 @@ def _recipients_with_phone(phone: str) -> list[Recipient]:
     return list(db.session.scalars(select(Recipient).where(Recipient.phone == phone).order_by(Recipient.id)))
 
 
+@transactional
 def handle_inbound_sms(from_phone: str, body: str, message_sid: str | None) -> tuple[str, str | None]:
     """A customer's text to our number. STOP/START change the SMS opt-out of every recipient with that phone
     (the number is shared by the whole installation, and STOP means "no more texts from this number");
     HELP answers; anything else goes to the dispatchers of the organization that last texted them.
-    Returns (what happened, the reply to send or None). Commits."""
+    Returns (what happened, the reply to send or None)."""
     word = (body or "").strip().split()[0].upper() if (body or "").strip() else ""
     recipients = _recipients_with_phone(from_phone)
     if word in STOP_WORDS or word in START_WORDS:
@@ -60,7 +62,6 @@ def handle_inbound_sms(from_phone: str, body: str, message_sid: str | None) -> t
                     OutboxMessage.status == OutboxStatus.pending).values(
                         status=OutboxStatus.cancelled, last_error="The recipient replied STOP.", updated_at=utcnow())
                     .execution_options(synchronize_session=False))
-        db.session.commit()
         if opt_out:
             return "opted_out", "You will receive no more delivery texts. Reply START to receive them again."
         return "opted_in", "Delivery texts are back on. Reply STOP to stop them."
@@ -80,7 +81,6 @@ def handle_inbound_sms(from_phone: str, body: str, message_sid: str | None) -> t
         db.session.add(record)
         db.session.flush()
         emit.queue_emit(db.session, "alert", inbound_alert_payload(record), rooms.dispatch(org_id))
-    db.session.commit()
     return ("forwarded" if targets else "unmatched"), None
 
 

@@ -18,6 +18,7 @@ from backend.fleet.models import Depot
 from backend.notify import templates
 from backend.notify.models import MessageKind, MessageTemplate
 from backend.orders.models import Order
+from backend.unit_of_work import transactional
 
 
 def parse_time(value) -> datetime | None:
@@ -83,8 +84,9 @@ def effective_templates(org_id: int) -> list[dict]:
     return result
 
 
+@transactional
 def set_template(org_id: int, kind: str, language: str, body: str | None, subject: str | None) -> list[dict]:
-    """An organization words a message its own way; an empty body goes back to the built-in text. Commits."""
+    """An organization words a message its own way; an empty body goes back to the built-in text."""
     mine = db.session.scalar(select(MessageTemplate).where(
         MessageTemplate.org_id == org_id, MessageTemplate.kind == kind, MessageTemplate.language == language))
     if not body:
@@ -99,5 +101,4 @@ def set_template(org_id: int, kind: str, language: str, body: str | None, subjec
             mine = MessageTemplate(org_id=org_id, kind=kind, language=language, body=body)
             db.session.add(mine)
         mine.body, mine.subject = body, subject or ""
-    db.session.commit()
     return effective_templates(org_id)

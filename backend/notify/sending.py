@@ -46,6 +46,7 @@ from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
 from backend.notify.rendering import depot_timezone
 from backend.orders.enums import OrderStatus
 from backend.orders.models import Order, Recipient
+from backend.unit_of_work import transactional, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,12 @@ def _due_clause(now: datetime, max_attempts: int):
                     and_(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.lease_until < now)))
 
 
+@transactional
 def claim_next(owner: str) -> int | None:
     """Take the next due row for this worker, or None when nothing is due.
 
     The row is taken by a conditional UPDATE that re-checks the condition, so two workers never both
-    take one row (PostgreSQL re-evaluates it after the other's commit; SQLite has one writer). Commits.
+    take one row (PostgreSQL re-evaluates it after the other's commit; SQLite has one writer).
     """
     now = utcnow()
     config = current_app.config
@@ -83,14 +85,13 @@ def claim_next(owner: str) -> int | None:
                     attempts=OutboxMessage.attempts + 1, updated_at=now)
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:
-            db.session.commit()
             return row_id
-    db.session.commit()
     return None
 
 
+@transactional
 def give_up_exhausted() -> int:
-    """Rows that ran out of attempts without an outcome — their last worker died while sending — fail. Commits."""
+    """Rows that ran out of attempts without an outcome — their last worker died while sending — fail."""
     now = utcnow()
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     result = db.session.execute(
@@ -101,7 +102,6 @@ def give_up_exhausted() -> int:
         .values(status=OutboxStatus.failed, lease_until=None, lease_owner=None, updated_at=now,
                 last_error=f"Gave up after {max_attempts} attempts: the worker sending it stopped each time.")
         .execution_options(synchronize_session=False))
-    db.session.commit()
     if result.rowcount:
         log.warning("outbox: %s message(s) gave up after %s attempts", result.rowcount, max_attempts)
     return result.rowcount
@@ -137,6 +137,7 @@ def _lease_renewed(row_id: int, owner: str):
         keeper.join(timeout=5)
 
 
+@transactional
 def _finish(row_id: int, owner: str, **values) -> bool:
     """Record the outcome and release the lease in one UPDATE, only while this worker still holds it."""
     values.setdefault("lease_until", None)
@@ -145,7 +146,6 @@ def _finish(row_id: int, owner: str, **values) -> bool:
     result = db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id,
                                                             OutboxMessage.lease_owner == owner)
                                 .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
     if result.rowcount != 1:
         log.warning("outbox row %s: lease lost before its outcome was recorded", row_id)
     return result.rowcount == 1
@@ -212,21 +212,23 @@ def _retry_time(row: OutboxMessage, org: Organization) -> datetime:
 
 def send_one(row_id: int, owner: str) -> OutboxStatus | None:
     """Send one claimed row and record the outcome. Returns the row's new status."""
-    row = db.session.get(OutboxMessage, row_id)
-    if row is None or row.lease_owner != owner:
-        return None
-    org = db.session.get(Organization, row.org_id)
-    refused = _why_not_send(row, org)
+    # Nothing may be held open while a provider is called: what sending needs is read in a transaction
+    # of its own, ended before the call.
+    with unit_of_work():
+        row = db.session.get(OutboxMessage, row_id)
+        if row is None or row.lease_owner != owner:
+            return None
+        org = db.session.get(Organization, row.org_id)
+        refused = _why_not_send(row, org)
+        if refused is None:
+            message = _outgoing(row)
+            channel, attempts, max_attempts = row.channel, row.attempts, current_app.config["NOTIFY_MAX_ATTEMPTS"]
+            retry_at = _retry_time(row, org)
+            subscription_id = row.subscription_id
     if refused is not None:
         status, why = refused
         _finish(row_id, owner, status=status, last_error=why)
         return status
-    message = _outgoing(row)
-    channel, attempts, max_attempts = row.channel, row.attempts, current_app.config["NOTIFY_MAX_ATTEMPTS"]
-    retry_at = _retry_time(row, org)
-    subscription_id = row.subscription_id
-    # Nothing may be held open while a provider is called: end the read transaction first.
-    db.session.commit()
     try:
         sender = sender_for(channel.value, current_app.config)
         if sender is None:
@@ -256,6 +258,7 @@ def send_one(row_id: int, owner: str) -> OutboxStatus | None:
     return OutboxStatus.sent
 
 
+@transactional
 def _remove_subscription(subscription_id: int) -> None:
     db.session.execute(update(OutboxMessage).where(OutboxMessage.subscription_id == subscription_id,
                                                    OutboxMessage.status == OutboxStatus.pending)
@@ -264,7 +267,6 @@ def _remove_subscription(subscription_id: int) -> None:
     subscription = db.session.get(PushSubscription, subscription_id)
     if subscription is not None:
         db.session.delete(subscription)
-    db.session.commit()
 
 
 def deliver_due(limit: int | None = None) -> dict:
@@ -297,7 +299,7 @@ def next_due_in() -> float | None:
     leased = db.session.scalar(select(func.min(OutboxMessage.lease_until))
                                .where(OutboxMessage.status == OutboxStatus.sending))
     moments = [m for m in (pending, leased) if m is not None]
-    db.session.commit()
+    db.session.rollback()  # a query: its read transaction ends here, nothing was written
     if not moments:
         return None
     return max((min(moments) - now).total_seconds(), 0.0)

@@ -13,6 +13,7 @@ from backend import outbound
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.notify.models import PushSubscription
+from backend.unit_of_work import transactional
 
 
 def _endpoint_hash(endpoint: str) -> str:
@@ -29,9 +30,10 @@ def refuse_unreachable_url(url: str, field: str) -> None:
                            code="url_refused")
 
 
+@transactional
 def subscribe(org_id: int, endpoint: str, p256dh: str, auth: str, *, order_id: int | None = None,
               user_id: int | None = None) -> PushSubscription:
-    """A browser subscribes once per owner; subscribing again refreshes its keys. Commits.
+    """A browser subscribes once per owner; subscribing again refreshes its keys.
 
     Anyone with a tracking link or a driver's login can register an endpoint: it must pass the guard."""
     refuse_unreachable_url(endpoint, "endpoint")
@@ -46,10 +48,10 @@ def subscribe(org_id: int, endpoint: str, p256dh: str, auth: str, *, order_id: i
         db.session.add(existing)
     else:
         existing.p256dh, existing.auth = p256dh, auth
-    db.session.commit()
     return existing
 
 
+@transactional
 def unsubscribe_user(org_id: int, user_id: int, endpoint: str) -> None:
     found = db.session.scalars(select(PushSubscription).where(
         PushSubscription.org_id == org_id, PushSubscription.user_id == user_id,
@@ -58,7 +60,6 @@ def unsubscribe_user(org_id: int, user_id: int, endpoint: str) -> None:
         raise NotFound("No such subscription.")
     for subscription in found:
         db.session.delete(subscription)
-    db.session.commit()
 
 
 def vapid_public_key() -> str:

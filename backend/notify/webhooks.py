@@ -15,6 +15,7 @@ from backend.notify.models import Channel, OutboxMessage, WebhookEndpoint
 from backend.notify.rendering import tracking_url
 from backend.notify.subscriptions import refuse_unreachable_url
 from backend.orders.models import Order, OrderEvent
+from backend.unit_of_work import transactional
 
 
 # Order event type -> the webhook event integrations subscribe to.
@@ -48,6 +49,7 @@ def _check_event_types(event_types: list[str]) -> None:
             f"Unknown: {', '.join(unknown)}. Known: {', '.join(WEBHOOK_EVENT_TYPES)} or *."]})
 
 
+@transactional
 def create_webhook(org_id: int, data: dict) -> WebhookEndpoint:
     _check_event_types(data["event_types"])
     refuse_unreachable_url(data["url"], "url")
@@ -55,7 +57,6 @@ def create_webhook(org_id: int, data: dict) -> WebhookEndpoint:
                            event_types=sorted(set(data["event_types"])), active=data.get("active", True),
                            secret="whsec_" + secrets.token_urlsafe(32))
     db.session.add(hook)
-    db.session.commit()
     return hook
 
 
@@ -72,6 +73,7 @@ def list_webhooks(org_id: int) -> list[WebhookEndpoint]:
                                    .order_by(WebhookEndpoint.id)))
 
 
+@transactional
 def update_webhook(org_id: int, webhook_id: int, data: dict) -> WebhookEndpoint:
     hook = get_webhook(org_id, webhook_id)
     if "event_types" in data:
@@ -84,13 +86,12 @@ def update_webhook(org_id: int, webhook_id: int, data: dict) -> WebhookEndpoint:
             setattr(hook, name, data[name])
     if data.get("rotate_secret"):
         hook.secret = "whsec_" + secrets.token_urlsafe(32)
-    db.session.commit()
     return hook
 
 
+@transactional
 def delete_webhook(org_id: int, webhook_id: int) -> None:
     db.session.delete(get_webhook(org_id, webhook_id))
-    db.session.commit()
 
 
 def deliveries_statement(org_id: int, webhook_id: int, status=None):

@@ -20,6 +20,7 @@ from backend.orders import lifecycle
 from backend.orders.enums import ActorType, GeocodeSource, OrderStatus
 from backend.orders.models import Order, OrderEvent, OrderTimeWindow, Parcel, Recipient
 from backend.orders.schemas import OrderInSchema
+from backend.unit_of_work import transactional, unit_of_work
 
 EDITABLE_STATUSES = {OrderStatus.created, OrderStatus.planned, OrderStatus.dispatched, OrderStatus.rescheduled}
 
@@ -234,13 +235,12 @@ def create_order(org_id: int, data: dict, principal: Principal | None) -> tuple[
     existing = find_by_ref(org_id, data["external_ref"])
     if existing is not None:
         return existing, False
-    order = prepare_order(org_id, data)
-    _log_created(order, principal, "api")
     try:
-        db.session.commit()
+        with unit_of_work():
+            order = prepare_order(org_id, data)
+            _log_created(order, principal, "api")
     except IntegrityError:
         # A concurrent request created the same reference first: theirs is the order.
-        db.session.rollback()
         existing = find_by_ref(org_id, data["external_ref"])
         if existing is None:
             raise
@@ -280,11 +280,13 @@ def validate_many(org_id: int, raw_orders: list, *, on_progress=None) -> list[di
     return results
 
 
-def create_many(org_id: int, raw_orders: list, principal: Principal | None, *, skip_invalid: bool,
-                dry_run: bool = False, source: str = "bulk", on_progress=None, results: list | None = None) -> dict:
+def add_many(org_id: int, raw_orders: list, principal: Principal | None, *, skip_invalid: bool,
+             dry_run: bool = False, source: str = "bulk", on_progress=None, results: list | None = None) -> dict:
     """Nothing is created while one order is bad, unless the caller skips bad ones. Existing refs are kept.
 
     `results` may carry a validation the caller already made (and amended) with validate_many().
+    The caller's unit of work commits (with the geocoder answers learnt while checking, even when
+    nothing is imported): `create_many` is the use case.
     """
     if results is None:
         results = validate_many(org_id, raw_orders, on_progress=on_progress)
@@ -297,8 +299,6 @@ def create_many(org_id: int, raw_orders: list, principal: Principal | None, *, s
                 order = prepare_order(org_id, result["_data"], result["_checked"])
                 _log_created(order, principal, source)
                 result.update(status="created", id=order.id)
-    # Commits the geocoder answers learnt while checking, even when nothing is imported.
-    db.session.commit()
     for result in results:
         result.pop("_data", None)
         result.pop("_checked", None)
@@ -309,8 +309,12 @@ def create_many(org_id: int, raw_orders: list, principal: Principal | None, *, s
             "imported": not dry_run and not (invalid and not skip_invalid), "results": results}
 
 
+create_many = transactional(add_many)
+
+
 # --- changing -------------------------------------------------------------------------------------
 
+@transactional
 def update_order(org_id: int, order_id: int, data: dict, principal: Principal) -> Order:
     """Details can change until the driver is on the way; after that only notes and instructions."""
     order = get_order(org_id, order_id)
@@ -341,10 +345,10 @@ def update_order(org_id: int, order_id: int, data: dict, principal: Principal) -
     for name, value in data.items():
         setattr(order, name, value)
     lifecycle.record(order, "updated", details={"fields": changed}, **actor_of(principal))
-    db.session.commit()
     return order
 
 
+@transactional
 def correct_pin(org_id: int, order_id: int, lat: float, lon: float, principal: Principal) -> Order:
     """A dispatcher moves the pin; the correction is remembered for this address in this organization."""
     order = get_order(org_id, order_id)
@@ -353,22 +357,21 @@ def correct_pin(org_id: int, order_id: int, lat: float, lon: float, principal: P
     geocoding.remember_correction(org_id, order.address, lat, lon, principal.user_id)
     lifecycle.record(order, "pin_corrected", details={"from": old, "to": {"lat": lat, "lon": lon}},
                      **actor_of(principal))
-    db.session.commit()
     return order
 
 
+@transactional
 def cancel_order(org_id: int, order_id: int, reason: str, principal: Principal) -> Order:
     order = get_order(org_id, order_id)
     lifecycle.transition(order, OrderStatus.cancelled, details={"note": reason} if reason else None,
                          **actor_of(principal))
-    db.session.commit()
     return order
 
 
+@transactional
 def reschedule_order(org_id: int, order_id: int, principal: Principal) -> Order:
     order = get_order(org_id, order_id)
     lifecycle.transition(order, OrderStatus.rescheduled, **actor_of(principal))
-    db.session.commit()
     return order
 
 
@@ -390,16 +393,16 @@ def recipients_statement(org_id: int, q: str | None = None):
     return statement
 
 
+@transactional
 def create_recipient(org_id: int, data: dict) -> Recipient:
     recipient = Recipient(org_id=org_id, **data)
     db.session.add(recipient)
-    db.session.commit()
     return recipient
 
 
+@transactional
 def update_recipient(org_id: int, recipient_id: int, data: dict) -> Recipient:
     recipient = get_recipient(org_id, recipient_id)
     for name, value in data.items():
         setattr(recipient, name, value)
-    db.session.commit()
     return recipient

@@ -12,6 +12,7 @@ from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.pod.models import DeliveryProof, ProofFile
 from backend.pod.storage import configured_storage
+from backend.unit_of_work import transactional
 
 ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
@@ -27,6 +28,7 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+@transactional
 def store_upload(principal: Principal, *, data: bytes, kind: str, idempotency_key: str,
                  captured_at: datetime | None, lat: float | None, lon: float | None, max_bytes: int) -> tuple[ProofFile, bool]:
     """Keep a photo or signature; the same idempotency key again returns the first file (no second copy)."""
@@ -49,7 +51,6 @@ def store_upload(principal: Principal, *, data: bytes, kind: str, idempotency_ke
                            idempotency_key=idempotency_key, kind=kind, content_type=content_type, size_bytes=len(data),
                            storage_key=key, captured_at=captured_at, lat=lat, lon=lon)
     db.session.add(proof_file)
-    db.session.commit()
     return proof_file, True
 
 

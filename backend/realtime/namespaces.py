@@ -1,4 +1,4 @@
-"""Socket.IO connections: who may connect, which rooms they join, and the client events.
+"""Socket.IO connections: who may connect and which rooms they join (the domains' events.py handle the rest).
 
 A socket connects only with a logged-in session (driver, dispatcher, admin) or a tracking token
 (customer); anything else is refused at connect. Rooms are joined here and nowhere else.
@@ -23,13 +23,18 @@ log = logging.getLogger(__name__)
 CONNECTIONS: dict[str, dict] = {}
 
 
-def _tracked_order(token: str):
-    from backend.orders.models import Order
-    from sqlalchemy import select
+def _no_tracking_links(token: str):
+    return None
 
-    if not isinstance(token, str) or not 20 <= len(token) <= 64:
-        return None
-    return db.session.scalar(select(Order).where(Order.tracking_token == token))
+
+_tracked_order = _no_tracking_links
+
+
+def tracking_links(lookup) -> None:
+    """Who a tracking link lets in: `lookup(token)` gives the order (with `.id` and `.org_id`) or None.
+    The customer domain passes it (backend.customer.events), so realtime imports no domain."""
+    global _tracked_order
+    _tracked_order = lookup
 
 
 @socketio.on("connect")
@@ -37,7 +42,7 @@ def on_connect(auth=None):
     try:
         token = auth.get("tracking_token") if isinstance(auth, dict) else None
         if token:
-            order = _tracked_order(token)
+            order = _tracked_order(token) if isinstance(token, str) and 20 <= len(token) <= 64 else None
             if order is None:
                 raise ConnectionRefusedError({"code": "unauthorized", "message": "Unknown tracking link."})
             CONNECTIONS[request.sid] = {"kind": "customer", "org_id": order.org_id, "order_id": order.id}
@@ -115,7 +120,7 @@ def on_clock(_=None):
     return {"now": utcnow().isoformat()}
 
 
-def _principal_of_socket():
+def principal_of_socket():
     """The Principal behind this socket, rebuilt from what connect recorded (no session lookups per event)."""
     from backend.auth.principal import Principal
 
@@ -126,11 +131,11 @@ def _principal_of_socket():
                      driver_id=info.get("driver_id"), via_session=True)
 
 
-def _error(code: str, message: str, fields: dict | None = None) -> dict:
+def socket_error(code: str, message: str, fields: dict | None = None) -> dict:
     return {"ok": False, "error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _bounded_int(value, low: int, high: int) -> int:
+def bounded_int(value, low: int, high: int) -> int:
     """An integer from a client event within what the databases store, else ValueError (an error ack).
     A 40-digit id once reached the database driver and died there as OverflowError."""
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
@@ -140,76 +145,7 @@ def _bounded_int(value, low: int, high: int) -> int:
     return value
 
 
-def _id_of(data, key: str) -> int:
+def id_of(data, key: str) -> int:
     from backend.validators import MAX_ID
 
-    return _bounded_int(data.get(key) if isinstance(data, dict) else None, 1, MAX_ID)
-
-
-@socketio.on("location.update")
-def on_location_update(data=None):
-    """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer."""
-    from marshmallow import ValidationError
-
-    from backend.dispatch.schemas import FixSchema
-    from backend.tracking import service as tracking_service
-
-    principal = _principal_of_socket()
-    if principal is None or principal.driver_id is None:
-        return _error("forbidden", "Only drivers send locations.")
-    try:
-        fix = FixSchema().load(data if isinstance(data, dict) else {})
-        result = tracking_service.ingest(principal, [fix], batch=False)
-    except ValidationError as invalid:
-        return _error("invalid", "Invalid fix.", invalid.messages)
-    finally:
-        db.session.remove()
-    if result["rejected"]:
-        return _error(result["rejected"][0]["reason"], "Fix refused.")
-    return {"ok": True}
-
-
-@socketio.on("route.resync")
-def on_route_resync(data=None):
-    """Catch-up after a reconnect: the client's version in, a fresh snapshot out when it is behind."""
-    from backend.dispatch import payloads
-    from backend.dispatch import service as dispatch_service
-    from backend.errors import DomainError
-
-    principal = _principal_of_socket()
-    if principal is None:
-        return _error("forbidden", "Log in first.")
-    try:
-        route_id = _id_of(data, "route_id")
-        version = _bounded_int((data or {}).get("version") or 0, 0, 2_000_000_000)
-        route = dispatch_service.get_route(principal, route_id)
-        if route.version == version:
-            return {"ok": True, "up_to_date": True, "version": version}
-        return {"ok": True, "route": payloads.route_snapshot(route, principal)}
-    except (TypeError, ValueError, AttributeError):
-        return _error("invalid", "Send {route_id, version}.")
-    except DomainError as refused:
-        return _error(refused.code, refused.message)
-    finally:
-        db.session.remove()
-
-
-@socketio.on("route.watch")
-def on_route_watch(data=None):
-    """Staff follow one route's room (the console's route panel); drivers already get their own."""
-    from backend.dispatch import service as dispatch_service
-    from backend.errors import DomainError
-
-    principal = _principal_of_socket()
-    if principal is None or principal.is_driver:
-        return _error("forbidden", "Only staff watch routes.")
-    try:
-        route = dispatch_service.get_route(principal, _id_of(data, "route_id"))
-        join_room(rooms.route(route.id))
-        return {"ok": True, "version": route.version}
-    except (TypeError, ValueError, AttributeError):
-        return _error("invalid", "Send {route_id}.")
-    except DomainError as refused:
-        return _error(refused.code, refused.message)
-    finally:
-        db.session.remove()
+    return bounded_int(data.get(key) if isinstance(data, dict) else None, 1, MAX_ID)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta, timezone
+from tests.support import commit
 
 DAY = date(2026, 11, 2)
 
@@ -97,5 +98,5 @@ def build_day(org) -> dict:
                                        at=at(13, index), received_at=at(13, index)))
         db.session.add(Rating(org_id=org.org_id, order_id=o[1].id, score=5, comment="Parfait", driver_id=org.driver_id))
         db.session.add(Rating(org_id=org.org_id, order_id=o[2].id, score=3, comment="", driver_id=org.driver_id))
-        db.session.commit()
+        commit()
         return {"route_id": route.id, "other_route_id": other.id, "orders": {k: v.id for k, v in o.items()}}

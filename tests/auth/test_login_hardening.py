@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.support import PIN, Api
+from tests.support import PIN, Api, commit
 
 
 def _app(database_url, tmp_path, **config):
@@ -93,7 +93,6 @@ def test_a_failed_login_takes_as_long_whether_or_not_the_login_exists(database_u
     from backend.auth import passwords
     from backend.auth import service as auth_service
     from backend.auth.models import Role
-    from backend.extensions import db
     from backend.fleet import service as fleet_service
     from tests.support import make_org
 
@@ -108,7 +107,7 @@ def test_a_failed_login_takes_as_long_whether_or_not_the_login_exists(database_u
                                                  "password": "a long password", "depot_id": org.depot_id})
         auth_service.build_user(org.org_id, name="Timed staff", role=Role.dispatcher, email="timed@timing.test",
                                 password="a long password")
-        db.session.commit()
+        commit()
     cases = {"driver": "+15145550690", "staff": "timed@timing.test", "nobody": "+15145550699",
              "nobody_email": "nobody@timing.test"}
     timings = {name: [] for name in cases}

@@ -6,6 +6,7 @@ from backend.orders.enums import FailureReason, OrderStatus as S
 from tests.notify.helpers import create_order, move, outbox
 from tests.notify.standins import Browser
 from tests.support import TZ, tomorrow
+from tests.support import commit
 
 
 
@@ -27,7 +28,7 @@ def put_on_route(app, org, order_id, eta_hour=9, eta_minute=45):
         db.session.flush()
         db.session.add(Stop(org_id=org.org_id, route_id=route.id, order_id=order_id, sequence=1,
                             eta_at=datetime.combine(tomorrow(), time(eta_hour, eta_minute), TZ)))
-        db.session.commit()
+        commit()
         db.session.remove()
 
 
@@ -100,7 +101,7 @@ def test_the_link_expires_some_days_after_the_delivery(app, dispatcher):
     with app.app_context():
         db.session.execute(update(OrderEvent).where(OrderEvent.to_status == "delivered")
                            .values(at=datetime.now(timezone.utc) - timedelta(days=15)))
-        db.session.commit()
+        commit()
     expired = track(app, order["tracking_token"])
     assert expired.status_code == 410 and expired.get_json()["error"]["code"] == "link_expired"
     assert track(app, order["tracking_token"], "/rating", json={"score": 5}).status_code == 410
@@ -195,7 +196,7 @@ def test_links_of_failed_and_cancelled_orders_expire_like_delivered_ones(app, di
     with app.app_context():
         db.session.execute(update(OrderEvent).where(OrderEvent.to_status.in_(["failed", "cancelled"]))
                            .values(at=datetime.now(timezone.utc) - timedelta(days=15)))
-        db.session.commit()
+        commit()
     for order in (failed, cancelled):
         expired = track(app, order["tracking_token"])
         assert expired.status_code == 410 and expired.get_json()["code"] == "link_expired", order["external_ref"]

@@ -8,6 +8,7 @@ import pytest
 
 from tests.dispatch.helpers import action, make_orders, make_route
 from tests.support import TZ, order_payload, tomorrow
+from tests.support import commit
 
 JPEG = base64.b64decode(
     "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////"
@@ -312,7 +313,7 @@ def test_the_board_tells_how_late_a_route_runs_and_which_stops_are_at_risk(app, 
         next_stop.eta_at = next_stop.planned_arrival_at + timedelta(minutes=12)
         late = db.session.get(Stop, second["id"])
         late.eta_at = late.order.time_windows[0].end_at + timedelta(minutes=5)
-        db.session.commit()
+        commit()
     board = dispatcher.get(f"/api/v1/dispatch/board?date={tomorrow().isoformat()}").get_json()
     summary = board["routes"][0]["summary"]
     assert summary["delay_s"] == 12 * 60

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from backend.dispatch import payloads
 from backend.geo import sphere
-from backend.tracking import eta
+from backend.dispatch import eta
 from tests.dispatch.helpers import make_orders, make_route
 
 

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from backend.jobs.registry import FAIL, RETRY, job_handler
+from tests.support import commit
 
 release = threading.Event()
 
@@ -98,7 +99,7 @@ def _bad_flush(ctx, payload):
     from backend.orders.models import Order
 
     ctx.progress(0.1, "first step", force=True)
-    db.session.commit()
+    commit()
     if payload["how"] == "nul":  # PostgreSQL refuses NUL characters in text
         db.session.add(Order(org_id=ctx.org_id, external_ref="NUL\x00REF", address="x", lat=45.5, lon=-73.6,
                              tracking_token="tok-nul"))
@@ -148,7 +149,7 @@ def _as_if_running_on_a_dead_worker(app, job_id, *, attempts=1):
         job = db.session.get(Job, job_id)
         job.status, job.worker_id, job.attempts = JobStatus.running, "gone-host:99999:deadbeef", attempts
         job.result, job.error, job.finished_at, job.progress = None, None, None, 0.0
-        db.session.commit()
+        commit()
         db.session.remove()
 
 
@@ -208,7 +209,7 @@ def test_a_queued_job_the_queue_lost_is_queued_again(app, org, dispatcher):
     queue.huey.flush()  # the queue loses it
     with app.app_context():
         db.session.get(Job, job_id).created_at = utcnow() - timedelta(seconds=5)
-        db.session.commit()
+        commit()
         db.session.remove()
     consumer = start_in_process(app, workers=1)
     try:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from backend.database import utcnow
 from backend.orders.enums import ActorType, FailureReason, OrderStatus as S
 from tests.support import order_payload
+from tests.support import commit
 
 PATH_TO_DELIVERED = [S.planned, S.dispatched, S.out_for_delivery, S.arrived, S.delivered]
 
@@ -32,7 +33,7 @@ def move(app, order_id: int, *targets, reason: FailureReason | None = None) -> N
             order = db.session.get(Order, order_id)
             lifecycle.transition(order, target, actor_type=ActorType.system,
                                  reason=reason if target is S.failed else None)
-            db.session.commit()
+            commit()
 
 
 def record(app, order_id: int, event_type: str, details: dict) -> None:
@@ -42,7 +43,7 @@ def record(app, order_id: int, event_type: str, details: dict) -> None:
 
     with app.app_context():
         lifecycle.record(db.session.get(Order, order_id), event_type, actor_type=ActorType.system, details=details)
-        db.session.commit()
+        commit()
 
 
 def outbox(app, **filters) -> list[dict]:
@@ -80,7 +81,7 @@ def make_due(app) -> None:
     with app.app_context():
         db.session.execute(update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
                            .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
-        db.session.commit()
+        commit()
         db.session.remove()
 
 
@@ -102,4 +103,4 @@ def set_org(app, org_id: int, **values) -> None:
         org = db.session.get(Organization, org_id)
         for name, value in values.items():
             setattr(org, name, value)
-        db.session.commit()
+        commit()

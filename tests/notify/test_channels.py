@@ -9,6 +9,7 @@ import pytest
 from backend.orders.enums import OrderStatus as S
 from tests.notify.helpers import create_order, deliver, move, outbox, set_org, wait_until
 from tests.notify.standins import PushServiceStandIn, SmtpStandIn, TwilioStandIn
+from tests.support import commit
 
 SID, TOKEN = "AC" + "1" * 32, "twilio-test-token"
 
@@ -63,7 +64,7 @@ def test_a_number_twilio_rejects_fails_at_once(app, dispatcher, twilio):
     order = create_order(dispatcher)
     with app.app_context():
         db.session.get(Recipient, order["recipient"]["id"]).phone = "5145550999"  # not E.164: Twilio says 400
-        db.session.commit()
+        commit()
     move(app, order["id"], S.planned, S.dispatched)
     deliver(app)
     [row] = outbox(app)
@@ -336,7 +337,7 @@ def test_a_driver_gets_pushes_on_the_browser_they_subscribed(app, org):
             for _ in range(2):  # the same fact twice
                 service.queue_user_push(org.org_id, user_id, "route_published", "Route ready",
                                         "Your route for tomorrow has 12 stops.", "route:1:published", url="/driver")
-                db.session.commit()
+                commit()
             db.session.remove()
         deliver(app)
         assert [json.loads(d["text"])["body"] for d in push.delivered] == ["Your route for tomorrow has 12 stops."]

@@ -6,7 +6,7 @@ import pytest
 
 from backend.orders.enums import FailureReason, OrderStatus as S
 from tests.notify.helpers import create_order, deliver, make_due, move, outbox, record, set_org
-from tests.support import TZ, tomorrow
+from tests.support import TZ, commit, tomorrow
 
 
 def test_dispatch_writes_a_scheduled_sms_in_the_recipients_language_and_the_depots_time(app, dispatcher):
@@ -140,7 +140,7 @@ def test_the_same_fact_twice_is_one_message(app, dispatcher):
     with app.app_context():
         event = db.session.scalar(select(OrderEvent).where(OrderEvent.to_status == "dispatched"))
         notify_outbox.on_order_event(db.session.get(Order, order["id"]), event)
-        db.session.commit()
+        commit()
         db.session.remove()
     assert len(outbox(app)) == 1
 
@@ -239,7 +239,7 @@ def test_a_row_is_claimed_by_one_worker_and_taken_again_only_when_its_lease_expi
         assert sending.claim_next(owner) is None
         # The first worker died: its lease runs out.
         db.session.execute(update(OutboxMessage).values(lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
-        db.session.commit()
+        commit()
         assert sending.claim_next(owner) == claimed
         # The dead worker coming back cannot record anything over the new owner's lease.
         assert sending.send_one(claimed, dead_owner) is None
@@ -268,7 +268,7 @@ def test_reclaims_count_as_attempts_and_are_capped(app, dispatcher):
             # ... and that worker is killed mid-send: its lease runs out.
             db.session.execute(update(OutboxMessage).values(
                 lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
-            db.session.commit()
+            commit()
         assert claims == 3
         assert sending.deliver_due()["gave_up"] == 1
         db.session.remove()

@@ -8,6 +8,7 @@ from backend.errors import Conflict, InvalidInput
 from backend.orders import lifecycle
 from backend.orders.enums import ActorType, FailureReason, OrderStatus as S
 from tests.support import order_payload
+from tests.support import commit
 
 LEGAL = {
     (S.created, S.planned), (S.created, S.cancelled),
@@ -42,12 +43,12 @@ def test_every_transition(app, order_id, current, target):
     with app.app_context():
         order = db.session.get(Order, order_id)
         order.status = current
-        db.session.commit()
+        commit()
         before = db.session.scalar(select(db.func.count()).select_from(OrderEvent))
         reason = FailureReason.not_home if target is S.failed else None
         if (current, target) in LEGAL:
             event = lifecycle.transition(order, target, actor_type=ActorType.system, reason=reason)
-            db.session.commit()
+            commit()
             assert db.session.get(Order, order_id).status is target
             assert (event.from_status, event.to_status) == (current.value, target.value)
             assert db.session.scalar(select(db.func.count()).select_from(OrderEvent)) == before + 1

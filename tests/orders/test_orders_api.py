@@ -1,4 +1,5 @@
 from tests.support import order_payload
+from tests.support import commit
 
 
 def test_create_order_then_same_reference_returns_the_same_order(dispatcher):
@@ -54,7 +55,7 @@ def test_update_changes_details_until_the_driver_is_on_the_way(app, dispatcher):
 
     with app.app_context():
         db.session.get(Order, order["id"]).status = OrderStatus.out_for_delivery
-        db.session.commit()
+        commit()
     locked = dispatcher.patch(f"/api/v1/orders/{order['id']}", json={"weight_kg": 1})
     assert locked.status_code == 409 and locked.get_json()["error"]["code"] == "order_locked"
     notes = dispatcher.patch(f"/api/v1/orders/{order['id']}", json={"delivery_instructions": "code 1234"})

@@ -1,4 +1,4 @@
-from backend.tracking.eta_model import PACE_BOUNDS, pace_factor, traffic_option
+from backend.dispatch.eta_model import PACE_BOUNDS, pace_factor, traffic_option
 
 
 def test_no_evidence_means_the_plan():

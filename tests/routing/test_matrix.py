@@ -187,11 +187,11 @@ def test_cache_is_bounded_in_bytes():
 
 
 def test_road_matrices_are_fetched_before_the_problem_leaves_the_hub(osrm_url):
-    # backend.routing.service.off_hub: with OSRM, the table is fetched on the hub (green sockets)
+    # backend.routing.off_hub.off_hub: with OSRM, the table is fetched on the hub (green sockets)
     # and the solver thread gets custom matrices; the answer must be the one OSRM's table gives.
     from backend.routing import insert_job
     from backend.routing.matrix import DEFAULT_CACHE
-    from backend.routing.service import with_road_matrices
+    from backend.routing.off_hub import with_road_matrices
 
     DEFAULT_CACHE.clear()
     depot = [2.30, 48.85]

@@ -14,6 +14,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend.database import utcnow
+from backend.dispatch import problems
+from backend.dispatch.eta_model import pace_factor
 from backend.dispatch.models import Route, RouteStatus, StopStatus
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
@@ -22,16 +24,16 @@ from backend.orders.enums import ActorType
 from backend.orders.models import OrderEvent
 from backend.realtime import emit, rooms
 from backend.tracking.models import DriverPosition
+from backend.unit_of_work import transactional
 
 
 def _iso(moment):
     return moment.isoformat() if moment else None
 
 
+@transactional
 def refresh_route_etas(route_id: int) -> dict | None:
     """Recompute and store the ETAs of a route in progress; tell clients only about meaningful moves."""
-    from backend.routing import service as routing_service
-
     route = db.session.get(Route, route_id)
     if route is None or route.status is not RouteStatus.in_progress:
         return None
@@ -46,7 +48,7 @@ def refresh_route_etas(route_id: int) -> dict | None:
     vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
     start = (position.lat, position.lon) if position else None
     stale = position is None or (now - position.at).total_seconds() > current_app.config["POSITION_STALE_AFTER_S"]
-    plan = routing_service.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
+    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
                                              start=start, start_at=now, pace=observed_pace(route))
     threshold = current_app.config["ETA_NOTIFY_THRESHOLD_S"]
     moved = []
@@ -71,14 +73,11 @@ def refresh_route_etas(route_id: int) -> dict | None:
         for stop in moved:
             emit.queue_emit(db.session, "eta.updated", customer_eta_payload(stop, stale),
                             rooms.tracking(stop.order.tracking_token))
-    db.session.commit()
     return {"route_id": route.id, "moved": len(moved), "stale": stale}
 
 
 def observed_pace(route: Route) -> float:
     """The driver's pace today: time actually taken between finished stops against the plan's."""
-    from backend.tracking.eta_model import pace_factor
-
     done = sorted((s for s in route.stops if s.actual_arrival_at and s.planned_arrival_at),
                   key=lambda s: s.actual_arrival_at)
     observations = []

@@ -1,4 +1,4 @@
-"""From the database to the pure solver and back: building VROOM problems for a day or a route.
+"""Dispatch's routes and orders as VROOM problems for the pure solver, and the solver's times back.
 
 Solver time is seconds since local midnight of the route's day in the depot's time zone, so the
 traffic profile's hours are the depot's local hours.
@@ -10,62 +10,24 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from backend import outbound
+
+from backend.dispatch.eta_model import traffic_option
+from backend.errors import DomainError
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders.models import Order
-from backend.errors import DomainError
-from backend.green import offload
 from backend.routing import RoutingError, evaluate
+from backend.routing import off_hub as solver_thread
 
 KG_SCALE = 1000  # capacities are integers for the solver: grams and millilitres
 UNLIMITED = 10**9
 
 
 def off_hub(solver_call, problem: dict, *args):
-    """Run a solver call on a real thread under eventlet, so the hub keeps serving sockets meanwhile.
-
-    A problem that needs OSRM gets its road matrices first, here on the hub: OSRM's HTTP calls use
-    eventlet's green sockets, which belong to the hub and must not be used from a real thread (and
-    that wait is cooperative anyway). The thread then solves with custom matrices.
-    """
-    if (problem.get("options") or {}).get("osrm_url"):
-        from backend import outbound
-
-        problem, args = with_road_matrices(problem, *args, policy=outbound.Policy.from_config(current_app.config))
-    return offload(solver_call, problem, *args)
-
-
-def with_road_matrices(problem: dict, *jobs, policy=None):
-    """The problem (and the extra jobs to insert) with places turned into indices into matrices
-    fetched now from the problem's matrix provider (through the outbound guard under `policy`);
-    coordinates are kept for the output."""
-    from backend.routing.matrix import DEFAULT_CACHE, provider_from_options
-    from backend.routing.fields import LocationTable
-    from backend.routing.model import DEFAULT_PROFILE
-
-    options = dict(problem.get("options") or {})
-    provider = provider_from_options(options, policy)
-    table = LocationTable(custom=False, matrix_size=None)  # the solver's own numbering of places
-
-    def placed(obj: dict | None, what: str, index_key="location_index", coords_key="location"):
-        if not isinstance(obj, dict) or obj.get(coords_key) is None:
-            return obj
-        return {**obj, index_key: table.resolve(obj, what, index_key, coords_key)}
-
-    vehicles = [placed(placed(v, "vehicle start", "start_index", "start"), "vehicle end", "end_index", "end")
-                for v in problem.get("vehicles") or []]
-    out = {**problem, "vehicles": vehicles, "jobs": [placed(j, "job") for j in problem.get("jobs") or []]}
-    if problem.get("shipments"):
-        out["shipments"] = [{**s, "pickup": placed(s.get("pickup"), "shipment pickup"),
-                             "delivery": placed(s.get("delivery"), "shipment delivery")} for s in problem["shipments"]]
-    extra = tuple(placed(job, "new job") for job in jobs)
-    options.pop("osrm_url")
-    out["options"] = options
-    profiles = {v.get("profile", DEFAULT_PROFILE) for v in vehicles} or {DEFAULT_PROFILE}
-    out["matrices"] = {}
-    for profile in profiles:
-        road = DEFAULT_CACHE.get_or_compute(table.coords, profile, provider)
-        out["matrices"][profile] = {"durations": road.durations, "distances": road.distances}
-    return out, extra
+    """A solver call on a real thread (the hub keeps serving sockets); OSRM, when the problem needs it,
+    is asked first on the hub through the outbound guard under the app's policy."""
+    return solver_thread.off_hub(solver_call, problem, *args,
+                                 policy=outbound.Policy.from_config(current_app.config))
 
 
 def day_origin(day: date, tz_name: str) -> datetime:
@@ -81,8 +43,6 @@ def from_offset(seconds: int | float, origin: datetime) -> datetime:
 
 
 def base_options(pace: float = 1.0) -> dict:
-    from backend.tracking.eta_model import traffic_option
-
     options = {"traffic": traffic_option(pace)}
     if current_app.config.get("OSRM_URL"):
         options["osrm_url"] = current_app.config["OSRM_URL"]
@@ -197,71 +157,3 @@ def build_day_problem(depot: Depot, day: date, drivers: list[Driver], vehicles: 
         spec["description"] = driver.user.name
         problem["vehicles"].append(spec)
     return problem
-
-
-def plan_day(org_id: int, day: date, depot_id: int, *, driver_ids: list[int] | None = None,
-             order_ids: list[int] | None = None, time_limit: float | None = None, objective: str = "cost",
-             on_progress=None, should_stop=None, actor=None) -> dict:
-    """Optimize a day and save the plan as draft routes, replacing the day's earlier drafts for the depot.
-
-    Orders on published routes are left alone; what cannot fit stays unplanned with its reason.
-    """
-    from sqlalchemy import select
-
-    from backend.dispatch import service as dispatch_service
-    from backend.dispatch.models import Route, RouteStatus
-    from backend.errors import InvalidInput
-    from backend.extensions import db
-    from backend.fleet import service as fleet_service
-    from backend.orders import lifecycle
-    from backend.orders.enums import OrderStatus
-    from backend.routing import solve
-
-    depot = fleet_service.get_depot(org_id, depot_id)
-    drafts = list(db.session.scalars(select(Route).where(Route.org_id == org_id, Route.date == day,
-                                                         Route.depot_id == depot_id, Route.status == RouteStatus.draft)))
-    for draft in drafts:
-        for stop in list(draft.stops):
-            if stop.order.status is OrderStatus.planned:
-                lifecycle.transition(stop.order, OrderStatus.created, details={"replanned": True},
-                                     **dispatch_service.actor_of(actor))
-            db.session.delete(stop)
-        db.session.delete(draft)
-    db.session.flush()
-    statement = select(Driver).where(Driver.org_id == org_id, Driver.active.is_(True))
-    if driver_ids:
-        statement = statement.where(Driver.id.in_(driver_ids))
-    else:
-        statement = statement.where((Driver.depot_id == depot_id) | (Driver.depot_id.is_(None)))
-    busy = select(Route.driver_id).where(Route.org_id == org_id, Route.date == day, Route.driver_id.is_not(None))
-    drivers = list(db.session.scalars(statement.where(Driver.id.not_in(busy)).order_by(Driver.id)))
-    order_statement = select(Order).where(Order.org_id == org_id, Order.status.in_(dispatch_service.PLANNABLE))
-    if order_ids:
-        order_statement = order_statement.where(Order.id.in_(order_ids))
-    else:
-        order_statement = order_statement.where(Order.delivery_date == day, Order.depot_id == depot_id)
-    orders = list(db.session.scalars(order_statement.order_by(Order.id)))
-    if not drivers:
-        raise InvalidInput("No available driver for this day.", fields={"driver_ids": ["No driver free."]})
-    if not orders:
-        raise InvalidInput("No order to plan for this day.", fields={"order_ids": ["Nothing to plan."]})
-    vehicle_ids = [d.default_vehicle_id for d in drivers if d.default_vehicle_id]
-    vehicles = {v.id: v for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(vehicle_ids)))} if vehicle_ids else {}
-    problem = build_day_problem(depot, day, drivers, vehicles, orders, objective=objective)
-    db.session.commit()  # the old drafts are gone; the solve may take a while and must not hold locks
-    solution = solve(problem, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop)
-    if solution.get("code", 0) != 0:
-        raise InvalidInput(solution.get("error", "The optimizer refused the problem."), code="routing_error")
-    routes = []
-    for vroom_route in solution["routes"]:
-        driver = drivers[vroom_route["vehicle"] - 1]
-        sequence = [orders[step["id"] - 1].id for step in vroom_route["steps"] if step["type"] == "job"]
-        if not sequence:
-            continue
-        route = dispatch_service.create_route(org_id, {"date": day, "depot_id": depot_id, "driver_id": driver.id,
-                                                       "vehicle_id": driver.default_vehicle_id, "order_ids": sequence},
-                                              actor)
-        routes.append(route.id)
-    unassigned = [{"order_id": orders[item["id"] - 1].id, "external_ref": orders[item["id"] - 1].external_ref,
-                   "reason": item.get("reason", "")} for item in solution.get("unassigned", [])]
-    return {"route_ids": routes, "unassigned": unassigned, "summary": solution.get("summary", {})}

@@ -1,0 +1,80 @@
+"""Socket events of drivers and dispatchers: a driver's live fix, catching up after a reconnect, watching a route.
+
+They enter through the same use cases as HTTP; realtime.namespaces has already checked who is connected.
+"""
+from __future__ import annotations
+
+from flask_socketio import join_room
+
+from backend.extensions import db, socketio
+from backend.realtime import rooms
+from backend.realtime.namespaces import bounded_int, id_of, principal_of_socket, socket_error
+
+
+@socketio.on("location.update")
+def on_location_update(data=None):
+    """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer."""
+    from marshmallow import ValidationError
+
+    from backend.dispatch.schemas import FixSchema
+    from backend.dispatch import location
+
+    principal = principal_of_socket()
+    if principal is None or principal.driver_id is None:
+        return socket_error("forbidden", "Only drivers send locations.")
+    try:
+        fix = FixSchema().load(data if isinstance(data, dict) else {})
+        result = location.record_fixes(principal, [fix], batch=False)
+    except ValidationError as invalid:
+        return socket_error("invalid", "Invalid fix.", invalid.messages)
+    finally:
+        db.session.remove()
+    if result["rejected"]:
+        return socket_error(result["rejected"][0]["reason"], "Fix refused.")
+    return {"ok": True}
+
+
+@socketio.on("route.resync")
+def on_route_resync(data=None):
+    """Catch-up after a reconnect: the client's version in, a fresh snapshot out when it is behind."""
+    from backend.dispatch import payloads
+    from backend.dispatch import service as dispatch_service
+    from backend.errors import DomainError
+
+    principal = principal_of_socket()
+    if principal is None:
+        return socket_error("forbidden", "Log in first.")
+    try:
+        route_id = id_of(data, "route_id")
+        version = bounded_int((data or {}).get("version") or 0, 0, 2_000_000_000)
+        route = dispatch_service.get_route(principal, route_id)
+        if route.version == version:
+            return {"ok": True, "up_to_date": True, "version": version}
+        return {"ok": True, "route": payloads.route_snapshot(route, principal)}
+    except (TypeError, ValueError, AttributeError):
+        return socket_error("invalid", "Send {route_id, version}.")
+    except DomainError as refused:
+        return socket_error(refused.code, refused.message)
+    finally:
+        db.session.remove()
+
+
+@socketio.on("route.watch")
+def on_route_watch(data=None):
+    """Staff follow one route's room (the console's route panel); drivers already get their own."""
+    from backend.dispatch import service as dispatch_service
+    from backend.errors import DomainError
+
+    principal = principal_of_socket()
+    if principal is None or principal.is_driver:
+        return socket_error("forbidden", "Only staff watch routes.")
+    try:
+        route = dispatch_service.get_route(principal, id_of(data, "route_id"))
+        join_room(rooms.route(route.id))
+        return {"ok": True, "version": route.version}
+    except (TypeError, ValueError, AttributeError):
+        return socket_error("invalid", "Send {route_id}.")
+    except DomainError as refused:
+        return socket_error(refused.code, refused.message)
+    finally:
+        db.session.remove()

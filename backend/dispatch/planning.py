@@ -1,0 +1,103 @@
+"""Planning a day: dispatch's orders and drivers -> the pure solver -> draft routes, in one transaction.
+
+The use case reads the day (writing nothing, so no lock is held while the solver works, which may
+take minutes), solves it, then saves the plan in one unit of work: the depot's earlier drafts of
+that day go and the new drafts come together. A solve that fails, is refused or whose orders
+changed meanwhile leaves the earlier drafts exactly as they were.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from backend.dispatch import problems
+from backend.dispatch.models import Route, RouteStatus, Stop
+from backend.dispatch.service import PLANNABLE, actor_of, build_route
+from backend.errors import InvalidInput
+from backend.extensions import db
+from backend.fleet import service as fleet_service
+from backend.fleet.models import Driver, Vehicle
+from backend.orders import lifecycle
+from backend.orders.enums import OrderStatus
+from backend.orders.models import Order
+from backend.routing import solve
+from backend.unit_of_work import unit_of_work
+
+
+def _drafts(org_id: int, day: date, depot_id: int) -> list[Route]:
+    return list(db.session.scalars(select(Route).where(Route.org_id == org_id, Route.date == day,
+                                                       Route.depot_id == depot_id, Route.status == RouteStatus.draft)))
+
+
+def _day_to_plan(org_id: int, day: date, depot_id: int, driver_ids, order_ids, draft_ids: list[int]):
+    """The drivers free that day and the orders to plan, counting the drafts being replaced as gone."""
+    statement = select(Driver).where(Driver.org_id == org_id, Driver.active.is_(True))
+    if driver_ids:
+        statement = statement.where(Driver.id.in_(driver_ids))
+    else:
+        statement = statement.where((Driver.depot_id == depot_id) | (Driver.depot_id.is_(None)))
+    busy = select(Route.driver_id).where(Route.org_id == org_id, Route.date == day, Route.driver_id.is_not(None),
+                                         Route.id.not_in(draft_ids))
+    drivers = list(db.session.scalars(statement.where(Driver.id.not_in(busy)).order_by(Driver.id)))
+    on_drafts = select(Route.id).where(Route.id.in_(draft_ids))
+    replanned = select(Stop.order_id).where(Stop.route_id.in_(on_drafts))
+    plannable = Order.status.in_(PLANNABLE) | ((Order.status == OrderStatus.planned) & Order.id.in_(replanned))
+    order_statement = select(Order).where(Order.org_id == org_id, plannable)
+    if order_ids:
+        order_statement = order_statement.where(Order.id.in_(order_ids))
+    else:
+        order_statement = order_statement.where(Order.delivery_date == day, Order.depot_id == depot_id)
+    orders = list(db.session.scalars(order_statement.order_by(Order.id)))
+    return drivers, orders
+
+
+def _replace_drafts(org_id: int, day: date, depot_id: int, actor) -> None:
+    """The depot's drafts of the day go; their planned orders are plannable again (not committed)."""
+    for draft in _drafts(org_id, day, depot_id):
+        for stop in list(draft.stops):
+            if stop.order.status is OrderStatus.planned:
+                lifecycle.transition(stop.order, OrderStatus.created, details={"replanned": True},
+                                     **actor_of(actor))
+            db.session.delete(stop)
+        db.session.delete(draft)
+    db.session.flush()
+
+
+def plan_day(org_id: int, day: date, depot_id: int, *, driver_ids: list[int] | None = None,
+             order_ids: list[int] | None = None, time_limit: float | None = None, objective: str = "cost",
+             on_progress=None, should_stop=None, actor=None) -> dict:
+    """Optimize a day and save the plan as draft routes, replacing the day's earlier drafts for the depot.
+
+    Orders on published routes are left alone; what cannot fit stays unplanned with its reason.
+    """
+    depot = fleet_service.get_depot(org_id, depot_id)
+    draft_ids = [draft.id for draft in _drafts(org_id, day, depot_id)]
+    drivers, orders = _day_to_plan(org_id, day, depot_id, driver_ids, order_ids, draft_ids)
+    if not drivers:
+        raise InvalidInput("No available driver for this day.", fields={"driver_ids": ["No driver free."]})
+    if not orders:
+        raise InvalidInput("No order to plan for this day.", fields={"order_ids": ["Nothing to plan."]})
+    vehicle_ids = [d.default_vehicle_id for d in drivers if d.default_vehicle_id]
+    vehicles = {v.id: v for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(vehicle_ids)))} if vehicle_ids else {}
+    problem = problems.build_day_problem(depot, day, drivers, vehicles, orders, objective=objective)
+    vans = [(driver.id, driver.default_vehicle_id) for driver in drivers]
+    jobs = [(order.id, order.external_ref) for order in orders]
+    db.session.rollback()  # only read so far: no transaction stays open while the solver works
+    solution = solve(problem, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop)
+    if solution.get("code", 0) != 0:
+        raise InvalidInput(solution.get("error", "The optimizer refused the problem."), code="routing_error")
+    with unit_of_work():
+        _replace_drafts(org_id, day, depot_id, actor)
+        routes = []
+        for vroom_route in solution["routes"]:
+            driver_id, vehicle_id = vans[vroom_route["vehicle"] - 1]
+            sequence = [jobs[step["id"] - 1][0] for step in vroom_route["steps"] if step["type"] == "job"]
+            if not sequence:
+                continue
+            route = build_route(org_id, {"date": day, "depot_id": depot_id, "driver_id": driver_id,
+                                         "vehicle_id": vehicle_id, "order_ids": sequence}, actor)
+            routes.append(route.id)
+    unassigned = [{"order_id": jobs[item["id"] - 1][0], "external_ref": jobs[item["id"] - 1][1],
+                   "reason": item.get("reason", "")} for item in solution.get("unassigned", [])]
+    return {"route_ids": routes, "unassigned": unassigned, "summary": solution.get("summary", {})}
