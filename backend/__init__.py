@@ -30,6 +30,7 @@ def _import_models() -> None:
     # Every model module is imported before the mappers configure (relationships by name) and
     # before Alembic compares metadata.
     from backend.analytics import models as _analytics  # noqa: F401
+    from backend.api import models as _api  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
     from backend.dispatch import models as _dispatch  # noqa: F401
     from backend.fleet import models as _fleet  # noqa: F401

@@ -93,6 +93,7 @@ def from_environment() -> dict:
         # Customer communication (backend/notify, backend/customer).
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "http://localhost:5000").rstrip("/"),
         "TRACKING_LINK_DAYS": _int("TRACKING_LINK_DAYS", 14),
+        "IDEMPOTENCY_KEY_HOURS": _int("IDEMPOTENCY_KEY_HOURS", 24),
         "TRACK_RATE_LIMIT": os.environ.get("TRACK_RATE_LIMIT", "120 per minute"),
         "TRACK_WRITE_RATE_LIMIT": os.environ.get("TRACK_WRITE_RATE_LIMIT", "20 per minute"),
         "NOTIFY_DELAY_THRESHOLD_S": _int("NOTIFY_DELAY_THRESHOLD_S", 900),

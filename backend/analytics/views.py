@@ -95,7 +95,8 @@ chart("/kpis", schemas.SeriesQuery, _series, response=schemas.SeriesSchema,
       csv_summary="Every KPI per day, week or month, as CSV.")
 
 
-@endpoint(bp, "/definitions", roles=STAFF, response=schemas.DefinitionsSchema, summary="What every KPI means (its definition, unit, which way is better).")
+@endpoint(bp, "/definitions", roles=STAFF, response=schemas.DefinitionsSchema,
+          summary="What every KPI means (its definition, unit, which way is better).")
 def kpi_definitions():
     return {"items": kpis.definitions()}
 
@@ -188,6 +189,7 @@ def list_goals():
 
 
 @endpoint(bp, "/goals", "POST", roles=ADMIN, body=schemas.GoalSchema, response=schemas.GoalSchema, status=201,
+          idempotent=True,
           summary="Set a goal for a KPI (the organization's, or a depot's).")
 def create_goal(body):
     return service.create_goal(_org(), body)
@@ -221,6 +223,7 @@ def refresh_rollups(body):
 # --- assessment: history import and savings replay -------------------------------------------------------
 
 @endpoint(bp, "/history/import", "POST", roles=STAFF, query=schemas.HistoryImportQuery, response=JobSchema, status=202,
+          idempotent=True,
           raw_body=True, content_types=("text/csv", "multipart/form-data"),
           summary="Import past deliveries (the 'before' baseline) from a CSV as a job. dry_run (default true) only "
                   "reports every bad row by line and column; a real run imports nothing while a row is bad "
@@ -241,6 +244,7 @@ def list_history_imports(query):
 
 
 @endpoint(bp, "/replay", "POST", roles=STAFF, body=schemas.ReplayBodySchema, response=JobSchema, status=202,
+          idempotent=True,
           summary="Re-plan each imported day with the optimizer (a job) and report what it would have saved.")
 def start_replay(body):
     from backend.analytics import importer

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from backend.api import idempotency
 from backend.api.preconditions import check_if_match
 from backend.errors import DomainError
 
@@ -45,6 +46,7 @@ class EndpointSpec:
     content_types: tuple = ("application/json",)
     responses: dict = field(default_factory=dict)
     etag: object = None
+    idempotent: bool = False
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -99,10 +101,13 @@ def _json_body() -> dict | list:
 
 def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: str, body=None, query=None,
              response=None, status: int = 200, many_body: bool = False, raw_body: bool = False,
-             content_types=("application/json",), responses: dict | None = None, etag=None):
+             content_types=("application/json",), responses: dict | None = None, etag=None,
+             idempotent: bool = False):
     """Register a view. `roles` is required: PUBLIC (an empty tuple) is an explicit choice.
 
-    `etag` (an ETagged) puts the resource's ETag on the answer and honours If-Match on writes."""
+    `etag` (an ETagged) puts the resource's ETag on the answer and honours If-Match on writes;
+    `idempotent` honours the Idempotency-Key header (backend/api/idempotency.py): a retried request gets
+    the first answer again instead of being done twice."""
     body_schema = body(many=many_body) if isinstance(body, type) else body
     query_schema = query() if isinstance(query, type) else query
     response_schema = response() if isinstance(response, type) else response
@@ -111,12 +116,10 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
         rule=f"{prefix}{rule}", method=method, roles=tuple(roles), summary=summary, tag=bp.name,
         body=body_schema, query=query_schema, response=response_schema, status=status,
         content_types=content_types if raw_body else ("application/json",), responses=responses or {},
-        etag=etag))
+        etag=etag, idempotent=idempotent))
 
     def decorate(view):
-        @functools.wraps(view)
-        def wrapper(**url_args):
-            principal = _authorizer(roles) if roles else None
+        def respond(principal, url_args: dict) -> Response:
             kwargs = dict(url_args)
             if query_schema is not None:
                 kwargs["query"] = query_schema.load(request.args.to_dict())
@@ -145,6 +148,15 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
             if tag is not None:
                 answer.headers["ETag"] = tag
             return answer
+
+        @functools.wraps(view)
+        def wrapper(**url_args):
+            principal = _authorizer(roles) if roles else None
+            if idempotent and principal is not None:
+                key = idempotency.requested_key()
+                if key is not None:
+                    return idempotency.run_once(principal, key, lambda: respond(principal, url_args))
+            return respond(principal, url_args)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
         return wrapper

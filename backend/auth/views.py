@@ -55,6 +55,7 @@ def list_users(query):
 
 
 @endpoint(bp, "/users", "POST", roles=ADMIN, body=schemas.UserCreateSchema, response=schemas.UserSchema,
+          idempotent=True,
           status=201, summary="Create a user (admin, dispatcher or driver).")
 def create_user(body):
     return service.create_user(current_principal().org_id, **body)

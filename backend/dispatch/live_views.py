@@ -44,6 +44,7 @@ def preview_move(stop_id, body):
 
 
 @endpoint(bp, "/stops/<int:stop_id>/move", "POST", roles=STAFF, body=MoveSchema, response=MoveResultSchema,
+          idempotent=True,
           summary="Move a pending stop to another route. Both versions are checked (409 with error.route when stale).")
 def move_stop(stop_id, body):
     return live.move_stop(current_principal(), stop_id, body["to_route_id"], body["position"], body["from_version"],
@@ -64,6 +65,7 @@ def suggest_insertion(order_id):
 
 
 @endpoint(bp, "/routes/<int:route_id>/stops", "POST", roles=STAFF, body=InsertSchema, response=RouteSchema, status=201,
+          idempotent=True,
           etag=ROUTE_ETAG,
           summary="Add an unplanned order to a route at a position, with the route's version (409 when stale).")
 def insert_order(route_id, body):
@@ -76,7 +78,7 @@ def suggest_redistribution(route_id):
     return live.suggest_redistribution(current_principal(), route_id)
 
 
-@endpoint(bp, "/routes/<int:route_id>/redistribute", "POST", roles=STAFF, body=RedistributeSchema,
+@endpoint(bp, "/routes/<int:route_id>/redistribute", "POST", idempotent=True, roles=STAFF, body=RedistributeSchema,
           response=RouteListSchema, etag=ETagged(of=lambda result: None, current=ROUTE_ETAG.current),
           summary="Move the given stops off this route, all or nothing, every touched route checked by version.")
 def redistribute(route_id, body):

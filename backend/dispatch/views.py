@@ -35,6 +35,7 @@ def list_routes(query):
 
 
 @endpoint(bp, "/routes", "POST", roles=STAFF, body=schemas.RouteCreateSchema, response=schemas.RouteSchema,
+          idempotent=True,
           status=201, etag=ROUTE_ETAG,
           summary="Create a draft route from orders in the given sequence; planned times are computed.")
 def create_route(body):
@@ -50,6 +51,7 @@ def get_route(route_id):
 
 
 @endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF, response=schemas.RouteSchema, etag=ROUTE_ETAG,
+          idempotent=True,
           summary="Publish a draft: its orders are dispatched and the driver's phone receives the route.")
 def publish_route(route_id):
     return service.publish_route(current_principal(), route_id)

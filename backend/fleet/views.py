@@ -18,6 +18,7 @@ def list_depots(query):
 
 
 @endpoint(bp, "/depots", "POST", roles=ADMIN, body=schemas.DepotSchema, response=schemas.DepotSchema, status=201,
+          idempotent=True,
           summary="Create a depot.")
 def create_depot(body):
     return service.create_depot(_org(), body)
@@ -41,6 +42,7 @@ def list_vehicles(query):
 
 
 @endpoint(bp, "/vehicles", "POST", roles=STAFF, body=schemas.VehicleSchema, response=schemas.VehicleSchema,
+          idempotent=True,
           status=201, summary="Create a vehicle.")
 def create_vehicle(body):
     return service.create_vehicle(_org(), body)
@@ -63,6 +65,7 @@ def list_drivers(query):
 
 
 @endpoint(bp, "/drivers", "POST", roles=STAFF, body=schemas.DriverCreateSchema, response=schemas.DriverSchema,
+          idempotent=True,
           status=201, summary="Create a driver and their login (phone or email, PIN or password).")
 def create_driver(body):
     return service.create_driver(_org(), body)

@@ -144,6 +144,7 @@ def list_webhooks():
 
 
 @endpoint(bp, "/webhooks", "POST", roles=ADMIN, body=schemas.WebhookInSchema, response=schemas.WebhookWithSecretSchema,
+          idempotent=True,
           status=201, summary="Add a webhook endpoint; its signing secret is shown only now.")
 def create_webhook(body):
     return webhooks.create_webhook(_org(), body)

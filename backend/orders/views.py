@@ -38,6 +38,7 @@ def list_orders(query):
 
 
 @endpoint(bp, "/orders", "POST", roles=STAFF, body=schemas.OrderInSchema, response=schemas.OrderSchema, status=201,
+          idempotent=True,
           etag=ORDER_ETAG,
           summary="Create an order; the same external_ref again returns the existing order (200).",
           responses={200: "The order with this external_ref already existed."})
@@ -47,6 +48,7 @@ def create_order(body):
 
 
 @endpoint(bp, "/orders/bulk", "POST", roles=STAFF, body=schemas.BulkOrdersSchema, response=schemas.BulkResultSchema,
+          idempotent=True,
           summary="Create many orders: all or nothing unless skip_invalid; existing references are kept.")
 def create_orders_bulk(body):
     summary = service.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
@@ -58,6 +60,7 @@ def create_orders_bulk(body):
 
 
 @endpoint(bp, "/orders/import", "POST", roles=STAFF, query=schemas.ImportQuery, response=JobSchema, status=202,
+          idempotent=True,
           raw_body=True, content_types=("text/csv", "multipart/form-data"),
           summary="Import a CSV of orders as a background job. dry_run (default true) only reports every bad "
                   "row by line and column; a real run imports nothing while a row is bad unless skip_invalid.")
@@ -97,12 +100,14 @@ def correct_pin(order_id, body):
 
 
 @endpoint(bp, "/orders/<int:order_id>/cancel", "POST", roles=STAFF, body=schemas.CancelSchema, etag=ORDER_ETAG,
+          idempotent=True,
           response=schemas.OrderSchema, summary="Cancel an order (any state before delivered).")
 def cancel_order(order_id, body):
     return service.cancel_order(_org(), order_id, body["reason"], current_principal())
 
 
 @endpoint(bp, "/orders/<int:order_id>/reschedule", "POST", roles=STAFF, response=schemas.OrderSchema, etag=ORDER_ETAG,
+          idempotent=True,
           summary="Put a failed order back to be planned again.")
 def reschedule_order(order_id):
     return service.reschedule_order(_org(), order_id, current_principal())
@@ -121,6 +126,7 @@ def list_recipients(query):
 
 
 @endpoint(bp, "/recipients", "POST", roles=STAFF, body=schemas.RecipientSchema, response=schemas.RecipientSchema,
+          idempotent=True,
           status=201, summary="Create a recipient.")
 def create_recipient(body):
     return service.create_recipient(_org(), body)

@@ -24,6 +24,7 @@ class PlanDaySchema(Schema):
 
 
 @endpoint(bp, "/optimizations", "POST", roles=STAFF, body=PlanDaySchema, response=JobSchema, status=202,
+          idempotent=True,
           summary="Optimize a day as a background job: draft routes replace the day's earlier drafts.")
 def plan_day(body):
     principal = current_principal()
