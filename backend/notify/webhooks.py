@@ -4,13 +4,12 @@ Deliveries go through the outbox like every message (see backend/notify/sending.
 """
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import select
 
 from backend.database import utcnow
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
+from backend.notify.channels import webhook as webhook_channel
 from backend.notify.models import Channel, OutboxMessage, WebhookEndpoint
 from backend.notify.rendering import tracking_url
 from backend.notify.subscriptions import refuse_unreachable_url
@@ -55,7 +54,7 @@ def create_webhook(org_id: int, data: dict) -> WebhookEndpoint:
     refuse_unreachable_url(data["url"], "url")
     hook = WebhookEndpoint(org_id=org_id, url=data["url"], description=data.get("description", ""),
                            event_types=sorted(set(data["event_types"])), active=data.get("active", True),
-                           secret="whsec_" + secrets.token_urlsafe(32))
+                           secret=webhook_channel.new_secret())
     db.session.add(hook)
     return hook
 
@@ -85,7 +84,7 @@ def update_webhook(org_id: int, webhook_id: int, data: dict) -> WebhookEndpoint:
         if name in data:
             setattr(hook, name, data[name])
     if data.get("rotate_secret"):
-        hook.secret = "whsec_" + secrets.token_urlsafe(32)
+        hook.secret = webhook_channel.new_secret()
     return hook
 
 

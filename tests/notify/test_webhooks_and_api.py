@@ -5,24 +5,33 @@ import json
 import threading
 import time
 
+import standardwebhooks
+
 from backend.orders.enums import OrderStatus as S
 from tests.notify.helpers import create_order, deliver, move, outbox, wait_until
 from tests.standins import StandIn
 
 
 class Receiver(StandIn):
-    """An integration's endpoint that checks our signature the way our docs tell integrators to."""
+    """An integration's endpoint that checks our signatures the way our docs tell integrators to: with the
+    Standard Webhooks library, and by hand with Lastmile's own header."""
 
     def __init__(self):
         self.secret = None
         self.fail_next = 0
         self.received: list[dict] = []
+        self.attempt_ids: list[str] = []
         self.bad_signatures = 0
         self._lock = threading.Lock()
         super().__init__(self._handle)
 
     def _handle(self, record):
         headers = {k.lower(): v for k, v in record["headers"].items()}
+        try:
+            standardwebhooks.Webhook(self.secret).verify(record["body"], headers)
+        except standardwebhooks.WebhookVerificationError:
+            self.bad_signatures += 1
+            return 400, {"error": "bad standard signature"}, None
         timestamp = headers.get("x-lastmile-timestamp", "")
         expected = "v1=" + hmac.new(self.secret.encode(), f"{timestamp}.".encode() + record["body"],
                                     hashlib.sha256).hexdigest()
@@ -30,6 +39,7 @@ class Receiver(StandIn):
                 abs(time.time() - int(timestamp or 0)) > 300:
             self.bad_signatures += 1
             return 400, {"error": "bad signature"}, None
+        self.attempt_ids.append(headers["webhook-id"])
         with self._lock:
             if self.fail_next > 0:
                 self.fail_next -= 1
@@ -77,6 +87,8 @@ def test_webhooks_are_signed_retried_and_logged(app, admin, dispatcher, job_work
         assert changed["type"] == "order.status_changed" and changed["data"]["external_ref"] == "ERP-77"
         assert changed["data"]["event"]["to_status"] == "planned" and changed["data"]["status"] in ("planned",)
         assert len({r["delivery"] for r in receiver.received}) == 2
+        # Retries carry the same webhook-id (receivers drop repeats by it): 2 failures + 2 deliveries, 2 ids.
+        assert len(receiver.attempt_ids) == 4 and set(receiver.attempt_ids) == {r["delivery"] for r in receiver.received}
         log = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").get_json()
         assert log["total"] == 2 and {d["status"] for d in log["items"]} == {"sent"}
         assert sum(d["attempts"] for d in log["items"]) == 4
@@ -144,3 +156,22 @@ def test_an_organization_words_its_own_messages(app, admin, dispatcher):
     assert outbox(app, order_id=other["id"])[0]["body"].startswith("Bonjour")
     admin.put("/api/v1/notify/templates", json={"kind": "scheduled", "language": "en", "body": ""})
     assert not any(t["custom"] for t in dispatcher.get("/api/v1/notify/templates").get_json())
+
+
+def test_secrets_are_standard_webhooks_secrets_and_older_ones_still_sign():
+    import base64
+    import secrets as random_secrets
+
+    from backend.notify.channels import webhook
+
+    secret = webhook.new_secret()
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:], validate=True)) == 32
+    body, now = b'{"type":"order.created"}', int(time.time())
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(now),
+               "webhook-signature": webhook.standard_signature(secret, "msg_1", now, body)}
+    assert standardwebhooks.Webhook(secret).verify(body, headers) == {"type": "order.created"}
+    # A secret made before (URL-safe base64): its key is the URL-safe decoding, which a receiver can hand over.
+    older = "whsec_" + random_secrets.token_urlsafe(32)
+    key = base64.urlsafe_b64decode(older[6:] + "=" * (-len(older[6:]) % 4))
+    headers["webhook-signature"] = webhook.standard_signature(older, "msg_1", now, body)
+    assert standardwebhooks.Webhook(key).verify(body, headers) == {"type": "order.created"}
