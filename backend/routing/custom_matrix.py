@@ -7,8 +7,6 @@ operation itself, so nested lists can be wrapped in a :class:`LazyMatrix`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .errors import RoutingError
@@ -66,26 +64,16 @@ class ListMatrix(LazyMatrix):
         self.rows, self.what, self.shape = rows, what, (n, n)
 
     def _bad(self):
-        _refuse(f"{self.what} must hold non-negative finite numbers")
+        _refuse(f"Invalid matrix entry ({self.what}).")
 
     def __getitem__(self, key):
         x = self.rows[key[0]][key[1]]
-        if type(x) is int:
-            if x < 0:
-                self._bad()
-            return x
-        if isinstance(x, str) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+        if type(x) is not int or x < 0:  # VROOM refuses floats (even 3.0), negatives and booleans
             self._bad()
-        return int(round(x))  # round half to even, as np.rint
+        return x
 
     def _vector(self, values) -> np.ndarray:
-        try:
-            arr = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            _refuse(f"{self.what} must be a square matrix of numbers")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            self._bad()
-        return np.rint(arr).astype(np.int64)
+        return _integers(values, self.what)
 
     def _row(self, a: int) -> np.ndarray:
         return self._vector(self.rows[a])
@@ -114,22 +102,22 @@ class LazyZeros(LazyMatrix):
 
 
 class LazyScaled(LazyMatrix):
-    """Travel times at a vehicle's speed_factor."""
+    """Travel times at a vehicle's speed (multiplied by ``scale``, see model.speed_scale)."""
 
-    def __init__(self, base: LazyMatrix, factor: float):
-        self.base, self.factor, self.shape = base, factor, base.shape
+    def __init__(self, base: LazyMatrix, scale: float):
+        self.base, self.scale, self.shape = base, scale, base.shape
 
     def __getitem__(self, key):
-        return int(np.rint(self.base[key] / self.factor))
+        return int(np.rint(self.base[key] * self.scale))
 
     def _row(self, a):
-        return np.rint(self.base.row(a) / self.factor).astype(np.int64)
+        return np.rint(self.base.row(a) * self.scale).astype(np.int64)
 
     def _col(self, b):
-        return np.rint(self.base.col(b) / self.factor).astype(np.int64)
+        return np.rint(self.base.col(b) * self.scale).astype(np.int64)
 
     def _compute_full(self):
-        return np.rint(np.asarray(self.base) / self.factor).astype(np.int64)
+        return np.rint(np.asarray(self.base) * self.scale).astype(np.int64)
 
 
 class LazyCost(LazyMatrix):
@@ -171,22 +159,38 @@ def compact_int(arr: np.ndarray) -> np.ndarray:
     return arr.astype(dtype, copy=arr.dtype != dtype)
 
 
-def read_matrix(value, what: str) -> np.ndarray:
-    """A validated integer matrix, int32 when its values fit."""
-    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
-        arr = value  # already integers (e.g. road matrices from a provider): no float copy
+def _integers(values, what: str) -> np.ndarray:
+    """Entries as integers: JSON lists must hold non-negative integers (VROOM refuses any other
+    number, even 3.0); an array built by our own code may hold integral floats."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        arr = values  # already integers (e.g. road matrices from a provider): no copy
     else:
         try:
-            arr = np.asarray(value, dtype=np.float64)
+            arr = np.asarray(values)
         except (TypeError, ValueError):
-            _refuse(f"{what} must be a square matrix of numbers")
+            _refuse(f"Invalid matrix entry ({what}).")
+        if arr.dtype.kind == "f" and isinstance(values, np.ndarray):
+            if not np.all(np.isfinite(arr)) or np.any(arr != np.rint(arr)):
+                _refuse(f"Invalid matrix entry ({what}).")
+            arr = arr.astype(np.int64)
+        if arr.dtype.kind not in "iu":
+            _refuse(f"Invalid matrix entry ({what}).")
+    if arr.size and arr.min() < 0:
+        _refuse(f"Invalid matrix entry ({what}).")
+    return arr
+
+
+def read_matrix(value, what: str) -> np.ndarray:
+    """A validated integer matrix, int32 when its values fit."""
+    if isinstance(value, (list, tuple)):
+        n = len(value)
+        if n == 0:
+            _refuse(f"{what} is empty")
+        for row in value:
+            if not isinstance(row, (list, tuple)) or len(row) != n:
+                _refuse(f"{what} must be a square matrix, got a row of "
+                        f"{len(row) if isinstance(row, (list, tuple)) else 'no'} entries for {n} rows")
+    arr = _integers(value, what)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         _refuse(f"{what} must be a square matrix, got shape {arr.shape}")
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            _refuse(f"{what} must hold non-negative finite numbers")
-        arr = np.rint(arr)
-    if arr.size and arr.min() < 0:
-        _refuse(f"{what} must hold non-negative finite numbers")
     return compact_int(arr)
-

@@ -34,10 +34,23 @@ def read_number(value, what: str, minimum: float = 0.0):
     return float(value)
 
 
-def read_id(obj: dict, what: str):
-    if "id" not in obj:
-        refuse(f"{what} has no id")
-    return read_int(obj["id"], f"{what} id", minimum=None)
+def read_id(obj: dict, kind: str) -> int:
+    """Ids are non-negative integers (VROOM refuses negative and fractional ones, even 3.0);
+    ``kind``: job, pickup, delivery, vehicle or break, as VROOM's message names it."""
+    value = obj.get("id")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 2**64:
+        refuse(f"Invalid or missing id for {kind}.")
+    return value
+
+
+def read_durations_per_type(obj: dict, key: str, what: str) -> dict:
+    """``setup_per_type`` / ``service_per_type``: vehicle type -> seconds."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        refuse(f"{what} {key} must be an object mapping vehicle types to seconds")
+    return {str(k): read_int(v, f"{what} {key}[{k!r}]") for k, v in value.items()}
 
 
 def read_time_window(tw, what: str) -> tuple:

@@ -156,7 +156,8 @@ class OsrmProvider:
         """Geometry (encoded polyline), distance and duration of driving through ``locations`` in order."""
         body = self._get("route", profile, locations, "overview=full&geometries=polyline")
         best = body["routes"][0]
-        return {"geometry": best.get("geometry"), "distance": round(best["distance"]), "duration": round(best["duration"])}
+        return {"geometry": best.get("geometry"), "distance": round(best["distance"]), "duration": round(best["duration"]),
+                "leg_distances": [round(leg.get("distance", 0)) for leg in best.get("legs", [])]}
 
 
 class MatrixCache:

@@ -32,13 +32,18 @@ DEFAULT_CO2_COST_PER_KG = 100.0  # cost units per kg CO2 under objective "co2"
 OBJECTIVES = ("cost", "vehicles_then_distance", "co2")
 
 
+def speed_scale(speed_factor: float) -> float:
+    """What travel times are multiplied by: VROOM keeps two decimals of 1 / speed_factor."""
+    return round(100 / speed_factor) / 100
+
+
 @dataclass
 class Task:
     kind: str  # "job", "pickup" or "delivery"
     id: int
     loc: int  # index in the model's location table
-    setup: int
-    service: int
+    setups: tuple  # per vehicle type rank (0: vehicles without a type): setup_per_type, else setup
+    services: tuple  # per vehicle type rank: service_per_type, else service
     time_windows: list  # [(start, end)], never empty
     initial_load: tuple  # loaded at the depot for this task (job delivery)
     load_change: tuple  # load difference after serving this task
@@ -78,6 +83,9 @@ class Vehicle:
     speed_factor: float
     co2_g_per_km: float
     steps: list | None
+    type: str = ""  # VROOM's vehicle type: picks the tasks' setup_per_type / service_per_type
+    type_rank: int = 0  # index of the type in Model.vehicle_types (0: no type)
+    per_task_hour: float = 0.0  # cost of an hour spent on tasks (setup + service)
     description: str | None = None
     raw_start: list | None = None
     raw_end: list | None = None
@@ -98,6 +106,8 @@ class Model:
     traffic: TrafficProfile | None = None
     task_index: dict = field(default_factory=dict)  # (kind, id) -> task index
     raw: dict | None = None
+    vehicle_types: list = field(default_factory=lambda: [""])  # type rank -> type ("" first: no type)
+    user_indices: bool = False  # places were given as location_index into custom matrices
 
     # --- per-vehicle matrices, cached -------------------------------------
     def __post_init__(self):
@@ -113,9 +123,9 @@ class Model:
             if veh.speed_factor == 1.0:
                 self._travel_cache[key] = base
             elif isinstance(base, LazyMatrix):
-                self._travel_cache[key] = LazyScaled(base, veh.speed_factor)
+                self._travel_cache[key] = LazyScaled(base, speed_scale(veh.speed_factor))
             else:
-                self._travel_cache[key] = compact_int(np.rint(base / veh.speed_factor))
+                self._travel_cache[key] = compact_int(np.rint(base * speed_scale(veh.speed_factor)))
         return self._travel_cache[key]
 
     def matrix_max(self, m) -> int:
@@ -194,6 +204,22 @@ class Model:
                 longest = max(longest, float(self.matrix_max(m)))
             self._big_vehicle_cost = (longest + 1.0) * (len(self.tasks) + 2) * 2
         return self._big_vehicle_cost
+
+    @property
+    def has_time_constraints(self) -> bool:
+        """A task window, a shift or a break somewhere (VROOM then solves a VRPTW: it rounds route costs)."""
+        if not hasattr(self, "_has_time_constraints"):
+            self._has_time_constraints = any(veh.breaks or veh.time_window != (0, MAX_TIME) for veh in self.vehicles) \
+                or any(t.time_windows != [(0, MAX_TIME)] for t in self.tasks)
+        return self._has_time_constraints
+
+    def setup(self, t: int, v: int) -> int:
+        """Task t's setup when vehicle v arrives from elsewhere (its type's setup_per_type, else setup)."""
+        return self.tasks[t].setups[self.vehicles[v].type_rank]
+
+    def service(self, t: int, v: int) -> int:
+        """Task t's service on vehicle v (its type's service_per_type, else service)."""
+        return self.tasks[t].services[self.vehicles[v].type_rank]
 
     def can_serve(self, v: int, t: int) -> bool:
         """Skills rule: the vehicle must have every skill the task needs."""

@@ -35,6 +35,8 @@ class EngineResult:
     objective: int | None
     status: str
     breaks: list | None = None  # per vehicle: [(break index, number of the route's stops before it)], in time order
+    stopped: str = ""  # why the search ended: converged, time_limit, cancelled, local_optimum, first_solution
+    solutions: int = 0  # solutions the search went through
 
 
 def first_solution_for(model: Model, n_tasks: int) -> int:
@@ -67,9 +69,10 @@ class OrToolsModel:
         self._register_transits(travel_factor_by_node, fixed_cost_override)
         self._add_time(balance)
         self.break_intervals = {}  # vehicle position k -> [(break index, IntervalVar)]
-        self.node_visit = [0] * self.routing.Size()
+        # per vehicle type rank: what a break may not overlap at each node, from its cumul (see offset)
+        self.node_visit = {r: [0] * self.routing.Size() for r in self.ranks}
         if self.has_breaks:
-            self._add_breaks(self.routing.solver(), self.service, self.setup, self.node_loc)
+            self._add_breaks(self.routing.solver(), self.node_loc)
         self._add_loads()
         self._add_vehicle_limits()
         self._add_shipments()
@@ -89,10 +92,20 @@ class OrToolsModel:
             dtype=np.int64,
         )
         self.N = len(node_loc)
-        self.service = np.array([model.tasks[t].service for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
-        self.setup = np.array([model.tasks[t].setup for t in self.task_ids] + [0] * (2 * V), dtype=np.int64)
-        same_place = node_loc[:, None] == node_loc[None, :]
-        self.setup_on_arrival = np.where(same_place & (node_loc[:, None] != dummy), 0, self.setup[None, :])
+        # setup and service per vehicle type rank (VROOM's setup_per_type / service_per_type)
+        self.ranks = sorted({model.vehicles[v].type_rank for v in self.vehicle_ids})
+        tail = [0] * (2 * V)
+        self.setup = {r: np.array([model.tasks[t].setups[r] for t in self.task_ids] + tail, dtype=np.int64)
+                      for r in self.ranks}
+        self.service = {r: np.array([model.tasks[t].services[r] for t in self.task_ids] + tail, dtype=np.int64)
+                        for r in self.ranks}
+        same_place = (node_loc[:, None] == node_loc[None, :]) & (node_loc[:, None] != dummy)
+        self.setup_on_arrival = {r: np.where(same_place, 0, self.setup[r][None, :]) for r in self.ranks}
+        # a task may follow another node at its own place (setup then not spent): its window is
+        # checked conservatively (see _add_time)
+        places = node_loc[:self.T + V]
+        self.shares_place = np.array([np.count_nonzero(places == node_loc[node]) > 1 for node in range(self.T)],
+                                     dtype=bool)
 
     def _node_matrix(self, m: np.ndarray) -> np.ndarray:
         """A location matrix read node by node, int64 (the dummy place: zero from and to
@@ -109,20 +122,21 @@ class OrToolsModel:
     def _register_transits(self, travel_factor_by_node, fixed_cost_override):
         """Time, travel, distance and cost transits per class of vehicles sharing them, and fixed costs.
 
-        With breaks and setup times, a break may not fall between a stop's setup
-        and its service (VROOM's rule: the break is taken before arriving, or
-        before leaving).  OR-Tools' Python API only lets a break avoid each
-        node's [cumul, cumul + visit), so the time cumul of a task is then the
-        start of its setup, shifted by `offset` (the largest setup) to stay
-        non-negative: cumul = service start - setup + offset, visit = setup +
-        service.  (Two stops at one place: the second's setup is not spent, so
-        its cumul may precede the first's end; transits are clamped at 0, which
-        is conservative.)  Without breaks, cumul = service start.
+        A task's time windows constrain its *start* (VROOM: arrival + waiting; setup
+        and service follow), and a break may not fall between a stop's setup and its
+        service.  Whether a stop's setup is spent depends on the place before it,
+        which a transit (i, j) cannot see for i.  So the time cumul of a task is its
+        start shifted by `offset` (the largest setup) when its setup is spent, and
+        that less its setup when it is not (it follows a stop at its own place): a
+        transit (i, j) then always counts i's setup, and subtracts j's when j is at
+        i's place; downstream times are exact.  Transits are clamped at 0, which is
+        conservative; the node's visit, [cumul, cumul + setup + service), is what a
+        break may not overlap.  Without setups, offset = 0 and cumul = start.
         """
         model, routing = self.model, self.routing
-        setup, service, setup_on_arrival = self.setup, self.service, self.setup_on_arrival
         self.has_breaks = any(model.vehicles[v].breaks for v in self.vehicle_ids)
-        self.offset = int(setup.max()) if self.has_breaks and setup.size and setup.any() else 0
+        largest_setup = max(int(self.setup[r].max()) if self.setup[r].size else 0 for r in self.ranks)
+        self.offset = largest_setup
         self.travel_by_class = {}
         travel_cb, time_cb, cost_cb, dist_cb = {}, {}, {}, {}
         self.vehicle_time_cb, self.vehicle_travel_cb, self.vehicle_dist_cb = [], [], []
@@ -131,29 +145,35 @@ class OrToolsModel:
         needs_distance = any(model.vehicles[u].max_distance is not None for u in self.vehicle_ids)
         for k, v in enumerate(self.vehicle_ids):
             veh = model.vehicles[v]
+            rank = veh.type_rank
+            setup, service, setup_on_arrival = self.setup[rank], self.service[rank], self.setup_on_arrival[rank]
             tkey = (veh.profile, veh.speed_factor)
-            if tkey not in time_cb:
+            if tkey not in self.travel_by_class:
                 travel = self._node_matrix(model.travel_matrix(v))
                 if travel_factor_by_node is not None:
                     travel = np.rint(travel * travel_factor_by_node[:, None]).astype(np.int64)
-                if self.offset:
-                    # cumul = start of setup: i's setup and service, the drive,
-                    # then j's setup when arriving from elsewhere, less j's own setup
-                    transit = np.maximum(travel + (setup + service)[:, None] + setup_on_arrival - setup[None, :], 0)
-                else:
-                    transit = travel + service[:, None] + setup_on_arrival
-                np.fill_diagonal(transit, 0)
                 self.travel_by_class[tkey] = travel
-                time_cb[tkey] = routing.RegisterTransitMatrix(transit.tolist())
                 travel_cb[tkey] = routing.RegisterTransitMatrix(travel.tolist()) if needs_travel else None
                 dist_cb[tkey] = (routing.RegisterTransitMatrix(self._node_matrix(model.distance_matrix(v)).tolist())
                                  if needs_distance else None)
-            self.vehicle_time_cb.append(time_cb[tkey])
+            travel = self.travel_by_class[tkey]
+            time_key = tkey + (rank,)
+            if time_key not in time_cb:
+                transit = np.maximum(travel + (setup + service)[:, None] + setup_on_arrival - setup[None, :], 0)
+                np.fill_diagonal(transit, 0)
+                time_cb[time_key] = routing.RegisterTransitMatrix(transit.tolist())
+            self.vehicle_time_cb.append(time_cb[time_key])
             self.vehicle_travel_cb.append(travel_cb[tkey])
             self.vehicle_dist_cb.append(dist_cb[tkey])
-            ckey = model.cost_key(v)
+            task_rate = veh.per_task_hour / 3600.0 if model.objective != "vehicles_then_distance" else 0.0
+            ckey = model.cost_key(v) + ((rank, task_rate) if task_rate else ())
             if ckey not in cost_cb:
-                cost = as_int64_scaled(self._node_matrix(model.cost_matrix(v)), COST_SCALE)
+                arc_cost = self._node_matrix(model.cost_matrix(v))
+                if task_rate:
+                    # the time spent at j (setup when arriving from elsewhere, service) is paid on the arc into j
+                    arc_cost = arc_cost + task_rate * (setup_on_arrival + service[None, :])
+                    np.fill_diagonal(arc_cost, 0)
+                cost = as_int64_scaled(arc_cost, COST_SCALE)
                 self.max_arc_cost = max(self.max_arc_cost, int(cost.max()) if cost.size else 1)
                 cost_cb[ckey] = routing.RegisterTransitMatrix(cost.tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[ckey], k)
@@ -171,13 +191,17 @@ class OrToolsModel:
         self.time_dim = time_dim
         for node, t in enumerate(self.task_ids):
             windows = model.tasks[t].time_windows
-            shift = off - (model.tasks[t].setup if off else 0)
+            # cumul = start + off, or start + off - setup after a stop at the same place: such a
+            # task's windows end `setup` earlier (conservative), unless a window is that short
+            trim = max(int(self.setup[r][node]) for r in self.ranks) if self.shares_place[node] else 0
+            if any(b - trim < a for a, b in windows):
+                trim = 0
             index = self.manager.NodeToIndex(node)
             cumul = time_dim.CumulVar(index)
-            cumul.SetRange(min(windows[0][0] + shift, horizon), min(windows[-1][1] + shift, horizon))
+            cumul.SetRange(min(windows[0][0] + off, horizon), min(windows[-1][1] + off - trim, horizon))
             for (a0, b0), (a1, b1) in zip(windows, windows[1:]):
-                if b0 + 1 <= a1 - 1 and b0 + 1 + shift <= horizon:
-                    cumul.RemoveInterval(b0 + 1 + shift, min(a1 - 1 + shift, horizon))
+                if b0 - trim + 1 <= a1 - 1 and b0 - trim + 1 + off <= horizon:
+                    cumul.RemoveInterval(b0 - trim + 1 + off, min(a1 - 1 + off, horizon))
         for k, v in enumerate(self.vehicle_ids):
             tw0, tw1 = model.vehicles[v].time_window
             time_dim.CumulVar(routing.Start(k)).SetRange(min(tw0 + off, horizon), min(tw1 + off, horizon))
@@ -263,7 +287,7 @@ class OrToolsModel:
         if balance:
             # serving a stop may lengthen the longest day by its work and a detour
             longest_leg = max(model.matrix_max(model.travel_matrix(v)) for v in self.vehicle_ids)
-            work = max((model.tasks[t].service + model.tasks[t].setup for t in self.task_ids), default=0)
+            work = max((max(model.tasks[t].services) + max(model.tasks[t].setups) for t in self.task_ids), default=0)
             base_penalty += (work + 2 * longest_leg) * self.balance_coefficient
         base_penalty = int(base_penalty * 2 * penalty_scale)
         self.base_penalty = base_penalty
@@ -275,7 +299,7 @@ class OrToolsModel:
                 routing.VehicleVar(index).SetValues(allowed + [-1])
             routing.AddDisjunction([index], base_penalty * (1 + model.tasks[t].priority))
 
-    def _add_breaks(self, solver, service, setup, node_loc):
+    def _add_breaks(self, solver, node_loc):
         """Driver breaks as interval variables, with VROOM's rules.
 
         * A break never overlaps a stop's visit (setup + service, see `offset`).
@@ -293,9 +317,12 @@ class OrToolsModel:
         """
         model, routing, manager, time_dim = self.model, self.routing, self.manager, self.time_dim
         off, horizon, T, V = self.offset, self.horizon, self.T, self.V
-        visit = (setup + service) if off else service
-        for node in range(T):
-            self.node_visit[manager.NodeToIndex(node)] = int(visit[node])
+        for r in self.ranks:
+            visit = self.setup[r] + self.service[r]
+            for node in range(T):
+                self.node_visit[r][manager.NodeToIndex(node)] = int(visit[node])
+        # the guard below reads one visit per node: the shortest, so "before leaving" stays strict
+        shortest_visit = [min(self.node_visit[r][i] for r in self.ranks) for i in range(routing.Size())]
         n_slots = max(len(model.vehicles[v].breaks) for v in self.vehicle_ids)
         starts = [[None] * V for _ in range(n_slots)]
         ends = [[None] * V for _ in range(n_slots)]
@@ -318,7 +345,7 @@ class OrToolsModel:
                 starts[bi][k] = iv.StartExpr().Var()
                 ends[bi][k] = iv.EndExpr().Var()
                 spans[bi].append(hi - lo)
-            time_dim.SetBreakIntervalsOfVehicle(intervals, k, self.node_visit)
+            time_dim.SetBreakIntervalsOfVehicle(intervals, k, self.node_visit[veh.type_rank])
 
         # no break in the middle of a drive
         longest_out = np.zeros(len(node_loc), dtype=np.int64)
@@ -327,7 +354,7 @@ class OrToolsModel:
         zero = solver.IntConst(0)  # a vehicle without this break: "ends at 0" always holds
 
         def guard(index, start, end):
-            before = solver.IsLessOrEqualVar(end, time_dim.CumulVar(index) + self.node_visit[index] + time_dim.SlackVar(index))
+            before = solver.IsLessOrEqualVar(end, time_dim.CumulVar(index) + shortest_visit[index] + time_dim.SlackVar(index))
             after = solver.IsGreaterOrEqualVar(start, time_dim.CumulVar(index) + time_dim.FixedTransitVar(index))
             solver.Add(before + after >= 1)
 
@@ -351,7 +378,7 @@ class OrToolsModel:
         bounds += [m.vehicles[v].time_window[1] for v in self.vehicle_ids if m.vehicles[v].time_window[1] < MAX_TIME]
         bounds += [m.vehicles[v].time_window[0] for v in self.vehicle_ids]
         longest = max(m.matrix_max(m.travel_matrix(v)) for v in self.vehicle_ids)
-        work = sum(m.tasks[t].service + m.tasks[t].setup for t in self.task_ids)
+        work = sum(max(m.tasks[t].services) + max(m.tasks[t].setups) for t in self.task_ids)
         work += sum(b.service for v in self.vehicle_ids for b in m.vehicles[v].breaks)
         open_end = max(bounds, default=0) + work + longest * 2 * (len(self.task_ids) + 1)
         return int(min(open_end, MAX_TIME))
@@ -362,10 +389,30 @@ class OrToolsModel:
         node_of = {t: node for node, t in enumerate(self.task_ids)}
         return [[self.manager.NodeToIndex(node_of[t]) for t in r if t in node_of] for r in routes]
 
+    def _at_solution(self):
+        """OR-Tools calls this at every solution of every solve of this model (a callback cannot be
+        removed, so one is registered and reads the current solve's state)."""
+        state = self._search_state
+        if state is None:
+            return
+        cost = self.routing.CostVar().Value()
+        state["solutions"] += 1
+        if state["best"] is None or cost < state["best"]:
+            state["best"], state["since_best"] = cost, 0
+        else:
+            state["since_best"] += 1
+        if state["on_solution"] is not None:
+            state["on_solution"](cost, time.monotonic() - state["t0"])
+        if state["stall"] is not None and state["since_best"] >= state["stall"]:
+            state["converged"] = True
+            self.routing.CancelSearch()
+
     def solve(self, *, time_limit: float | None, first_solution: int | None = None, metaheuristic: int | None = None,
               hint: list | None = None, on_solution=None, should_stop=None, log: bool = False,
-              extra_params=None, first_solution_only: bool = False) -> EngineResult:
-        """Search for ``time_limit`` seconds (None: no limit); ``first_solution_only``: stop at the first plan."""
+              extra_params=None, first_solution_only: bool = False, stall_solutions: int | None = None) -> EngineResult:
+        """Search for ``time_limit`` seconds (None: no limit); ``first_solution_only``: stop at the first plan;
+        ``stall_solutions``: stop once that many solutions in a row brought no improvement (the search
+        has converged: more time would not help)."""
         routing = self.routing
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = first_solution if first_solution is not None else first_solution_for(self.model, self.T)
@@ -380,11 +427,13 @@ class OrToolsModel:
             extra_params(params)
         t0 = time.monotonic()
         stop_flag = threading.Event()
-
-        if on_solution is not None:
-            def at_solution():
-                on_solution(routing.CostVar().Value(), time.monotonic() - t0)
-            routing.AddAtSolutionCallback(at_solution)
+        cancelled = threading.Event()
+        state = {"t0": t0, "solutions": 0, "best": None, "since_best": 0, "converged": False,
+                 "on_solution": on_solution, "stall": stall_solutions}
+        if not getattr(self, "_callback_registered", False):
+            routing.AddAtSolutionCallback(self._at_solution)
+            self._callback_registered = True
+        self._search_state = state
 
         watcher = None
         if should_stop is not None:
@@ -393,6 +442,7 @@ class OrToolsModel:
             def watch():
                 while not stop_flag.wait(0.05):
                     if should_stop():
+                        cancelled.set()
                         routing.CancelSearch()
                         return
             watcher = threading.Thread(target=watch, daemon=True)
@@ -409,19 +459,33 @@ class OrToolsModel:
                 solution = routing.SolveWithParameters(params)
         finally:
             stop_flag.set()
+            self._search_state = None
             if watcher is not None:
                 watcher.join(timeout=1)
         status = str(routing.status())
+        if cancelled.is_set():
+            stopped = "cancelled"
+        elif state["converged"]:
+            stopped = "converged"
+        elif first_solution_only:
+            stopped = "first_solution"
+        elif params.local_search_metaheuristic == LSM.GREEDY_DESCENT and (
+                time_limit is None or time.monotonic() - t0 < time_limit * 0.95):
+            stopped = "local_optimum"
+        else:
+            stopped = "time_limit"
         if solution is None:
-            return EngineResult([[] for _ in self.vehicle_ids], None, status)
+            return EngineResult([[] for _ in self.vehicle_ids], None, status, stopped=stopped,
+                                solutions=state["solutions"])
         routes, breaks = [], []
         for k in range(self.V):
+            visit = self.node_visit[self.model.vehicles[self.vehicle_ids[k]].type_rank]
             index = routing.Start(k)
             order, visit_ends = [], []
             index = solution.Value(routing.NextVar(index))
             while not routing.IsEnd(index):
                 order.append(self.task_ids[self.manager.IndexToNode(index)])
-                visit_ends.append(solution.Value(self.time_dim.CumulVar(index)) + self.node_visit[index])
+                visit_ends.append(solution.Value(self.time_dim.CumulVar(index)) + visit[index])
                 index = solution.Value(routing.NextVar(index))
             routes.append(order)
             # where OR-Tools put each break: after how many of the route's stops
@@ -430,4 +494,5 @@ class OrToolsModel:
                 start = solution.StartValue(iv)
                 placed.append((sum(1 for e in visit_ends if e <= start), start, bi))
             breaks.append([(bi, pos) for pos, _start, bi in sorted(placed)])
-        return EngineResult(routes, solution.ObjectiveValue(), status, breaks)
+        return EngineResult(routes, solution.ObjectiveValue(), status, breaks, stopped=stopped,
+                            solutions=state["solutions"])

@@ -53,12 +53,16 @@ def task_alone_reason(model: Model, t: int, vehicles=None) -> str | None:
 
 
 def _location_fields(model: Model, loc: int | None) -> dict:
+    """A place as the problem gave it: its coordinates when known, its matrix index when the
+    problem gave indices (VROOM leaves out what the input did not have)."""
     if loc is None:
         return {}
-    out = {"location_index": loc}
+    out = {}
     coords = model.locations[loc] if loc < len(model.locations) else None
     if coords is not None:
         out["location"] = coords
+    if model.user_indices:
+        out["location_index"] = loc
     return out
 
 
@@ -70,73 +74,114 @@ def unassigned_entry(model: Model, t: int, reason: str) -> dict:
     return entry
 
 
-def route_to_dict(model: Model, s: RouteSchedule) -> dict:
+def violations_by_cause(occurrences) -> list:
+    """VROOM reports each cause once, with the summed lead time or delay."""
+    out: dict = {}
+    for v in occurrences:
+        cause = v["cause"]
+        if cause not in out:
+            out[cause] = {"cause": cause, **({"duration": 0} if cause in ("delay", "lead_time") else {})}
+        if "duration" in out[cause]:
+            out[cause]["duration"] += v.get("duration", 0)
+    return list(out.values())
+
+
+def _step_violations(st) -> list:
+    out = []
+    for cause in dict.fromkeys(st.violations):
+        entry = {"cause": cause}
+        if cause == "delay":
+            entry["duration"] = st.lateness
+        elif cause == "lead_time":
+            entry["duration"] = st.lead_time
+        out.append(entry)
+    return out
+
+
+def route_to_dict(model: Model, s: RouteSchedule, *, report_distances: bool | None = None) -> dict:
+    """A route in VROOM's shape: ``distance`` when the problem has distances, ``load`` and the
+    amounts when it has capacities, the deprecated ``job`` and ``amount`` keys kept."""
     veh = model.vehicles[s.vehicle]
+    distances = model.has_distances if report_distances is None else report_distances
+    amounts = model.n_dims > 0
     steps = []
     for st in s.steps:
-        step = {
-            "type": st.type,
-            "arrival": st.arrival,
-            "duration": st.duration,
-            "distance": st.distance,
-            "setup": st.setup,
-            "service": st.service,
-            "waiting_time": st.waiting_time,
-            "load": list(st.load),
-            "violations": [{"cause": c, **({"duration": st.lateness} if c == "delay" else {})} for c in st.violations],
-        }
-        if st.id is not None:
-            step["id"] = st.id
-            if st.type == "job":
-                step["job"] = st.id  # VROOM's older key, kept for compatible clients
+        step = {"type": st.type}
         if st.type != "break":
             step.update(_location_fields(model, st.loc))
-        if st.task is not None and model.tasks[st.task].description is not None:
-            step["description"] = model.tasks[st.task].description
+        if st.id is not None:
+            step["id"] = st.id
+        step.update(setup=st.setup, service=st.service, waiting_time=st.waiting_time)
+        if st.task is not None:
+            step["job"] = st.id  # VROOM's deprecated key, on every task step
+        if amounts:
+            step["load"] = list(st.load)
+        step.update(arrival=st.arrival, duration=st.duration, violations=_step_violations(st))
+        if distances:
+            step["distance"] = st.distance
+        description = _step_description(model, s.vehicle, st)
+        if description is not None:
+            step["description"] = description
         steps.append(step)
-    route = {
-        "vehicle": veh.id,
-        "cost": int(round(s.cost)),
-        "setup": s.setup,
-        "service": s.service,
-        "duration": s.duration,
-        "waiting_time": s.waiting_time,
-        "priority": s.priority,
-        "distance": s.distance,
-        "delivery": list(s.delivery),
-        "pickup": list(s.pickup),
-        "steps": steps,
-        "violations": s.violations,
-    }
-    if model.objective == "co2":
-        route["co2_g"] = int(round(s.distance / 1000.0 * veh.co2_g_per_km))
+    route = {"vehicle": veh.id, "cost": route_cost(model, s)}
     if veh.description is not None:
         route["description"] = veh.description
+    if amounts:
+        route.update(delivery=list(s.delivery), amount=list(s.delivery), pickup=list(s.pickup))
+    route.update(setup=s.setup, service=s.service, duration=s.duration, waiting_time=s.waiting_time,
+                 priority=s.priority)
+    if distances:
+        route["distance"] = s.distance
+    route.update(steps=steps, violations=violations_by_cause(s.violations))
+    if model.objective == "co2":
+        route["co2_g"] = int(round(s.distance / 1000.0 * veh.co2_g_per_km))
     return route
 
 
-def solution_to_dict(model: Model, schedules: list, unassigned: list, computing_times: dict | None = None, extra: dict | None = None) -> dict:
-    """``schedules``: RouteSchedule per used vehicle; ``unassigned``: [(task index, reason)]."""
-    routes = [route_to_dict(model, s) for s in schedules if s.task_indices()]
-    n_dims = model.n_dims
+def route_cost(model: Model, s: RouteSchedule) -> int:
+    """VROOM's cost (its integer arithmetic) under the default objective; our objectives' otherwise."""
+    if model.objective == "cost":
+        return s.vroom_cost
+    return int(round(s.cost))
+
+
+def _step_description(model: Model, v: int, st):
+    if st.task is not None:
+        return model.tasks[st.task].description
+    if st.type == "break":
+        for b in model.vehicles[v].breaks:
+            if b.id == st.id:
+                return b.description
+    return None
+
+
+def solution_to_dict(model: Model, schedules: list, unassigned: list, computing_times: dict | None = None,
+                     extra: dict | None = None, *, report_distances: bool | None = None) -> dict:
+    """``schedules``: RouteSchedule per used vehicle; ``unassigned``: [(task index, reason)].
+
+    ``report_distances``: VROOM reports distances when the problem gives them (or geometry
+    was asked for); a problem given by coordinates has them here (haversine or OSRM)."""
+    routes = [route_to_dict(model, s, report_distances=report_distances) for s in schedules if s.task_indices()]
+    distances = model.has_distances if report_distances is None else report_distances
     summary = {
         "cost": sum(r["cost"] for r in routes),
         "routes": len(routes),
         "unassigned": len(unassigned),
-        "setup": sum(r["setup"] for r in routes),
-        "service": sum(r["service"] for r in routes),
-        "duration": sum(r["duration"] for r in routes),
-        "waiting_time": sum(r["waiting_time"] for r in routes),
-        "priority": sum(r["priority"] for r in routes),
-        "distance": sum(r["distance"] for r in routes),
-        "delivery": [sum(r["delivery"][d] for r in routes) for d in range(n_dims)],
-        "pickup": [sum(r["pickup"][d] for r in routes) for d in range(n_dims)],
-        "violations": [v for r in routes for v in r["violations"]],
-        "computing_times": computing_times or {},
     }
+    if model.n_dims > 0:
+        delivery = [sum(r["delivery"][d] for r in routes) for d in range(model.n_dims)]
+        summary.update(delivery=delivery, amount=list(delivery),
+                       pickup=[sum(r["pickup"][d] for r in routes) for d in range(model.n_dims)])
+    for key in ("setup", "service", "duration", "waiting_time", "priority"):
+        summary[key] = sum(r[key] for r in routes)
+    if distances:
+        summary["distance"] = sum(r["distance"] for r in routes)
+    summary["violations"] = violations_by_cause(v for r in routes for v in r["violations"])
+    summary["computing_times"] = {"loading": 0, "solving": 0, "routing": 0, **(computing_times or {})}
     if model.objective == "co2":
         summary["co2_g"] = sum(r.get("co2_g", 0) for r in routes)
-    out = {"code": 0, "summary": summary, "unassigned": [unassigned_entry(model, t, reason) for t, reason in unassigned], "routes": routes}
+    out = {"code": 0, "summary": summary, "unassigned": [unassigned_entry(model, t, reason) for t, reason in unassigned],
+           "routes": routes}
     if extra:
         out.update(extra)
     return out

@@ -8,22 +8,29 @@ import time
 from .errors import RoutingError
 from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason, unassigned_entry
 from .problem import LazyMatrix, parse_problem, steps_to_sequences
-from .schedule import TASK, schedule_route
+from .schedule import END, START, TASK, latest_departure, schedule_route
 
 REASON_NOT_PLANNED = "not_planned"  # evaluate(): the task is in no vehicle's steps
 
 
+BOUND_KEYS = ("service_at", "service_after", "service_before")
+
+
 def _step_constraints(veh) -> dict:
-    """Plan mode: service_at / service_after / service_before of each step, keyed by item position."""
+    """Plan mode: service_at / service_after / service_before of each step, keyed by item position
+    (START and END for the start and end steps)."""
     out = {}
     pos = 0
     for step in veh.steps or []:
-        if step.get("type") in ("start", "end"):
-            continue
-        bounds = {k: step[k] for k in ("service_at", "service_after", "service_before") if k in step}
+        kind = step.get("type")
+        bounds = {k: step[k] for k in BOUND_KEYS if k in step}
         for k, value in bounds.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise RoutingError(f"vehicle {veh.id} step {k} must be a non-negative integer")
+        if kind in (START, END):
+            if bounds:
+                out[kind] = bounds
+            continue
         if bounds:
             out[pos] = bounds
         pos += 1
@@ -31,34 +38,102 @@ def _step_constraints(veh) -> dict:
 
 
 def _timed(model, v, items, constraints=None, *, with_earliest: bool = False):
-    """Schedule a fixed sequence, leaving the start late enough to avoid waiting at the first stop.
+    """Time a fixed sequence as VROOM's plan mode does.
 
-    ``with_earliest``: also return the timing when leaving at the shift's start
-    (every step is then at its earliest): ``(schedule, earliest)``.
+    The van leaves at its shift's start, or earlier when a later step's service_at /
+    service_before cannot be met otherwise (the start step then shows a lead_time), or
+    at the start step's own bounds; then as late as removes waiting without ending later.
+    ``with_earliest``: also return the timing when leaving at that earliest departure:
+    ``(schedule, earliest)``.
     """
-    first = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints)
+    constraints = constraints or {}
+    departure = _departure_for_deadlines(model, v, items, constraints)
+    first = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints,
+                           start_time=departure)
     chosen = first
-    if items and items[0][0] == TASK and len(first.steps) > 2 and first.steps[1].waiting_time > 0:
-        later = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints,
-                               start_time=first.steps[0].arrival + first.steps[1].waiting_time)
-        if (later.n_violations, later.lateness) <= (first.n_violations, first.lateness):
-            chosen = later
+    if departure >= model.vehicles[v].time_window[0] and START not in constraints and first.waiting_time:
+        later_start = latest_departure(model, v, first) if not first.infeasible else departure
+        if later_start > departure:
+            later = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints,
+                                   start_time=later_start)
+            if (later.infeasible, later.n_violations, later.lateness, later.end_time) <= \
+                    (first.infeasible, first.n_violations, first.lateness, first.end_time):
+                chosen = later
+    end_bounds = constraints.get(END) or {}
+    arrive_by = end_bounds.get("service_at", end_bounds.get("service_after"))
+    if arrive_by is not None and chosen.steps[-1].arrival < arrive_by and START not in constraints:
+        # the end may not come before its bound: leave that much later rather than wait there
+        shifted = schedule_route(model, v, items, traffic=model.traffic, step_constraints=constraints,
+                                 start_time=chosen.steps[0].arrival + arrive_by - chosen.steps[-1].arrival)
+        if (shifted.infeasible, shifted.n_violations, shifted.lateness) <= \
+                (chosen.infeasible, chosen.n_violations, chosen.lateness):
+            chosen = shifted
     return (chosen, first) if with_earliest else chosen
 
 
-def evaluate(problem: dict) -> dict:
+def _departure_for_deadlines(model, v, items, constraints) -> int:
+    """The shift's start, or the latest departure that still meets every step's service_at /
+    service_before when driving without waiting (VROOM's start candidate)."""
+    veh = model.vehicles[v]
+    departure = veh.time_window[0]
+    elapsed, place = 0, veh.start_loc
+    travel = model.travel_matrix(v)
+
+    def deadline(key):
+        bounds = constraints.get(key) or {}
+        values = [bounds[k] for k in ("service_at", "service_before") if bounds.get(k) is not None]
+        return min(values) if values else None
+
+    candidates = []
+    for key in [START] + list(range(len(items))) + [END]:
+        if key == END:
+            if place is not None and veh.end_loc is not None:
+                elapsed += int(travel[place, veh.end_loc])
+        elif key != START:
+            kind, x = items[key]
+            if kind == TASK:
+                task = model.tasks[x]
+                if place is not None:
+                    elapsed += int(travel[place, task.loc])
+        latest = deadline(key)
+        if latest is not None:
+            candidates.append(latest - elapsed)
+        if key not in (START, END):
+            kind, x = items[key]
+            if kind == TASK:
+                task = model.tasks[x]
+                elapsed += (model.setup(x, v) if place != task.loc else 0) + model.service(x, v)
+                place = task.loc
+            else:
+                elapsed += veh.breaks[x].service
+    if candidates:
+        departure = min(departure, max(0, min(candidates)))
+    return departure
+
+
+def evaluate(problem: dict, *, matrix_provider=None) -> dict:
     """VROOM plan mode: each vehicle's ``steps`` is a fixed sequence; returns ETAs,
-    waiting times and the violations of every step and route (nothing is re-ordered)."""
+    waiting times and the violations of every step and route (nothing is re-ordered).
+
+    A route whose steps' service_at / service_after / service_before cannot all be met
+    is refused, as VROOM does ("Infeasible route for vehicle ...")."""
     t0 = time.monotonic()
-    model = parse_problem(problem, require_steps=True)
+    model = parse_problem(problem, require_steps=True, matrix_provider=matrix_provider)
+    if not model.tasks:
+        raise RoutingError("No task defined.")
+    loading_ms = int((time.monotonic() - t0) * 1000)
     sequences = steps_to_sequences(model)
     schedules = []
     planned = set()
     for v, items in enumerate(sequences):
         planned.update(x for kind, x in items if kind == TASK)
-        schedules.append(_timed(model, v, items, _step_constraints(model.vehicles[v])))
+        timed = _timed(model, v, items, _step_constraints(model.vehicles[v]))
+        if timed.infeasible and items:
+            raise RoutingError(f"Infeasible route for vehicle {model.vehicles[v].id}.")
+        schedules.append(timed)
     unassigned = [(t, REASON_NOT_PLANNED) for t in range(len(model.tasks)) if t not in planned]
-    return solution_to_dict(model, schedules, unassigned, computing_times={"loading": 0, "solving": int((time.monotonic() - t0) * 1000)})
+    return solution_to_dict(model, schedules, unassigned, computing_times={
+        "loading": loading_ms, "solving": int((time.monotonic() - t0) * 1000) - loading_ms, "routing": 0})
 
 
 def insert_job(problem: dict, job: dict) -> dict:
@@ -102,7 +177,10 @@ def insert_job(problem: dict, job: dict) -> dict:
         # an unused vehicle costs nothing (not even its start -> end leg): the job pays it all
         fixed = 0.0 if has_tasks else model.vehicle_fixed_cost(v)
         detours = _detours(model.cost_matrix(v), locs, task.loc, unused=not has_tasks)
-        bounds = _InsertionBounds(model, v, task, locs, base, earliest, timing=model.traffic is None and not constraints[v])
+        # time spent at the job, when its vehicle prices it (setup assumed spent: a bound)
+        fixed += veh.per_task_hour / 3600.0 * (model.setup(new_task, v) + model.service(new_task, v))
+        bounds = _InsertionBounds(model, v, new_task, locs, base, earliest,
+                                  timing=model.traffic is None and not constraints[v])
         for pos in range(len(items) + 1):
             if bounds.may_fit(pos):
                 candidates.append((float(detours[pos]) + fixed, v, pos))
@@ -110,9 +188,10 @@ def insert_job(problem: dict, job: dict) -> dict:
     for delta, v, pos in candidates:
         base = baselines[v][0]
         trial = sequences[v][:pos] + [(TASK, new_task)] + sequences[v][pos:]
-        shifted = {(p + 1 if p >= pos else p): c for p, c in constraints[v].items()}
+        shifted = {(p + 1 if isinstance(p, int) and p >= pos else p): c for p, c in constraints[v].items()}
         s = _timed(model, v, trial, shifted)
-        if s.n_violations <= base.n_violations and s.lateness <= base.lateness and _no_new_causes(base, s):
+        if s.infeasible <= base.infeasible and s.n_violations <= base.n_violations and s.lateness <= base.lateness \
+                and _no_new_causes(base, s):
             sequences[v] = trial
             schedules = [s if u == v else baselines[u][0] for u in range(len(sequences))]
             planned = {x for items in sequences for k, x in items if k == TASK}
@@ -168,17 +247,21 @@ class _InsertionBounds:
       and distance (exact);
     * with ``timing`` (no traffic, no step bounds: a delay then never makes a later
       step earlier), from the route's earliest timing (leaving at the shift's start;
-      any departure is later): the job cannot start service before leaving the
-      previous stop and driving, and must not be late; the delay passed on to the
-      next step is absorbed by its waiting, must keep it within its last window (a
-      step already late absorbs nothing) and passes on; breaks may move, so only
-      their waiting counts; the end must stay within the shift.
+      any departure is later): the job cannot start before leaving the previous stop
+      and driving, and must not start late; the delay passed on to the next step is
+      absorbed by its waiting, must keep its start within its last window (a step
+      already late absorbs nothing) and passes on, with the setup the next step may
+      now have to spend; breaks may move, so only their waiting counts; the end must
+      stay within the shift.
     """
 
-    def __init__(self, model, v, task, locs, base, earliest, timing: bool):
+    def __init__(self, model, v, t, locs, base, earliest, timing: bool):
+        task = model.tasks[t]
         self.model, self.task, self.locs = model, task, locs
         veh = model.vehicles[v]
         self.veh = veh
+        self.rank = veh.type_rank
+        self.job_setup, self.job_service = model.setup(t, v), model.service(t, v)
         causes = {x["cause"] for x in base.violations} | {x["cause"] for x in earliest.violations}
         steps = earliest.steps
         self.steps = steps
@@ -213,7 +296,7 @@ class _InsertionBounds:
         t, loc = steps[0].arrival, veh.start_loc
         for st in steps[:-1]:
             if st.type not in ("start", "break"):
-                t, loc = st.service_start + st.service, st.loc
+                t, loc = st.departure, st.loc
             self.leave.append(t)
             self.leave_loc.append(loc)
         # delay on arriving at each step that adds no lateness further on
@@ -226,7 +309,7 @@ class _InsertionBounds:
                 absorb[k] = 0 if st.lateness else st.waiting_time + absorb[k + 1]
             else:
                 last_end = model.tasks[st.task].time_windows[-1][1]
-                absorb[k] = st.waiting_time + min(max(0, last_end - st.service_start), absorb[k + 1])
+                absorb[k] = st.waiting_time + min(max(0, last_end - st.task_start), absorb[k + 1])
         self.absorb = absorb
 
     def may_fit(self, pos: int) -> bool:
@@ -267,13 +350,18 @@ class _InsertionBounds:
             if w1 >= arrive:
                 begin = max(w0, arrive)
                 break
-        leave_job = begin + task.service
+        leave_job = begin + (self.job_setup if prev != x else 0) + self.job_service
         if nxt.type == "end":
             arrive_next = leave_job + (int(self.travel_from[nxt.loc]) if nxt.loc is not None else 0)
             return arrive_next - nxt.arrival <= self.absorb[pos + 1]
-        setup = self.model.tasks[nxt.task].setup if x != nxt.loc else 0
-        ready_next = leave_job + int(self.travel_from[nxt.loc]) + setup
-        return ready_next - (nxt.arrival + nxt.setup) <= self.absorb[pos + 1]
+        delay = leave_job + int(self.travel_from[nxt.loc]) - nxt.arrival
+        if delay > self.absorb[pos + 1]:
+            return False
+        # after the job, the next stop spends its setup unless it is at the job's place
+        extra_setup = (self.model.tasks[nxt.task].setups[self.rank] if x != nxt.loc else 0) - nxt.setup
+        if extra_setup > 0:
+            return max(0, delay - nxt.waiting_time) + extra_setup <= self.absorb[pos + 2]
+        return True
 
 
 def _col_row(m, x: int):
@@ -324,4 +412,4 @@ def reoptimize_route(problem: dict, *, vehicle_id: int | None = None, time_limit
     n_stops = len(sub.get("jobs", [])) + 2 * len(sub.get("shipments", []))
     if time_limit is None:
         time_limit = 0.3 if n_stops <= 25 else 0.6
-    return solve(sub, time_limit=time_limit, seed=seed, objective=objective)
+    return solve(sub, time_limit=time_limit, seed=seed, objective=objective, initial_routes="hint")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .custom_matrix import LazyMatrix, LazyZeros, read_matrix, read_matrix_lazily
-from .fields import (LocationTable, read_amount, read_id, read_int, read_number, read_skills, read_time_window,
-                     read_time_windows, refuse)
+from .fields import (LocationTable, read_amount, read_durations_per_type, read_id, read_int, read_number, read_skills,
+                     read_time_window, read_time_windows, refuse)
 from .matrix import DEFAULT_CACHE, provider_from_options
 from .model import (DEFAULT_CO2_COST_PER_KG, DEFAULT_PROFILE, MAX_TIME, OBJECTIVES, VROOM_DEFAULT_PER_HOUR, Break,
                     Model, Task, Vehicle)
@@ -29,12 +29,14 @@ __all__ = ["parse_problem", "steps_to_sequences", "Model", "Task", "Vehicle", "B
 
 
 def parse_problem(problem: dict, *, objective: str | None = None, require_steps: bool = False,
-                  lazy_matrices: bool = False) -> Model:
+                  lazy_matrices: bool = False, matrix_provider=None) -> Model:
     """Validate a VROOM problem and build the internal :class:`Model` (matrices included).
 
     ``lazy_matrices``: custom matrices are read entry by entry when used (see
     :class:`LazyMatrix`; their entries are then validated when read), for plan
-    operations that read a few legs of a big matrix.
+    operations that read a few legs of a big matrix.  ``matrix_provider`` (a
+    :class:`~.matrix.MatrixProvider`, e.g. the operator's OSRM) computes the
+    matrices of a problem given by coordinates; without one, ``options`` pick it.
     """
     vehicles_in, jobs_in, shipments_in = _top_level_lists(problem)
     options = problem.get("options") or {}
@@ -48,10 +50,11 @@ def parse_problem(problem: dict, *, objective: str | None = None, require_steps:
     given = _custom_matrices(problem, profiles, lazy_matrices)
     table = LocationTable(given.present, given.size)
     vehicles = _vehicles(vehicles_in, n_dims, table, given, require_steps)
-    tasks, task_index = _tasks(jobs_in, shipments_in, n_dims, table)
+    vehicle_types = _vehicle_types(vehicles)
+    tasks, task_index = _tasks(jobs_in, shipments_in, n_dims, table, vehicle_types)
     durations, distances = given.durations, given.distances
     if not given.present:
-        durations, distances = _matrices_between_coordinates(table.coords, profiles, options)
+        durations, distances = _matrices_between_coordinates(table.coords, profiles, options, matrix_provider)
     has_distances = bool(distances)
     if not has_distances:
         # a read-only view of one zero: no n x n allocation for matrices nobody gave
@@ -71,6 +74,8 @@ def parse_problem(problem: dict, *, objective: str | None = None, require_steps:
         traffic=parse_traffic(options.get("traffic")),
         task_index=task_index,
         raw=problem,
+        vehicle_types=vehicle_types,
+        user_indices=given.present,
     )
     if objective == "co2" and not has_distances:
         refuse("objective 'co2' needs distances")
@@ -147,6 +152,9 @@ def _custom_matrices(problem: dict, profiles: list, lazy: bool) -> GivenMatrices
     matrices_in = problem.get("matrices") or {}
     if not isinstance(matrices_in, dict):
         refuse("'matrices' must be an object keyed by profile")
+    if "matrices" not in problem and problem.get("matrix") is not None:
+        # VROOM's deprecated top-level `matrix`: the durations of the default profile
+        matrices_in = {DEFAULT_PROFILE: {"durations": problem["matrix"]}}
     given = GivenMatrices(present=bool(matrices_in))
     if not given.present:
         return given
@@ -187,6 +195,8 @@ def _vehicle(raw: dict, n_dims: int, table: LocationTable, given: GivenMatrices,
     what = f"vehicle {vid}"
     has_start = "start" in raw or "start_index" in raw
     has_end = "end" in raw or "end_index" in raw
+    if not has_start and not has_end:
+        refuse(f"No start or end specified for vehicle {vid}.")
     start_loc = table.resolve(raw, f"{what} start", "start_index", "start") if has_start else None
     end_loc = table.resolve(raw, f"{what} end", "end_index", "end") if has_end else None
     cap_raw = raw.get("capacity")
@@ -197,11 +207,16 @@ def _vehicle(raw: dict, n_dims: int, table: LocationTable, given: GivenMatrices,
         refuse(f"{what} costs must be an object")
     per_hour = read_number(costs.get("per_hour", VROOM_DEFAULT_PER_HOUR), f"{what} costs.per_hour")
     per_km = read_number(costs.get("per_km", 0), f"{what} costs.per_km")
-    if raw.get("profile", DEFAULT_PROFILE) in given.costs and ("per_hour" in costs or "per_km" in costs):
+    if raw.get("profile", DEFAULT_PROFILE) in given.costs and (per_hour != VROOM_DEFAULT_PER_HOUR or per_km):
         refuse(f"{what}: costs.per_hour/per_km cannot be combined with a custom costs matrix")
     max_distance = read_int(raw.get("max_distance"), f"{what} max_distance", allow_none=True)
     if max_distance is not None and given.present and not given.distances:
         refuse(f"{what} has max_distance but the matrices have no distances")
+    if per_km and given.present and not given.distances:
+        refuse(f"{what} has costs.per_km but the matrices have no distances")
+    vehicle_type = raw.get("type", "")
+    if not isinstance(vehicle_type, str):
+        refuse(f"{what} type must be a string")
     steps = raw.get("steps")
     if steps is not None and not isinstance(steps, list):
         refuse(f"{what} steps must be a list")
@@ -228,10 +243,33 @@ def _vehicle(raw: dict, n_dims: int, table: LocationTable, given: GivenMatrices,
         speed_factor=speed_factor,
         co2_g_per_km=read_number(raw.get("co2_g_per_km", 0), f"{what} co2_g_per_km"),
         steps=steps,
+        type=vehicle_type,
+        per_task_hour=read_number(costs.get("per_task_hour", 0), f"{what} costs.per_task_hour"),
         description=raw.get("description"),
         raw_start=raw.get("start"),
         raw_end=raw.get("end"),
     )
+
+
+def _vehicle_types(vehicles: list) -> list:
+    """Vehicle types in order of first use, "" (no type) first; each vehicle learns its type's rank."""
+    types = [""]
+    for veh in vehicles:
+        if veh.type not in types:
+            types.append(veh.type)
+        veh.type_rank = types.index(veh.type)
+    return types
+
+
+def _durations_by_type(raw: dict, what: str, vehicle_types: list) -> tuple:
+    """A task's (setups, services) per vehicle type rank: the type's entry, else the plain value."""
+    setup = read_int(raw.get("setup", 0), f"{what} setup")
+    service = read_int(raw.get("service", 0), f"{what} service")
+    setup_per_type = read_durations_per_type(raw, "setup_per_type", what)
+    service_per_type = read_durations_per_type(raw, "service_per_type", what)
+    setups = tuple(setup_per_type.get(t, setup) if t else setup for t in vehicle_types)
+    services = tuple(service_per_type.get(t, service) if t else service for t in vehicle_types)
+    return setups, services
 
 
 def _breaks(raw: dict, what: str, n_dims: int) -> list:
@@ -241,7 +279,7 @@ def _breaks(raw: dict, what: str, n_dims: int) -> list:
     for b in raw.get("breaks", []) or []:
         if not isinstance(b, dict):
             refuse(f"{what} breaks must be objects")
-        bid = read_id(b, f"{what} break")
+        bid = read_id(b, "break")
         if bid in seen_ids:
             refuse(f"{what} has duplicate break id {bid}")
         seen_ids.add(bid)
@@ -256,7 +294,7 @@ def _breaks(raw: dict, what: str, n_dims: int) -> list:
     return breaks
 
 
-def _tasks(jobs_in: list, shipments_in: list, n_dims: int, table: LocationTable) -> tuple:
+def _tasks(jobs_in: list, shipments_in: list, n_dims: int, table: LocationTable, vehicle_types: list) -> tuple:
     """Jobs, then each shipment's pickup and delivery (partners of each other); and (kind, id) -> index."""
     tasks: list[Task] = []
     task_index: dict = {}
@@ -269,17 +307,17 @@ def _tasks(jobs_in: list, shipments_in: list, n_dims: int, table: LocationTable)
         tasks.append(task)
 
     for raw in jobs_in:
-        add(_job(raw, n_dims, table))
+        add(_job(raw, n_dims, table, vehicle_types))
     for s_index, raw in enumerate(shipments_in):
         first = len(tasks)
-        for half in _shipment_halves(raw, s_index, n_dims, table):
+        for half in _shipment_halves(raw, s_index, n_dims, table, vehicle_types):
             add(half)
         tasks[first].partner = first + 1
         tasks[first + 1].partner = first
     return tasks, task_index
 
 
-def _job(raw: dict, n_dims: int, table: LocationTable) -> Task:
+def _job(raw: dict, n_dims: int, table: LocationTable, vehicle_types: list) -> Task:
     jid = read_id(raw, "job")
     what = f"job {jid}"
     if "amount" in raw and "delivery" not in raw and "pickup" not in raw:
@@ -287,12 +325,13 @@ def _job(raw: dict, n_dims: int, table: LocationTable) -> Task:
     else:
         delivery = read_amount(raw, "delivery", n_dims, what)
     pickup = read_amount(raw, "pickup", n_dims, what)
+    setups, services = _durations_by_type(raw, what, vehicle_types)
     return Task(
         kind="job",
         id=jid,
         loc=table.resolve(raw, what),
-        setup=read_int(raw.get("setup", 0), f"{what} setup"),
-        service=read_int(raw.get("service", 0), f"{what} service"),
+        setups=setups,
+        services=services,
         time_windows=read_time_windows(raw, what),
         initial_load=delivery,
         load_change=tuple(p - d for p, d in zip(pickup, delivery)),
@@ -310,7 +349,7 @@ def _priority(raw: dict, what: str) -> int:
     return priority
 
 
-def _shipment_halves(raw: dict, s_index: int, n_dims: int, table: LocationTable) -> list:
+def _shipment_halves(raw: dict, s_index: int, n_dims: int, table: LocationTable, vehicle_types: list) -> list:
     """A shipment's pickup (loads its amount) and delivery (unloads it), sharing skills and priority."""
     amount = read_amount(raw, "amount", n_dims, "shipment")
     priority = _priority(raw, "shipment")
@@ -318,14 +357,15 @@ def _shipment_halves(raw: dict, s_index: int, n_dims: int, table: LocationTable)
     halves = []
     for kind in ("pickup", "delivery"):
         half = raw[kind]
-        hid = read_id(half, f"shipment {kind}")
+        hid = read_id(half, kind)
         what = f"shipment {kind} {hid}"
+        setups, services = _durations_by_type(half, what, vehicle_types)
         halves.append(Task(
             kind=kind,
             id=hid,
             loc=table.resolve(half, what),
-            setup=read_int(half.get("setup", 0), f"{what} setup"),
-            service=read_int(half.get("service", 0), f"{what} service"),
+            setups=setups,
+            services=services,
             time_windows=read_time_windows(half, what),
             initial_load=(0,) * n_dims,
             load_change=amount if kind == "pickup" else tuple(-a for a in amount),
@@ -338,9 +378,9 @@ def _shipment_halves(raw: dict, s_index: int, n_dims: int, table: LocationTable)
     return halves
 
 
-def _matrices_between_coordinates(coords: list, profiles: list, options: dict) -> tuple:
+def _matrices_between_coordinates(coords: list, profiles: list, options: dict, provider=None) -> tuple:
     """Durations and distances per profile from the matrix provider (haversine or OSRM), cached."""
-    provider = provider_from_options(options)
+    provider = provider or provider_from_options(options)
     durations, distances = {}, {}
     for p in profiles:
         if not coords:
@@ -353,36 +393,40 @@ def _matrices_between_coordinates(coords: list, profiles: list, options: dict) -
 
 
 def steps_to_sequences(model: Model) -> list:
-    """Plan mode: each vehicle's ``steps`` as (task indices, break positions).
-
-    Returns per vehicle a list of ("task", index) / ("break", break_index) items
-    (start/end steps dropped).  Unknown ids are input errors.
-    """
+    """Each vehicle's ``steps`` as a sequence of ("task", index) / ("break", break index) items
+    (start and end steps dropped), refused with VROOM's messages when malformed."""
     sequences = []
     used = set()
-    for v, veh in enumerate(model.vehicles):
+    for veh in model.vehicles:
         items = []
-        for step in veh.steps or []:
-            if not isinstance(step, dict) or "type" not in step:
-                refuse(f"vehicle {veh.id} steps must be objects with a type")
-            kind = step["type"]
-            if kind in ("start", "end"):
+        steps = veh.steps or []
+        for position, step in enumerate(steps):
+            kind = step.get("type") if isinstance(step, dict) else None
+            if kind == "start":
+                if position != 0:
+                    refuse(f"Unexpected start in input steps for vehicle {veh.id}.")
                 continue
+            if kind == "end":
+                if position != len(steps) - 1:
+                    refuse(f"Unexpected end in input steps for vehicle {veh.id}.")
+                continue
+            if kind not in ("job", "pickup", "delivery", "break"):
+                refuse(f"Invalid type in steps for vehicle {veh.id}.")
+            step_id = step.get("id")
+            if isinstance(step_id, bool) or not isinstance(step_id, int) or step_id < 0:
+                refuse(f"Invalid id in steps for vehicle {veh.id}.")
             if kind == "break":
-                bid = step.get("id")
-                match = [i for i, b in enumerate(veh.breaks) if b.id == bid]
+                match = [i for i, b in enumerate(veh.breaks) if b.id == step_id]
                 if not match:
-                    refuse(f"vehicle {veh.id} step refers to unknown break {bid}")
+                    refuse(f"Invalid break id {step_id} for vehicle {veh.id}.")
                 items.append(("break", match[0]))
                 continue
-            if kind not in ("job", "pickup", "delivery"):
-                refuse(f"vehicle {veh.id} has a step of unknown type {kind!r}")
-            key = (kind, step.get("id"))
+            key = (kind, step_id)
             if key not in model.task_index:
-                refuse(f"vehicle {veh.id} step refers to unknown {kind} {step.get('id')}")
+                refuse(f"Invalid {kind} id {step_id} for vehicle {veh.id}.")
             t = model.task_index[key]
             if t in used:
-                refuse(f"{kind} {step.get('id')} appears in several vehicles' steps")
+                refuse(f"Duplicate {kind} id {step_id} in input steps for vehicle {veh.id}.")
             used.add(t)
             items.append(("task", t))
         sequences.append(items)

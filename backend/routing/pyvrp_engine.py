@@ -33,9 +33,14 @@ def can_express(model: Model, *, balance: bool = False) -> bool:
             return False
     if any(v.skills for v in model.vehicles) and any(t.skills for t in model.tasks):
         return False
+    if any(veh.per_task_hour for veh in model.vehicles):
+        return False  # PyVRP has no price on time spent at stops
+    ranks = {veh.type_rank for veh in model.vehicles}
     for task in model.tasks:
         if task.partner is not None or len(task.time_windows) > 1:
             return False
+        if len({task.setups[r] for r in ranks}) > 1 or len({task.services[r] for r in ranks}) > 1:
+            return False  # durations per vehicle type: one service duration per client in PyVRP
     return True
 
 
@@ -71,9 +76,11 @@ def build_spec(model: Model, task_ids: list, cost_scale: int, time_limit: float,
         task = model.tasks[t]
         pickup = tuple(c + i for c, i in zip(task.load_change, task.initial_load))
         (a, b), = task.time_windows
-        # PyVRP has no setup: always paying it is conservative (the plan stays
-        # feasible under our rules, where setup is skipped at the same place).
-        clients.append((task.loc, task.initial_load, pickup, task.setup + task.service, a, min(b, MAX_TIME)))
+        # PyVRP's window constrains the arrival (after waiting), as VROOM's; it has no setup:
+        # always paying it is conservative (the plan stays feasible under our rules, where
+        # setup is skipped at the same place).  can_express: the same durations for every type.
+        rank = model.vehicles[0].type_rank
+        clients.append((task.loc, task.initial_load, pickup, task.setups[rank] + task.services[rank], a, min(b, MAX_TIME)))
     coords = [c if c is not None else [0.0, 0.0] for c in model.locations] or [[0.0, 0.0]]
     return {
         "coords": coords[:n_loc] if n_loc else coords,

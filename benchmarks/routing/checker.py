@@ -25,15 +25,21 @@ def _loc(obj: dict, index_key="location_index"):
     return obj.get(index_key)
 
 
-def check_vroom_solution(problem: dict, solution: dict, *, matrices: dict | None = None,
+def check_vroom_solution(problem: dict, solution: dict, *, matrices: dict | None = None, locations: list | None = None,
                          traffic_factor=None, allow_violations: bool = False) -> list:
     """Return a list of human-readable errors ([] when the plan is feasible).
 
     ``matrices``: {profile: {"durations", "distances"}} when the problem gives
-    coordinates (the caller computed them); indices are then the solution's
-    ``location_index`` values.  ``traffic_factor(t)``: multiplier of a leg
-    leaving at ``t``.
+    coordinates (the caller computed them over ``locations``, [lon, lat] in matrix
+    order).  ``traffic_factor(t)``: multiplier of a leg leaving at ``t``.
+
+    VROOM's rules: a task's time window constrains its start (arrival + waiting),
+    setup (when arriving from another place) and service follow; a vehicle's
+    ``type`` picks a task's ``setup_per_type`` / ``service_per_type``.
     """
+    if locations is not None:
+        problem = _with_indices(problem, locations)
+        solution = _with_indices(solution, locations)
     errors = []
     if solution.get("code") != 0:
         return [f"solution code {solution.get('code')}: {solution.get('error')}"]
@@ -75,6 +81,25 @@ def check_vroom_solution(problem: dict, solution: dict, *, matrices: dict | None
     return errors
 
 
+def _with_indices(doc, locations):
+    """A copy where every [lon, lat] place also has its index in ``locations``."""
+    index = {(round(lon, 6), round(lat, 6)): i for i, (lon, lat) in enumerate(locations)}
+
+    def walk(x):
+        if isinstance(x, dict):
+            out = {k: walk(v) for k, v in x.items()}
+            for coords_key, index_key in (("location", "location_index"), ("start", "start_index"), ("end", "end_index")):
+                place = x.get(coords_key)
+                if isinstance(place, list) and len(place) == 2 and index_key not in x:
+                    out[index_key] = index[(round(place[0], 6), round(place[1], 6))]
+            return out
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    return walk(doc)
+
+
 def _amount(obj, key, dims):
     v = obj.get(key)
     return list(v) if v else [0] * dims
@@ -90,6 +115,11 @@ def _check_route(problem, veh, route, jobs, ship_of, tables, traffic_factor, see
     capacity = veh.get("capacity")
     dims = len(capacity) if capacity is not None else 0
     skills = set(veh.get("skills", []))
+    vehicle_type = veh.get("type")
+
+    def duration_of(task, key):
+        per_type = task.get(f"{key}_per_type") or {}
+        return per_type.get(vehicle_type, task.get(key, 0)) if vehicle_type else task.get(key, 0)
     steps = route["steps"]
     tasks_in_route = [s for s in steps if s["type"] in ("job", "pickup", "delivery")]
     # initial load = deliveries of the route's jobs
@@ -177,15 +207,15 @@ def _check_route(problem, veh, route, jobs, ship_of, tables, traffic_factor, see
             if k != len(steps) - 1:
                 errs.append("end is not the last step")
             continue
-        setup = task.get("setup", 0) if loc != last_task_loc else 0
-        service_start = s["arrival"] + s.get("setup", 0) + s.get("waiting_time", 0)
+        setup = duration_of(task, "setup") if loc != last_task_loc else 0
+        task_start = s["arrival"] + s.get("waiting_time", 0)
         if s.get("setup", 0) < setup:
             errs.append(f"{typ} {s['id']} skips its setup")
         wins = task.get("time_windows") or [[0, INF]]
-        if not any(a <= service_start <= e for a, e in wins):
-            errs.append(f"{typ} {s['id']} service at {service_start} outside {wins}")
-        if s.get("service", 0) != task.get("service", 0):
-            errs.append(f"{typ} {s['id']} service {s.get('service')} != {task.get('service', 0)}")
+        if not any(a <= task_start <= e for a, e in wins):
+            errs.append(f"{typ} {s['id']} starts at {task_start}, outside {wins}")
+        if s.get("service", 0) != duration_of(task, "service"):
+            errs.append(f"{typ} {s['id']} service {s.get('service')} != {duration_of(task, 'service')}")
         req = set(task.get("skills", []) if typ == "job" else ship_of[key].get("skills", []))
         if not req <= skills:
             errs.append(f"{typ} {s['id']} needs skills {sorted(req - skills)}")
@@ -201,7 +231,7 @@ def _check_route(problem, veh, route, jobs, ship_of, tables, traffic_factor, see
             errs.append(f"load {load} over capacity {capacity} after {typ} {s['id']}")
         prev_loc = loc
         last_task_loc = loc
-        prev_free = service_start + task.get("service", 0)
+        prev_free = task_start + s.get("setup", 0) + s.get("service", 0)
         leg_start = prev_free
     for key, k in position.items():
         if key[0] == "pickup":
@@ -229,7 +259,7 @@ def _leg(durations, a, b, speed, traffic_factor, depart):
         return 0
     travel = durations[a][b]
     if speed != 1.0:
-        travel = round(travel / speed)
+        travel = round(travel * round(100 / speed) / 100)  # VROOM keeps two decimals of 1 / speed
     if traffic_factor is not None and travel > 0:
         travel = round(travel * traffic_factor(depart))
     return travel

@@ -67,14 +67,14 @@ def test_evaluate_rejects_steps_with_unknown_jobs():
     problem["vehicles"][0]["steps"] = [{"type": "start"}, {"type": "job", "id": 42}, {"type": "end"}]
     with pytest.raises(RoutingError) as info:
         evaluate(problem)
-    assert info.value.code == 2 and "unknown job 42" in info.value.message
+    assert info.value.code == 2 and info.value.message == "Invalid job id 42 for vehicle 1."
 
 
 def test_evaluate_rejects_a_job_planned_twice():
     problem = line_problem(2, vehicles=[{"id": 1, "start_index": 0}, {"id": 2, "start_index": 0}])
     for v in problem["vehicles"]:
         v["steps"] = [{"type": "job", "id": 1}]
-    with pytest.raises(RoutingError, match="several vehicles"):
+    with pytest.raises(RoutingError, match="Duplicate job id 1 in input steps for vehicle 2"):
         evaluate(problem)
 
 

@@ -57,7 +57,8 @@ def test_solve_with_coordinates_uses_haversine_and_options():
     sol = solve(problem, time_limit=0.3)
     locs = [PARIS, [2.36, 48.86], [2.34, 48.87]]
     m = HaversineProvider(1.5, {"car": 20}).matrices(locs, "car")
-    assert_feasible(problem, sol, matrices={"car": {"durations": m.durations.tolist(), "distances": m.distances.tolist()}})
+    assert_feasible(problem, sol, matrices={"car": {"durations": m.durations.tolist(), "distances": m.distances.tolist()}},
+                    locations=locs)
     assert sol["summary"]["distance"] == m.distances[0, 1] + m.distances[1, 2] + m.distances[2, 0] or \
         sol["summary"]["distance"] == m.distances[0, 2] + m.distances[2, 1] + m.distances[1, 0]
     assert sol["routes"][0]["steps"][1]["location"] in ([2.36, 48.86], [2.34, 48.87])
@@ -97,8 +98,10 @@ class _FakeOsrm(BaseHTTPRequestHandler):
             sources = list(map(int, q["sources"][0].split(";"))) if "sources" in q else range(len(points))
             dist = [[meters(points[i], b) for b in points] for i in sources]
             return self._send(200, {"code": "Ok", "durations": [[d / 10 for d in row] for row in dist], "distances": dist})
-        total = sum(meters(a, b) for a, b in zip(points, points[1:]))
-        return self._send(200, {"code": "Ok", "routes": [{"geometry": "_p~iF~ps|U", "distance": total, "duration": total / 10}]})
+        legs = [{"distance": meters(a, b), "duration": meters(a, b) / 10} for a, b in zip(points, points[1:])]
+        total = sum(leg["distance"] for leg in legs)
+        return self._send(200, {"code": "Ok", "routes": [{"geometry": "_p~iF~ps|U", "distance": total, "duration": total / 10,
+                                                          "legs": legs}]})
 
 
 @pytest.fixture
@@ -125,7 +128,7 @@ def test_osrm_table_in_blocks(osrm_url):
 
 def test_osrm_route_geometry(osrm_url):
     r = OsrmProvider(osrm_url).route([[2.30, 48.85], [2.31, 48.85]], "car")
-    assert r == {"geometry": "_p~iF~ps|U", "distance": 1000, "duration": 100}
+    assert r == {"geometry": "_p~iF~ps|U", "distance": 1000, "duration": 100, "leg_distances": [1000]}
 
 
 def test_osrm_errors_are_routing_errors(osrm_url):

@@ -35,7 +35,11 @@ def test_evaluate_reports_violations_instead_of_fixing_them():
     causes = {v["cause"] for v in out["routes"][0]["violations"]}
     assert causes == {"delay", "load", "max_tasks", "skills", "max_travel_time", "max_distance", "missing_break"}
     job1 = next(s for s in out["routes"][0]["steps"] if s.get("id") == 1)
-    assert job1["violations"] == [{"cause": "delay", "duration": 500 - 50}]
+    # as VROOM: each cause once per step, and the route limits on every step reached beyond them
+    assert job1["violations"] == [{"cause": "delay", "duration": 500 - 50}, {"cause": "max_travel_time"},
+                                  {"cause": "max_distance"}]
+    job2 = next(s for s in out["routes"][0]["steps"] if s.get("id") == 2)
+    assert {"cause": "max_tasks"} in job2["violations"]
 
 
 def test_evaluate_reports_precedence_and_break_max_load():
