@@ -248,3 +248,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(job_command)
+    from backend.vroom.cli import vroom_group
+
+    app.cli.add_command(vroom_group)

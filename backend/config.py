@@ -135,6 +135,13 @@ def from_environment() -> dict:
         "GEOFENCE_RADIUS_M": _int("GEOFENCE_RADIUS_M", 60),
         "GEOFENCE_DWELL_S": _int("GEOFENCE_DWELL_S", 45),
         "VROOM_WAIT_MARGIN_S": _int("VROOM_WAIT_MARGIN_S", 30),
+        # `flask vroom serve` (and the app's /api/v1/vroom limits): see backend/vroom/server.py
+        "VROOM_API_KEY": os.environ.get("VROOM_API_KEY") or None,
+        "VROOM_CORS_ORIGINS": os.environ.get("VROOM_CORS_ORIGINS", "*"),
+        "VROOM_MAX_LOCATIONS": _int("VROOM_MAX_LOCATIONS", 1000),
+        "VROOM_MAX_VEHICLES": _int("VROOM_MAX_VEHICLES", 200),
+        "VROOM_MAX_BODY_MB": _int("VROOM_MAX_BODY_MB", 50),
+        "VROOM_WORKERS": _int("VROOM_WORKERS", os.cpu_count() or 1),
         "ETA_REFRESH_S": _int("ETA_REFRESH_S", 20),
         "POSITION_BATCH_MS": _int("POSITION_BATCH_MS", 100),
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL") or None,

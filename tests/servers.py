@@ -20,9 +20,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`python <script>` with the given environment; waits until /healthz answers."""
+    """`python <script>` (or `command`, a list of arguments after the interpreter) with the given
+    environment; waits until `health_path` answers 200."""
 
-    def __init__(self, env: dict, script: str = "wsgi.py", port: int | None = None):
+    def __init__(self, env: dict, script: str = "wsgi.py", port: int | None = None, *, command: list | None = None,
+                 health_path: str = "/healthz"):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "LOG_LEVEL": "WARNING",
@@ -31,6 +33,8 @@ class ServerProcess:
             if value is None:
                 self.env.pop(name, None)
         self.script = script
+        self.command = command
+        self.health_path = health_path
         self.process = None
         self.log_path = None
 
@@ -38,14 +42,16 @@ class ServerProcess:
         self.log_path = Path(self.env.get("INSTANCE_PATH", "/tmp")) / f"server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([sys.executable, str(ROOT / self.script)], cwd=ROOT, env=self.env,
+        argv = [sys.executable, *(a.replace("{port}", str(self.port)) for a in self.command)] if self.command \
+            else [sys.executable, str(ROOT / self.script)]
+        self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env,
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}{self.health_path}", timeout=5).status_code == 200:
                     return self
             except requests.RequestException:
                 pass

@@ -8,15 +8,19 @@ from backend.jobs.registry import RETRY, job_handler
 def solve_job(ctx, payload: dict) -> dict:
     """A raw VROOM problem (the vroom-express endpoint): the solution, or VROOM's error object.
 
-    Worker lost: retried — solving writes nothing; the caller waits for the answer."""
-    from backend.routing import RoutingError, solve
+    Worker lost: retried — solving writes nothing; the caller waits for the answer. Road matrices
+    and geometry come from the operator's OSRM_URL, never from the request."""
+    from flask import current_app
+
+    from backend import outbound
+    from backend.routing import express
 
     problem = payload["problem"]
-    if isinstance(problem.get("options"), dict) and "osrm_url" in problem["options"]:
-        # Never a URL from a request body (the view refuses it; a job queued before that is refused here).
-        return RoutingError("options.osrm_url is not accepted").to_output()
-    try:
-        return solve(problem, time_limit=payload.get("time_limit_s"), seed=payload.get("seed"),
-                     on_progress=ctx.solver_progress(payload.get("time_limit_s")), should_stop=ctx.cancelled)
-    except RoutingError as refused:
-        return refused.to_output()
+    refused = express.refusal(problem, express.Limits(max_locations=10**9, max_vehicles=10**9))
+    if refused is not None:  # a job queued before the view refused such requests
+        return refused[1]
+    request = express.Request(plan=bool(payload.get("plan")), geometry=bool(payload.get("geometry")),
+                              time_limit=payload.get("time_limit_s"))
+    return express.run(problem, request, osrm_url=current_app.config.get("OSRM_URL"),
+                       outbound_policy=outbound.Policy.from_config(current_app.config), seed=payload.get("seed"),
+                       on_progress=ctx.solver_progress(payload.get("time_limit_s")), should_stop=ctx.cancelled)

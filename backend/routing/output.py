@@ -105,10 +105,15 @@ def route_to_dict(model: Model, s: RouteSchedule, *, report_distances: bool | No
     distances = model.has_distances if report_distances is None else report_distances
     amounts = model.n_dims > 0
     steps = []
+    task_places = [st.loc for st in s.steps if st.task is not None]
     for st in s.steps:
         step = {"type": st.type}
+        place = st.loc
+        if place is None and task_places and st.type in ("start", "end"):
+            # an open route starts at its first task, or ends at its last (VROOM shows that place)
+            place = task_places[0] if st.type == "start" else task_places[-1]
         if st.type != "break":
-            step.update(_location_fields(model, st.loc))
+            step.update(_location_fields(model, place))
         if st.id is not None:
             step["id"] = st.id
         step.update(setup=st.setup, service=st.service, waiting_time=st.waiting_time)

@@ -1,15 +1,15 @@
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from backend.api import endpoint
 from backend.auth.principal import STAFF, current_principal
-from backend.errors import DomainError
 from backend.jobs import service as jobs_service
 from backend.jobs.models import JobStatus
 from backend.jobs.views import JobSchema
 from backend.validators import Id
+from backend.routing import express
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 
@@ -38,32 +38,46 @@ class VroomQuery(Schema):
     seed = fields.Integer(load_default=None, validate=validate.Range(min=0, max=2**31 - 1))
 
 
-@endpoint(bp, "/vroom", "POST", roles=STAFF, query=VroomQuery, raw_body=True,
-          summary="vroom-express compatible: POST a VROOM problem, get VROOM's solution (or its error object).")
-def vroom(query):
-    """Solved by a worker while this request waits cooperatively, so the web process stays responsive."""
-    problem = request.get_json(silent=True)
-    if not isinstance(problem, dict):
-        return jsonify({"code": 2, "error": "Invalid JSON object in request."}), 400
-    if isinstance(problem.get("options"), dict) and "osrm_url" in problem["options"]:
-        # The server fetches no URL a request names (SSRF): road matrices come from OSRM_URL.
-        return jsonify({"code": 2, "error": "options.osrm_url is not accepted: the server uses its own OSRM "
-                                            "(OSRM_URL), or give matrices."}), 400
-    principal = current_principal()
-    job = jobs_service.enqueue(principal.org_id, "routing.solve", {"problem": problem, **query},
-                               created_by_id=principal.user_id)
-    deadline = time.monotonic() + (query["time_limit_s"] or 60) + current_app.config["VROOM_WAIT_MARGIN_S"]
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        from backend.extensions import db
+def _vroom_answer(problem: dict, request_: express.Request, seed: int | None):
+    """Queue the solve for a worker and wait for it cooperatively (the hub keeps serving meanwhile);
+    VROOM's answer with vroom-express's status, whatever happens."""
+    from backend.extensions import db
 
+    principal = current_principal()
+    payload = {"problem": problem, "plan": request_.plan, "geometry": request_.geometry,
+               "time_limit_s": request_.time_limit, "seed": seed}
+    job = jobs_service.enqueue(principal.org_id, "routing.solve", payload, created_by_id=principal.user_id)
+    deadline = time.monotonic() + (request_.time_limit or 60) + current_app.config["VROOM_WAIT_MARGIN_S"]
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
         db.session.expire_all()
         current = jobs_service.get_job(principal.org_id, job.id)
         if current.status is JobStatus.succeeded:
-            solution = current.result or {}
-            return jsonify(solution), (200 if solution.get("code", 0) == 0 else 400)
+            answer = current.result or express.error(express.INTERNAL_ERROR, "Internal error")
+            return jsonify(answer), express.http_status(answer)
         if current.status.finished:
             message = (current.error or {}).get("message", "The solver failed.")
-            return jsonify({"code": 1, "error": message}), 503
+            return jsonify(express.error(express.INTERNAL_ERROR, f"Internal error: {message}")), 500
     jobs_service.cancel(principal.org_id, job.id)
-    raise DomainError("The solver did not answer in time.", code="timeout", status=504)
+    return jsonify(express.error(express.INTERNAL_ERROR, "Internal error: the solver did not answer in time")), 500
+
+
+@endpoint(bp, "/vroom", "POST", roles=STAFF, query=VroomQuery, raw_body=True,
+          summary="vroom-express compatible: POST a VROOM problem (options c, g, l), get VROOM's solution "
+                  "or its error object with vroom-express's status (400 input, 413 too large, 500 internal/routing).")
+def vroom(query):
+    """The same answers as `flask vroom serve`, for a logged-in user; solved by a job worker."""
+    body = request.get_json(force=True, silent=True)
+    refused = express.refusal(body, express.Limits(max_locations=current_app.config["VROOM_MAX_LOCATIONS"],
+                                                   max_vehicles=current_app.config["VROOM_MAX_VEHICLES"]))
+    if refused is not None:
+        return jsonify(refused[1]), refused[0]
+    return _vroom_answer(body, express.read_request(body, express.Request(time_limit=query["time_limit_s"])),
+                         query["seed"])
+
+
+@endpoint(bp, "/vroom/health", "GET", roles=STAFF,
+          summary="vroom-express's health check: 200 when a small problem solves, 500 otherwise (empty body).")
+def vroom_health():
+    answer, status = _vroom_answer(dict(express.HEALTHCHECK_PROBLEM), express.Request(time_limit=1.0), None)
+    return Response(b"", status=200 if status == 200 else 500, mimetype="application/json")
