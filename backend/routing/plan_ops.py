@@ -8,7 +8,8 @@ import time
 from .errors import RoutingError
 from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason, unassigned_entry
 from .problem import LazyMatrix, parse_problem, steps_to_sequences
-from .schedule import END, START, TASK, latest_departure, schedule_route
+from .placement import best_schedule, latest_departure
+from .schedule import END, START, TASK, schedule_route
 
 REASON_NOT_PLANNED = "not_planned"  # evaluate(): the task is in no vehicle's steps
 
@@ -134,6 +135,30 @@ def evaluate(problem: dict, *, matrix_provider=None) -> dict:
     unassigned = [(t, REASON_NOT_PLANNED) for t in range(len(model.tasks)) if t not in planned]
     return solution_to_dict(model, schedules, unassigned, computing_times={
         "loading": loading_ms, "solving": int((time.monotonic() - t0) * 1000) - loading_ms, "routing": 0})
+
+
+def check_starting_routes(model) -> None:
+    """VROOM refuses a starting route (a vehicle's ``steps`` in solve mode) that breaks a
+    constraint; its breaks are placed by the solver, only its tasks' order counts."""
+    sequences = steps_to_sequences(model)
+    for v, items in enumerate(sequences):
+        order = [x for kind, x in items if kind == "task"]
+        if not order:
+            continue
+        veh = model.vehicles[v]
+        for t in order:
+            if not model.can_serve(v, t) or task_alone_reason(model, t, vehicles=[v]) is not None:
+                raise RoutingError(f"Missing skill or step out of reach for vehicle {veh.id} and "
+                                   f"{model.tasks[t].kind} {model.tasks[t].id}.")
+        timed = best_schedule(model, v, order)
+        causes = {x["cause"] for x in timed.violations}
+        for cause, message in (("load", "Route over capacity"), ("precedence", "Invalid shipment in route"),
+                               ("max_travel_time", "Route over max_travel_time"),
+                               ("max_distance", "Route over max_distance"), ("max_tasks", "Too many tasks")):
+            if cause in causes:
+                raise RoutingError(f"{message} for vehicle {veh.id}.")
+        if causes:
+            raise RoutingError(f"Infeasible route for vehicle {veh.id}.")
 
 
 def insert_job(problem: dict, job: dict) -> dict:

@@ -35,7 +35,8 @@ from .ortools_engine import COST_SCALE, FSS, LSM, OrToolsModel
 from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason
 from .problem import Model, parse_problem, steps_to_sequences
 from .pyvrp_engine import FLEET_SHARE, PyVrpProcess, build_spec, can_express, distance_phase_spec, run_spec
-from .schedule import best_schedule
+from .placement import best_schedule
+from .plan_ops import check_starting_routes
 
 DEFAULT_DECOMPOSE_ABOVE = 500  # above this, OR-Tools alone needs too long for a first plan (1000 stops: 19 s measured)
 TRAFFIC_STATIC_SHARE = 0.5
@@ -149,7 +150,7 @@ def solve(problem: dict, *, time_limit: float | None = None, seed: int | None = 
         raise RoutingError("No task defined.")
     _check_options(model)
     if initial_routes == "check":
-        check_initial_routes(model)
+        check_starting_routes(model)
     if time_limit is None:
         time_limit = float(model.options.get("time_limit", default_time_limit(len(model.tasks))))
     if not isinstance(time_limit, (int, float)) or time_limit <= 0:
@@ -232,30 +233,6 @@ def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, sho
                          "routing": 0}, extra=extra)
     out["summary"].update(summary_extra)
     return out
-
-
-def check_initial_routes(model: Model) -> None:
-    """VROOM refuses a starting route (a vehicle's ``steps`` in solve mode) that breaks a
-    constraint; its breaks are placed by the solver, only its tasks' order counts."""
-    sequences = steps_to_sequences(model)
-    for v, items in enumerate(sequences):
-        order = [x for kind, x in items if kind == "task"]
-        if not order:
-            continue
-        veh = model.vehicles[v]
-        for t in order:
-            if not model.can_serve(v, t) or task_alone_reason(model, t, vehicles=[v]) is not None:
-                raise RoutingError(f"Missing skill or step out of reach for vehicle {veh.id} and "
-                                   f"{model.tasks[t].kind} {model.tasks[t].id}.")
-        timed = best_schedule(model, v, order)
-        causes = {x["cause"] for x in timed.violations}
-        for cause, message in (("load", "Route over capacity"), ("precedence", "Invalid shipment in route"),
-                               ("max_travel_time", "Route over max_travel_time"),
-                               ("max_distance", "Route over max_distance"), ("max_tasks", "Too many tasks")):
-            if cause in causes:
-                raise RoutingError(f"{message} for vehicle {veh.id}.")
-        if causes:
-            raise RoutingError(f"Infeasible route for vehicle {veh.id}.")
 
 
 def _search(model: Model, candidates: list, *, time_limit: float, deadline: float, seed: int, progress,
