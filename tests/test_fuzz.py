@@ -36,6 +36,8 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 
 VROOM_COMPATIBLE = {"/api/v1/vroom"}  # speaks vroom-express: errors are VROOM's {"code", "error"}
+# vroom-express's health check answers 500 when no solver answers: here no job worker runs
+HEALTH_CHECKS = {"/api/v1/vroom/health"}
 
 
 def _assert_error_shape(case, response):
@@ -56,5 +58,8 @@ def _assert_error_shape(case, response):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_no_input_makes_a_server_error(case):
     response = case.call(headers=AUTH)
+    if case.operation.path in HEALTH_CHECKS and response.status_code == 500:
+        assert response.content == b""  # unhealthy, as vroom-express says it
+        return
     case.validate_response(response, checks=[not_a_server_error])
     _assert_error_shape(case, response)

@@ -38,7 +38,7 @@ class VroomQuery(Schema):
     seed = fields.Integer(load_default=None, validate=validate.Range(min=0, max=2**31 - 1))
 
 
-def _vroom_answer(problem: dict, request_: express.Request, seed: int | None):
+def _vroom_answer(problem: dict, request_: express.Request, seed: int | None, *, wait_s: float | None = None):
     """Queue the solve for a worker and wait for it cooperatively (the hub keeps serving meanwhile);
     VROOM's answer with vroom-express's status, whatever happens."""
     from backend.extensions import db
@@ -47,7 +47,9 @@ def _vroom_answer(problem: dict, request_: express.Request, seed: int | None):
     payload = {"problem": problem, "plan": request_.plan, "geometry": request_.geometry,
                "time_limit_s": request_.time_limit, "seed": seed}
     job = jobs_service.enqueue(principal.org_id, "routing.solve", payload, created_by_id=principal.user_id)
-    deadline = time.monotonic() + (request_.time_limit or 60) + current_app.config["VROOM_WAIT_MARGIN_S"]
+    if wait_s is None:
+        wait_s = (request_.time_limit or 60) + current_app.config["VROOM_WAIT_MARGIN_S"]
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         time.sleep(0.02)
         db.session.expire_all()
@@ -76,8 +78,13 @@ def vroom(query):
                          query["seed"])
 
 
+HEALTH_WAIT_S = 10.0
+
+
 @endpoint(bp, "/vroom/health", "GET", roles=STAFF,
           summary="vroom-express's health check: 200 when a small problem solves, 500 otherwise (empty body).")
 def vroom_health():
-    answer, status = _vroom_answer(dict(express.HEALTHCHECK_PROBLEM), express.Request(time_limit=1.0), None)
+    # a worker that does not take the job within seconds is as unhealthy as a failing solver
+    answer, status = _vroom_answer(dict(express.HEALTHCHECK_PROBLEM), express.Request(time_limit=1.0), None,
+                                   wait_s=HEALTH_WAIT_S)
     return Response(b"", status=200 if status == 200 else 500, mimetype="application/json")
