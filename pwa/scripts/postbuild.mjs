@@ -1,17 +1,16 @@
 // After `vite build`: draw the icons, write the web app manifests, build the service worker with
 // the exact list of files to precache and a version derived from their contents (a new build means
-// a new cache; the old one is deleted on activate), and check the driver app's size budget.
+// a new cache; the old one is deleted on activate), and check the size budgets (scripts/size.mjs).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { drawIcon } from './png.mjs';
+import { checkSizes, entryFiles, readManifest } from './size.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
-const DRIVER_BUDGET_GZIP_BYTES = 150 * 1024;
 
 const ICONS = [
   { file: 'icons/icon-192.png', size: 192, purpose: 'any' },
@@ -41,20 +40,6 @@ function writeManifest(name, { title, shortName, startUrl, description }) {
   writeFileSync(join(DIST, `${name}.webmanifest`), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-/** The entry's own file, its static imports and their CSS: what a phone downloads for the app. */
-function entryFiles(viteManifest, entryKey) {
-  const files = new Set();
-  const visit = (key) => {
-    const chunk = viteManifest[key];
-    if (!chunk || files.has(chunk.file)) return;
-    files.add(chunk.file);
-    for (const css of chunk.css || []) files.add(css);
-    for (const imported of chunk.imports || []) visit(imported);
-  };
-  visit(entryKey);
-  return [...files];
-}
-
 async function buildServiceWorker(precache, version) {
   await build({
     configFile: false,
@@ -72,7 +57,7 @@ async function buildServiceWorker(precache, version) {
   });
 }
 
-const viteManifest = JSON.parse(readFileSync(join(DIST, '.vite/manifest.json'), 'utf8'));
+const viteManifest = readManifest(DIST);
 writeIcons();
 writeManifest('driver', { title: 'Lastmile Driver', shortName: 'Lastmile', startUrl: '/driver',
   description: "Today's route, navigation and proof of delivery, offline." });
@@ -94,16 +79,9 @@ hash.update(readFileSync(join(ROOT, 'sw/push.js')));
 const version = hash.digest('hex').slice(0, 12);
 await buildServiceWorker([...precached.keys()], version);
 
-const sizes = driverFiles.filter((file) => /\.(js|css)$/.test(file)).map((file) => {
-  const content = readFileSync(join(DIST, file));
-  return { file, bytes: content.length, gzip: gzipSync(content, { level: 9 }).length };
-});
-const total = sizes.reduce((sum, entry) => sum + entry.gzip, 0);
-writeFileSync(join(DIST, 'size.json'), `${JSON.stringify({ app: 'driver', version, gzip_bytes: total, files: sizes }, null, 2)}\n`);
-for (const entry of sizes) console.log(`  ${entry.file.padEnd(40)} ${(entry.bytes / 1024).toFixed(1).padStart(7)} KB  gzip ${(entry.gzip / 1024).toFixed(1).padStart(6)} KB`);
-console.log(`driver JS+CSS: ${(total / 1024).toFixed(1)} KB gzipped (budget ${DRIVER_BUDGET_GZIP_BYTES / 1024} KB); service worker ${version}`);
-if (total > DRIVER_BUDGET_GZIP_BYTES) {
-  console.error('The driver app is over its size budget.');
+console.log(`service worker ${version}`);
+if (!checkSizes({ dist: DIST, version })) {
+  console.error('A size budget is broken (scripts/size.mjs).');
   process.exit(1);
 }
 writeFileSync(join(DIST, '.built'), `${version}\n`);
