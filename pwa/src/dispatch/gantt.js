@@ -3,7 +3,7 @@
 import { svg } from 'lit-html';
 import { t } from '../shared/i18n.js';
 import { formatTime } from '../shared/time.js';
-import { colourOf } from './map.js';
+import { colourOf } from './colours.js';
 
 const ROW = 34;
 const LABEL = 150;

@@ -1,5 +1,5 @@
-// The Socket.IO connection (same origin, cookie session) and the server clock: a phone's clock can
-// be wrong by minutes, and actions are stamped with the time the driver acted, so we keep the
+// The one Socket.IO client of the three apps (same origin; a session cookie or a tracking token) and
+// the server clock: a phone's clock can be wrong by minutes, and actions are stamped with the time the driver acted, so we keep the
 // offset to the server's clock (from the `clock` event) and stamp with now() + offset.
 import { io } from 'socket.io-client';
 import { getMeta, setMeta } from './db.js';
@@ -20,22 +20,34 @@ export function serverTimeOf(phoneMs) {
   return new Date(phoneMs + clockOffsetMs).toISOString();
 }
 
-export function connectSocket({ onConnect, onDisconnect } = {}) {
-  const socket = io({ path: '/socket.io', withCredentials: true, reconnectionDelayMax: 10000 });
+/**
+ * The app's one Socket.IO connection (same origin). Staff and drivers are known by their session
+ * cookie; a customer's page passes `auth: {tracking_token}` instead, and skips the clock (it stamps
+ * nothing). `onConnect(socket)` runs on every (re)connection: fetch a fresh snapshot there.
+ */
+export function connectSocket({ onConnect, onDisconnect, auth = null, clock = true } = {}) {
+  const options = { path: '/socket.io', reconnectionDelayMax: 10000 };
+  if (auth) options.auth = auth;
+  else options.withCredentials = true;
+  const socket = io(options);
   socket.on('connect', () => {
-    const sentAt = Date.now();
-    socket.timeout(5000).emit('clock', {}, (error, answer) => {
-      if (error || !answer?.now) return;
-      const receivedAt = Date.now();
-      const serverTime = Date.parse(answer.now);
-      if (Number.isNaN(serverTime)) return;
-      clockOffsetMs = serverTime - (sentAt + receivedAt) / 2;
-      setMeta('clockOffsetMs', clockOffsetMs);
-    });
+    if (clock) syncClock(socket);
     onConnect?.(socket);
   });
   socket.on('disconnect', (reason) => onDisconnect?.(reason));
   return socket;
+}
+
+function syncClock(socket) {
+  const sentAt = Date.now();
+  socket.timeout(5000).emit('clock', {}, (error, answer) => {
+    if (error || !answer?.now) return;
+    const receivedAt = Date.now();
+    const serverTime = Date.parse(answer.now);
+    if (Number.isNaN(serverTime)) return;
+    clockOffsetMs = serverTime - (sentAt + receivedAt) / 2;
+    setMeta('clockOffsetMs', clockOffsetMs);
+  });
 }
 
 /** emit() with an acknowledgement, as a promise that rejects on timeout. */
