@@ -1,0 +1,133 @@
+// The console's state, what is derived from it, and the one render hook. Actions change `state` and
+// call update(); main.js registers the renderer that draws the views from it.
+import { ApiError } from '../shared/api.js';
+import { t } from '../shared/i18n.js';
+import { formatTime } from '../shared/time.js';
+
+export const LANGUAGE_KEY = 'lastmile.dispatch.language';
+export const FINISHED = new Set(['completed', 'failed', 'skipped']);
+export const STAFF = new Set(['admin', 'dispatcher']);
+
+export const state = {
+  user: null,
+  settings: null,
+  depots: [],
+  drivers: [],
+  vehicles: [],
+  date: null,
+  depotId: null,
+  board: { routes: [], unplanned: [], positions: [] },
+  tab: /\/dispatch\/analytics\/?$/.test(location.pathname) ? 'analytics' : 'plan', // /dispatch/analytics opens it
+  selectedDrivers: new Set(),
+  timeLimit: 10,
+  job: null,
+  unassigned: [],
+  imports: { file: null, job: null, result: null, skipInvalid: false, busy: false },
+  pending: null,
+  notice: null,
+  feed: [],
+  atRiskAlerts: new Set(),
+  positions: new Map(),
+  order: null,
+  connected: false,
+  busy: false,
+};
+
+let renderer = () => {};
+
+/** main.js draws the console with this function on every update(). */
+export function setRenderer(render) {
+  renderer = render;
+}
+
+export function update() {
+  renderer();
+}
+
+export const $ = (id) => document.getElementById(id);
+
+export function timeZone() {
+  const depot = state.depots.find((d) => d.id === state.depotId) || state.depots[0];
+  return depot?.timezone || state.board.routes[0]?.depot?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+export const time = (iso) => formatTime(iso, timeZone());
+
+export function duration(seconds) {
+  const minutes = Math.round((seconds || 0) / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')}`;
+}
+
+export const km = (metres) => ((metres || 0) / 1000).toFixed(1);
+
+export function windowOf(order) {
+  const window = order.time_windows?.[0];
+  return window ? t('d.stop.window', { start: time(window.start), end: time(window.end) }) : '';
+}
+
+export function windowEnd(order) {
+  const ends = (order.time_windows || []).map((w) => Date.parse(w.end)).filter((v) => !Number.isNaN(v));
+  return ends.length ? Math.max(...ends) : null;
+}
+
+export function routeName(route) {
+  if (!route) return '';
+  return t('d.route.title', { driver: route.driver?.name || t('d.route.noDriver'), vehicle: route.vehicle?.name || '—' });
+}
+
+export function routeById(id) {
+  return state.board.routes.find((r) => r.id === id);
+}
+
+export function stopById(id) {
+  for (const route of state.board.routes) {
+    const stop = route.stops.find((s) => s.id === id);
+    if (stop) return { route, stop };
+  }
+  return {};
+}
+
+export function errorMessage(error) {
+  return error instanceof ApiError ? error.message : String(error?.message || error);
+}
+
+export function showError(error) {
+  state.notice = { kind: 'error', text: t('d.error', { message: errorMessage(error) }) };
+  update();
+}
+
+/** Stops whose ETA is past the end of their window while still to do, plus those the server alerted on. */
+export function atRiskStops() {
+  const risky = new Set(state.atRiskAlerts);
+  for (const route of state.board.routes) {
+    for (const stop of route.stops) {
+      if (stop.status !== 'pending') continue;
+      const end = windowEnd(stop.order);
+      const eta = stop.eta_at ? Date.parse(stop.eta_at) : null;
+      if (end !== null && eta !== null && eta > end) risky.add(stop.id);
+    }
+  }
+  return risky;
+}
+
+export function replaceRoute(snapshot) {
+  const index = state.board.routes.findIndex((r) => r.id === snapshot.id);
+  if (index >= 0) {
+    const previous = state.board.routes[index];
+    if (previous.version > snapshot.version) return;
+    state.board.routes[index] = { ...snapshot, summary: previous.summary };
+  } else if (snapshot.date === state.date && (!state.depotId || snapshot.depot?.id === state.depotId)) {
+    state.board.routes.push({ ...snapshot, summary: null });
+  }
+}
+
+export function addFeed(text, kind = 'info', orderId = null) {
+  state.feed.unshift({ text, kind, orderId, at: new Date().toISOString() });
+  state.feed.length = Math.min(state.feed.length, 200);
+}
+
+export function driverName(driverId) {
+  const route = state.board.routes.find((r) => r.driver?.id === driverId);
+  if (route) return route.driver.name;
+  return state.drivers.find((d) => d.id === driverId)?.user?.name || `#${driverId}`;
+}

@@ -1,0 +1,105 @@
+// The console's frame: login, top bar, tabs, notices, the live feed and the order detail panel.
+import { html, nothing } from 'lit-html';
+import { logout } from '../../shared/api.js';
+import { language, setLanguage, t } from '../../shared/i18n.js';
+import { loadBoard, openOrder } from '../actions.js';
+import { gantt } from '../gantt.js';
+import { LANGUAGE_KEY, $, driverName, showError, state, time, timeZone, update, windowOf } from '../store.js';
+import { importView, optimizerView, unplannedView } from './plan.js';
+
+export function loginView(onLogin, message = '') {
+  return html`<main class="login">
+    <form @submit=${onLogin} aria-labelledby="login-title">
+      <h1 id="login-title">${t('d.login.title')}</h1>
+      <label>${t('d.login.email')}<input name="login" type="email" autocomplete="username" required></label>
+      <label>${t('d.login.password')}<input name="password" type="password" autocomplete="current-password" required></label>
+      <button type="submit">${t('d.login.submit')}</button>
+      ${message ? html`<p role="alert" class="error">${message}</p>` : nothing}
+    </form>
+  </main>`;
+}
+
+export function barView() {
+  return html`<header class="bar">
+    <h1>${t('app.name')} — ${t('dispatch.title')}</h1>
+    <label>${t('d.date')}<input type="date" .value=${state.date || ''} @change=${(e) => { state.date = e.target.value; state.unassigned = []; loadBoard().catch(showError); }}></label>
+    <label>${t('d.depot')}<select @change=${(e) => { state.depotId = Number(e.target.value) || null; loadBoard().catch(showError); }}>
+      ${state.depots.map((d) => html`<option value=${d.id} ?selected=${d.id === state.depotId}>${d.name}</option>`)}
+    </select></label>
+    <label>${t('d.language')}<select @change=${(e) => { localStorage.setItem(LANGUAGE_KEY, e.target.value); setLanguage(e.target.value); update(); }}>
+      <option value="en" ?selected=${language() === 'en'}>English</option>
+      <option value="fr" ?selected=${language() === 'fr'}>Français</option>
+    </select></label>
+    <span class="live ${state.connected ? 'on' : 'off'}" role="status" data-testid="connection">${state.connected ? t('d.connected') : t('d.disconnected')}</span>
+    <button type="button" @click=${async () => { await logout(); location.reload(); }}>${t('d.logout')}</button>
+  </header>`;
+}
+
+export function tabsView() {
+  const tab = (name) => html`<button role="tab" id="tab-${name}" aria-controls="panel" aria-selected=${state.tab === name ? 'true' : 'false'}
+    tabindex=${state.tab === name ? 0 : -1} @click=${() => { state.tab = name; update(); }}>${t(`d.tab.${name}`)}</button>`;
+  return html`<div role="tablist" class="tabs" @keydown=${(e) => {
+    const names = ['plan', 'live', 'timeline', 'analytics'];
+    if (!['ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+    state.tab = names[(names.indexOf(state.tab) + (e.key === 'ArrowRight' ? 1 : names.length - 1)) % names.length];
+    update();
+    $(`tab-${state.tab}`)?.focus();
+  }}>${tab('plan')}${tab('live')}${tab('timeline')}${tab('analytics')}</div>`;
+}
+
+export function feedView() {
+  return html`<section class="card" aria-labelledby="feed-title">
+    <h2 id="feed-title">${t('d.feed')}</h2>
+    <ol class="feed" data-testid="feed" aria-live="polite">
+      ${state.feed.length ? state.feed.map((item) => html`<li class=${item.kind}><time>${time(item.at)}</time>
+        ${item.orderId ? html`<a href="#" @click=${(e) => { e.preventDefault(); openOrder(item.orderId); }}>${item.text}</a>` : item.text}</li>`)
+        : html`<li>${t('d.feed.empty')}</li>`}
+    </ol>
+    <h3>${t('d.drivers.live')}</h3>
+    <ul data-testid="driver-positions">${[...state.positions.values()].map((p) => html`<li data-driver-id=${p.driver_id}>
+      ${t('d.drivers.position', { name: driverName(p.driver_id), lat: p.lat.toFixed(5), lon: p.lon.toFixed(5), time: time(p.at) })}</li>`)}</ul>
+  </section>`;
+}
+
+export function noticeView() {
+  if (!state.notice) return nothing;
+  return html`<div class="notice ${state.notice.kind}" role=${state.notice.kind === 'ok' ? 'status' : 'alert'} data-testid="notice"
+      data-kind=${state.notice.kind}>${state.notice.text}
+    <button type="button" aria-label=${t('common.dismiss')} @click=${() => { state.notice = null; update(); }}>×</button></div>`;
+}
+
+export function orderView() {
+  const detail = state.order;
+  if (!detail) return nothing;
+  const close = () => { state.order = null; update(); };
+  if (detail.loading) return html`<aside class="order" role="dialog" aria-label=${t('d.working')}><p>${t('d.working')}</p></aside>`;
+  const { order, events, proofs, notifications } = detail;
+  return html`<aside class="order" role="dialog" aria-labelledby="order-title" data-testid="order-detail"
+      @keydown=${(e) => e.key === 'Escape' && close()}>
+    <h2 id="order-title">${t('d.order.title', { ref: order.external_ref })}</h2>
+    <button type="button" class="close" data-testid="order-close" @click=${close}>${t('d.order.close')}</button>
+    <p>${order.address}<br>${windowOf(order)} · ${order.status}</p>
+    <h3>${t('d.order.timeline')}</h3>
+    <ol class="timeline" data-testid="order-events">${events.map((e) => html`<li><time>${time(e.at)}</time>
+      ${e.type === 'status' ? `${e.from_status} → ${e.to_status}` : e.type}${e.details?.reason ? ` (${e.details.reason})` : ''}</li>`)}</ol>
+    <h3>${t('d.order.proofs')}</h3>
+    ${proofs.length ? proofs.map((p) => html`<div class="proof" data-testid="proof">
+      <p>${p.outcome}${p.failure_reason ? ` (${p.failure_reason})` : ''} · ${time(p.at)}
+        ${p.recipient_name ? html`<br>${t('d.order.recipient', { name: p.recipient_name })}` : nothing}
+        ${p.distance_from_address_m != null ? html`<br><span class=${p.distance_from_address_m > 200 ? 'late' : ''}>${t('d.order.distance', { metres: p.distance_from_address_m })}</span>` : nothing}</p>
+      ${p.photos.map((f) => html`<figure><img src=${f.url} alt=${t('d.order.photo', { time: time(f.captured_at) })} loading="lazy"><figcaption>${t('d.order.photo', { time: time(f.captured_at) })}</figcaption></figure>`)}
+      ${p.signature ? html`<figure><img src=${p.signature.url} alt=${t('d.order.signature')} class="signature"><figcaption>${t('d.order.signature')}</figcaption></figure>` : nothing}
+    </div>`) : html`<p>${t('d.order.noProof')}</p>`}
+    ${notifications ? html`<h3>${t('d.order.notifications')}</h3>
+      ${notifications.length ? html`<ul data-testid="notifications">${notifications.map((n) => html`<li>${n.channel} · ${n.kind} → ${n.destination}: <strong>${n.status}</strong>${n.provider_status ? ` (${n.provider_status})` : ''}</li>`)}</ul>`
+        : html`<p>${t('d.order.noNotification')}</p>`}` : nothing}
+  </aside>`;
+}
+
+export function panelView() {
+  if (state.tab === 'plan') return html`${importView()}${optimizerView()}${unplannedView()}`;
+  if (state.tab === 'live') return feedView();
+  if (state.tab === 'analytics') return html`<div id="analytics-root"></div>`; // filled by the dashboard module
+  return html`<section class="card" aria-label=${t('d.gantt')} data-testid="gantt"><h2>${t('d.tab.timeline')}</h2>
+    <div class="gantt-wrap" tabindex="0">${gantt(state.board.routes, timeZone())}</div></section>`;
+}

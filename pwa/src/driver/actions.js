@@ -1,0 +1,82 @@
+// What the driver does on the route screen: start, pause, end the route, load parcels, ask directions.
+// Every write goes through act() (sync.js): the outbox first, the screen at once, the server when reachable.
+import * as api from '../shared/api.js';
+import { t, tn } from '../shared/i18n.js';
+import { detectBarcodes } from './media.js';
+import { parcelsOf } from './state.js';
+import { currentRoute, locationSharing, state, update } from './store.js';
+import { act } from './sync.js';
+
+export async function startRoute() {
+  const missing = parcelsOf(currentRoute()).filter((parcel) => !parcel.loaded_at);
+  if (missing.length && !confirm(tn('route.missingWarn', missing.length))) return;
+  await act('route.start');
+}
+
+export async function endRoute() {
+  if (!confirm(t('route.confirmEnd'))) return;
+  await act('route.end');
+}
+
+export async function toggleBreak() {
+  await act(currentRoute()?.on_break ? 'break.end' : 'break.start');
+}
+
+export async function loadParcel(barcode) {
+  const code = barcode.trim();
+  if (!code) return;
+  const parcel = parcelsOf(currentRoute()).find((each) => each.barcode === code);
+  if (!parcel) {
+    state.loadMessage = { error: true, text: t('route.unknownParcel', { barcode: code }) };
+  } else {
+    state.loadMessage = { error: false, text: t('route.parcelLoaded', { barcode: code }) };
+    if (!parcel.loaded_at) await act('parcel.load', { data: { barcode: code } });
+  }
+  update();
+}
+
+export async function scanInto(event, onCode) {
+  const file = event.target.files?.[0];
+  event.target.value = '';
+  if (!file) return;
+  const codes = await detectBarcodes(file);
+  if (!codes || !codes.length) {
+    state.loadMessage = { error: true, text: t('pod.noBarcodeFound') };
+    update();
+    return;
+  }
+  for (const code of codes) await onCode(code);
+}
+
+export async function showDirections(stop) {
+  const fix = locationSharing.lastFix || (await currentPosition());
+  if (!fix) {
+    state.directions = { stopId: stop.id, error: t('stop.directionsUnavailable') };
+    update();
+    return;
+  }
+  state.directions = { stopId: stop.id, loading: true };
+  update();
+  try {
+    const query = new URLSearchParams({ stop_id: stop.id, lat: fix.lat, lon: fix.lon });
+    const result = await api.get(`/api/v1/driver/directions?${query}`);
+    state.directions = { stopId: stop.id, result };
+  } catch {
+    state.directions = { stopId: stop.id, error: t('stop.directionsUnavailable') };
+  }
+  update();
+}
+
+function currentPosition() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) {
+      resolve(null);
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(
+      (position) => resolve({ lat: position.coords.latitude, lon: position.coords.longitude }),
+      () => resolve(null),
+      { timeout: 10000, maximumAge: 30000 },
+    );
+  });
+}

@@ -1,0 +1,112 @@
+// The driver app's state, the phone's handles (socket, location sharing, wake lock), in-app navigation
+// and the one render hook: actions change `state` and call update(); main.js registers the renderer.
+import { newKey, pending, rejected } from '../shared/outbox.js';
+import { LocationSharing, ScreenWakeLock } from './location.js';
+import { applyPending } from './state.js';
+
+export const BASE = '/driver';
+
+export const state = {
+  booting: true,
+  session: null,
+  push: null, // "on" once this browser gets route-change notifications
+  snapshot: null, // the server's route, as last received
+  entries: [], // outbox entries not yet accepted by the server
+  rejectedWrites: [],
+  online: navigator.onLine,
+  syncing: false,
+  notices: [], // [{id, text}] what changed, shown until dismissed
+  error: null,
+  view: parsePath(location.pathname),
+  pausedWhileHidden: false,
+  directions: null, // {stopId, loading, result, error}
+  loginError: null,
+  loadMessage: null,
+};
+
+/** The open socket (session.js opens and closes it). */
+export const runtime = { socket: null };
+let listScrollY = 0;
+export const locationSharing = new LocationSharing({ getSocket: () => runtime.socket, onChange: () => refreshQueue() });
+export const wakeLock = new ScreenWakeLock();
+
+let renderer = () => {};
+
+export function setRenderer(render) {
+  renderer = render;
+}
+
+export function update() {
+  renderer();
+}
+
+// --- navigation -------------------------------------------------------------------------------
+
+export function parsePath(pathname) {
+  const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : '';
+  const match = rest.match(/^\/stops\/(\d+)(?:\/(deliver|fail))?\/?$/);
+  if (match) return { name: match[2] || 'stop', stopId: Number(match[1]) };
+  return { name: 'route' };
+}
+
+export function navigate(path) {
+  if (state.view.name === 'route') listScrollY = window.scrollY;
+  history.pushState({}, '', path);
+  showView(parsePath(path));
+}
+
+export function showView(view) {
+  const backToList = view.name === 'route' && state.view.name !== 'route';
+  state.view = view;
+  state.directions = null;
+  update();
+  requestAnimationFrame(() => {
+    window.scrollTo(0, backToList ? listScrollY : 0);
+    document.querySelector('h1, h2')?.focus({ preventScroll: true });
+  });
+}
+
+export function link(path) {
+  return (event) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    navigate(path);
+  };
+}
+
+// --- data -------------------------------------------------------------------------------------
+
+export function currentRoute() {
+  return applyPending(state.snapshot, state.entries);
+}
+
+export function findStop(route, stopId) {
+  return route?.stops.find((stop) => stop.id === stopId) || null;
+}
+
+export function timeZone() {
+  return state.snapshot?.depot?.timezone || undefined;
+}
+
+export async function refreshQueue() {
+  [state.entries, state.rejectedWrites] = await Promise.all([pending(), rejected()]);
+  update();
+}
+
+export function addNotice(text) {
+  state.notices = [...state.notices.slice(-2), { id: newKey(), text }];
+}
+
+export function stopSocket() {
+  runtime.socket?.disconnect();
+  runtime.socket = null;
+}
+
+/** Share the location exactly while the route is in progress; keep the screen on meanwhile. */
+export function followDuty(route) {
+  const onDuty = Boolean(state.session && route && route.status === 'in_progress');
+  if (onDuty) locationSharing.start();
+  else locationSharing.stop();
+  wakeLock.want(onDuty && !route.on_break);
+  return onDuty;
+}
