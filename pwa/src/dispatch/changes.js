@@ -169,7 +169,8 @@ export async function confirmPending() {
   } catch (error) {
     if (error instanceof ApiError && error.status === 409 && error.code === 'version_conflict') {
       // The loser of a race sees why, and the route as it is now; nothing of theirs was applied.
-      const fresh = error.body?.error?.route;
+      // An RFC 9457 problem carries the fresh route as an extension member (older servers: error.route).
+      const fresh = error.body?.route ?? error.body?.error?.route;
       if (fresh) replaceRoute(fresh);
       state.pending = null;
       state.notice = { kind: 'conflict', text: t('d.conflict', { version: fresh?.version ?? '?' }) };
