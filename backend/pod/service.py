@@ -10,28 +10,20 @@ from backend.auth.principal import Principal
 from backend.database import utcnow
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
+from backend.green import offload
+from backend.pod import images
 from backend.pod.models import DeliveryProof, ProofFile
 from backend.pod.storage import configured_storage
 from backend.unit_of_work import transactional
 
-ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-
-
-def _sniff(data: bytes) -> str | None:
-    """The type the bytes really are (a phone may label a file wrongly; a browser may lie)."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 
 
 @transactional
 def store_upload(principal: Principal, *, data: bytes, kind: str, idempotency_key: str,
                  captured_at: datetime | None, lat: float | None, lon: float | None, max_bytes: int) -> tuple[ProofFile, bool]:
-    """Keep a photo or signature; the same idempotency key again returns the first file (no second copy)."""
+    """Keep a photo or signature, re-encoded (pod/images.py); the same idempotency key again returns the
+    first file (no second copy)."""
     existing = db.session.scalar(select(ProofFile).where(ProofFile.driver_id == principal.driver_id,
                                                         ProofFile.idempotency_key == idempotency_key))
     if existing is not None:
@@ -41,11 +33,10 @@ def store_upload(principal: Principal, *, data: bytes, kind: str, idempotency_ke
     if len(data) > max_bytes:
         raise InvalidInput(f"The file is larger than {max_bytes // 1024} KB; compress it on the phone.",
                            fields={"file": ["Too large."]}, status=413, code="too_large")
-    content_type = _sniff(data)
-    if content_type is None:
-        raise InvalidInput("Send a JPEG, PNG or WebP image.", fields={"file": ["Not an image."]})
+    # Only what the decoder draws is kept (no polyglot tail, no EXIF); decoding is CPU work: off the hub.
+    data, content_type = offload(images.reencode, data)
     file_id = uuid.uuid4().hex
-    key = f"org{principal.org_id}/{utcnow():%Y/%m/%d}/{file_id}.{ALLOWED_TYPES[content_type]}"
+    key = f"org{principal.org_id}/{utcnow():%Y/%m/%d}/{file_id}.{EXTENSIONS[content_type]}"
     configured_storage().put(key, data, content_type)
     proof_file = ProofFile(id=file_id, org_id=principal.org_id, driver_id=principal.driver_id,
                            idempotency_key=idempotency_key, kind=kind, content_type=content_type, size_bytes=len(data),
