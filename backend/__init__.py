@@ -127,6 +127,10 @@ def create_app(config: dict | None = None) -> Flask:
                       openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp, analytics_bp):
         app.register_blueprint(blueprint)
 
+    from backend import headers
+
+    headers.init_app(app)  # CSP, frame and sniffing rules on every answer
+
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
     from backend.customer import events as _customer_events  # noqa: F401  (who a tracking link lets in)
     from backend.dispatch import events as _dispatch_events  # noqa: F401  (drivers' and dispatchers' events)

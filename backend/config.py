@@ -149,6 +149,17 @@ def from_environment() -> dict:
     }
 
 
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def map_tiles(config) -> dict:
+    """The map tiles every map of the apps draws on (console, tracking page, analytics), and their
+    attribution as plain text; the Content-Security-Policy allows this tile host and no other."""
+    return {"tile_url": config.get("MAP_TILE_URL") or OSM_TILE_URL,
+            "tile_attribution": config.get("MAP_TILE_ATTRIBUTION") or OSM_TILE_ATTRIBUTION}
+
+
 def apply_derived(config: dict) -> None:
     """Settings that follow from others."""
     from backend import outbound

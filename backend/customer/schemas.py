@@ -114,3 +114,8 @@ class StaffRatingSchema(Schema):
     score = fields.Integer()
     comment = fields.String()
     created_at = fields.DateTime()
+
+
+class MapTilesSchema(Schema):
+    tile_url = fields.String(metadata={"description": "Tile URL template ({z}/{x}/{y}) of the server's map tiles."})
+    tile_attribution = fields.String(metadata={"description": "Plain text to show on the map."})

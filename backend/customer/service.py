@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend import config
 from backend.customer.models import Rating
 from backend.database import utcnow
 from backend.dispatch.models import Route, Stop, StopStatus
@@ -56,6 +57,13 @@ def order_for_token(token: str) -> Order:
         if utcnow() - ended > timedelta(days=current_app.config["TRACKING_LINK_DAYS"]):
             raise LinkExpired("This tracking link has expired.")
     return order
+
+
+def map_tiles(token: str) -> dict:
+    """The tiles the tracking page's map draws on: the server's own (MAP_TILE_URL), as in the console,
+    for a live tracking link only."""
+    order_for_token(token)
+    return config.map_tiles(current_app.config)
 
 
 def _ended_at(order: Order) -> datetime:

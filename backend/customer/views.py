@@ -32,6 +32,14 @@ def proof_file(token, file_id):
     return Response(data, mimetype=proof.content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
+@endpoint(bp, "/track/<string:token>/map", roles=PUBLIC, response=schemas.MapTilesSchema,
+          summary="The map tiles the tracking page draws on (the server's MAP_TILE_URL, as in the console).",
+          responses={410: "The link expired."})
+@_reads
+def map_tiles(token):
+    return service.map_tiles(token)
+
+
 @endpoint(bp, "/track/<string:token>/instructions", "POST", roles=PUBLIC, body=schemas.InstructionsSchema,
           response=schemas.InstructionsOutSchema,
           summary="The customer's delivery instructions (until the order is delivered, failed or cancelled).",

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend.auth.principal import Principal
+from backend.config import map_tiles
 from backend.database import utcnow
 from backend.dispatch import problems
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
@@ -35,9 +36,6 @@ from backend.orders.models import Order
 from backend.tracking.models import DriverPosition
 from backend.unit_of_work import on_commit, transactional
 
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
-
 
 def _iso(moment):
     return moment.isoformat() if moment else None
@@ -46,9 +44,7 @@ def _iso(moment):
 def console_settings() -> dict:
     """What the console needs from the server's configuration (the map's tiles may be self-hosted)."""
     config = current_app.config
-    return {"tile_url": config.get("MAP_TILE_URL") or DEFAULT_TILE_URL,
-            "tile_attribution": config.get("MAP_TILE_ATTRIBUTION") or DEFAULT_TILE_ATTRIBUTION,
-            "road_geometry": bool(config.get("OSRM_URL"))}
+    return {**map_tiles(config), "road_geometry": bool(config.get("OSRM_URL"))}
 
 
 # --- the day at a glance --------------------------------------------------------------------------

@@ -79,6 +79,24 @@ hash.update(readFileSync(join(ROOT, 'sw/push.js')));
 const version = hash.digest('hex').slice(0, 12);
 await buildServiceWorker([...precached.keys()], version);
 
+// The server's Content-Security-Policy allows no inline script or style (backend/headers.py): an HTML
+// shell with one would be refused by the browser, so the build refuses it first.
+function inlineCodeIn(html) {
+  const found = [];
+  for (const tag of html.match(/<script\b[^>]*>/gi) || []) if (!/\bsrc=/i.test(tag)) found.push(tag);
+  if (/<style\b/i.test(html)) found.push('<style>');
+  for (const attribute of html.match(/\s(?:style|on[a-z]+)\s*=/gi) || []) found.push(attribute.trim());
+  if (/javascript:/i.test(html)) found.push('javascript: URL');
+  return found;
+}
+
+for (const shell of ['driver/index.html', 'dispatch/index.html', 'track/index.html']) {
+  const inline = inlineCodeIn(readFileSync(join(DIST, shell), 'utf8'));
+  if (inline.length) {
+    console.error(`${shell} has inline code the Content-Security-Policy refuses: ${inline.join(', ')}`);
+    process.exit(1);
+  }
+}
 console.log(`service worker ${version}`);
 if (!checkSizes({ dist: DIST, version })) {
   console.error('A size budget is broken (scripts/size.mjs).');

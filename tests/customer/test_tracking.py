@@ -90,6 +90,16 @@ def test_a_token_shows_its_own_order_and_nothing_else(app, org, dispatcher, othe
         assert response.get_json()["error"]["code"] == "not_found"
 
 
+def test_the_tracking_map_draws_on_the_servers_tiles_for_a_live_link_only(app, dispatcher):
+    order = create_order(dispatcher, name="Camille Tremblay")
+    assert track(app, order["tracking_token"], "/map").get_json() == {
+        "tile_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "tile_attribution": "© OpenStreetMap contributors"}
+    app.config.update(MAP_TILE_URL="https://{s}.tiles.example.net/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION="© Example")
+    assert track(app, order["tracking_token"], "/map").get_json() == {
+        "tile_url": "https://{s}.tiles.example.net/{z}/{x}/{y}.png", "tile_attribution": "© Example"}
+    assert track(app, "x" * 32, "/map").status_code == 404
+
+
 def test_the_link_expires_some_days_after_the_delivery(app, dispatcher):
     from backend.extensions import db
     from backend.orders.models import OrderEvent

@@ -3,6 +3,7 @@
 // status are words as well as colours.
 import { html, nothing } from 'lit-html';
 import { t } from '../shared/i18n.js';
+import { cssProperties } from '../shared/style.js';
 import { duration, formatKpi, formatTrend, inputUnit, number, targetToInput } from './format.js';
 import {
   BREAKDOWN_KPIS, SERIES_KPIS, csvUrl, driverName, errorText, kpiValue, load, reasonLabel, reloadScorecard, saveGoal,
@@ -115,7 +116,7 @@ function seriesView(series) {
 /** A horizontal bar as decoration beside a number the table already gives (hidden from screen readers). */
 function bar(share, kind = '') {
   const width = Math.max(0, Math.min(1, share || 0)) * 100;
-  return html`<span class="a-bar ${kind}" aria-hidden="true"><span style="width: ${width.toFixed(1)}%"></span></span>`;
+  return html`<span class="a-bar ${kind}" aria-hidden="true"><span style=${cssProperties({ width: `${width.toFixed(1)}%` })}></span></span>`;
 }
 
 function breakdownView(rows) {

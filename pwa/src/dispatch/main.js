@@ -76,7 +76,7 @@ async function start(session) {
   state.user = user;
   setLanguage(localStorage.getItem(LANGUAGE_KEY) || chooseLanguage(user.language));
   const app = $('app');
-  app.innerHTML = '';
+  app.replaceChildren();
   app.className = 'console';
   for (const [id, tag] of [['bar', 'div'], ['side', 'div'], ['map', 'div'], ['detail', 'div']]) {
     const element = document.createElement(tag);

@@ -4,10 +4,11 @@
 // driver's position is shown (while this stop is the driver's next one).
 // state: store.js; what the page does: actions.js; what it shows: views.js; the map: map.js.
 import { render } from 'lit-html';
+import { get } from '../shared/api.js';
 import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
 import { isLive, lastLoad, load, loadSoon } from './actions.js';
 import { page } from './views.js';
-import { root, setRenderer, state, update } from './store.js';
+import { root, setRenderer, state, token, update } from './store.js';
 import './styles.css';
 
 const REFRESH_MS = 60 * 1000; // while the order is live: catches status changes the socket does not carry
@@ -55,10 +56,14 @@ async function syncMap() {
   }
   if (!trackingMap) {
     if (!mapLoading) {
-      mapLoading = import('./map.js').then(({ TrackingMap }) => {
+      // The server's tiles (MAP_TILE_URL, the host its Content-Security-Policy allows), fetched with the map.
+      const tiles = get(`/api/v1/track/${token}/map`).catch(() => ({}));
+      mapLoading = Promise.all([import('./map.js'), tiles]).then(([{ TrackingMap }, settings]) => {
         const current = document.getElementById('map');
         if (current && !trackingMap) {
           trackingMap = new TrackingMap(current, {
+            tileUrl: settings.tile_url,
+            attribution: settings.tile_attribution,
             driverLabel: t('track.driverHere'),
             destinationLabel: t('track.destination'),
             onTilesFailed: () => {

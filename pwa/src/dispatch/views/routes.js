@@ -1,6 +1,7 @@
 // The day's routes as cards (summary, pace, stops to drag or move), and the review of a pending change.
 import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
+import { cssProperties } from '../../shared/style.js';
 import { openOrder, publish } from '../actions.js';
 import {
   confirmPending, onDragOver, onDragStart, onDrop, onStopKey, previewMove, suggestRedistribution,
@@ -64,7 +65,7 @@ export function routesView() {
     const stops = [...route.stops].sort((a, b) => a.sequence - b.sequence);
     const riskCount = stops.filter((s) => risky.has(s.id)).length;
     return html`<article class="route" data-route-id=${route.id} data-version=${route.version} data-testid="route-card"
-        style="--route-colour: ${colourOf(index)}" aria-labelledby="route-${route.id}-title">
+        style=${cssProperties({ '--route-colour': colourOf(index) })} aria-labelledby="route-${route.id}-title">
       <h3 id="route-${route.id}-title"><span class="swatch" aria-hidden="true"></span>${routeName(route)}
         <small>${t(`d.status.${route.status}`)} · v${route.version}</small>
         ${riskCount ? html`<small class="late">${t('d.route.atRisk', { count: riskCount })}</small>` : nothing}</h3>
