@@ -24,7 +24,7 @@ import numpy as np
 
 from backend import outbound
 from backend.geo.osrm import OsrmClient, OsrmRefused, OsrmUnavailable, lonlat_path
-from backend.geo.sphere import distance_matrix_m
+from backend.geo.sphere import distance_matrix_m, unit_vectors
 
 from .errors import ROUTING_ERROR, RoutingError
 
@@ -82,9 +82,11 @@ class HaversineProvider:
         speed_ms = self.speed_kmh.get(profile, FALLBACK_SPEED_KMH) / 3.6
         durations = np.empty((n, n), dtype=MATRIX_DTYPE)
         distances = np.empty((n, n), dtype=MATRIX_DTYPE)
+        unit = unit_vectors(locations) if n else None
         for first in range(0, n, BLOCK_ROWS):
             rows = slice(first, min(n, first + BLOCK_ROWS))
-            road_m = distance_matrix_m(locations, rows) * self.detour_factor
+            road_m = distance_matrix_m(locations, rows, unit=unit)
+            road_m *= self.detour_factor
             # half the earth's circumference is ~20,000 km: metres and seconds fit int32
             durations[rows] = np.rint(road_m / speed_ms)
             distances[rows] = np.rint(road_m, out=road_m)
