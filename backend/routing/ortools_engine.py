@@ -66,6 +66,7 @@ class OrToolsModel:
         self.manager = pywrapcp.RoutingIndexManager(self.N, self.V, list(range(self.T, self.T + self.V)),
                                                     list(range(self.T + self.V, self.T + 2 * self.V)))
         self.routing = pywrapcp.RoutingModel(self.manager)
+        self._solved = False
         self._register_transits(travel_factor_by_node, fixed_cost_override)
         self._add_time(balance)
         self.break_intervals = {}  # vehicle position k -> [(break index, IntervalVar)]
@@ -449,7 +450,8 @@ class OrToolsModel:
             watcher.start()
         try:
             if hint:
-                routing.CloseModelWithParameters(params)
+                if not self._solved:  # a model solved before is closed already
+                    routing.CloseModelWithParameters(params)
                 initial = routing.ReadAssignmentFromRoutes(self.routes_to_indices(hint), True)
                 if initial is not None:
                     solution = routing.SolveFromAssignmentWithParameters(initial, params)
@@ -458,6 +460,7 @@ class OrToolsModel:
             else:
                 solution = routing.SolveWithParameters(params)
         finally:
+            self._solved = True
             stop_flag.set()
             self._search_state = None
             if watcher is not None:

@@ -17,28 +17,29 @@ each search gets what is left once its model is built, at least MIN_SEARCH_S):
 5. with ``options.traffic``, the plan is re-solved with each leg's travel time
    scaled by the hour it is actually driven in, until the plan is stable;
 6. days of more than ``options.decompose_above`` (default 500) stops are
-   split into geographic clusters solved one by one, so a first plan always
-   exists, then the whole is improved from that plan.
+   planned by parts on every core (``by_parts``): sectors for a first plan, then
+   groups of routes improved in turn, in helper processes sharing the matrices.
 """
 
 from __future__ import annotations
 
-import math
-import random
 import time
 from typing import Callable
 
 import numpy as np
 
 from .errors import INTERNAL_ERROR, RoutingError
-from .ortools_engine import COST_SCALE, FSS, LSM, OrToolsModel
+from .ortools_engine import COST_SCALE, FSS, OrToolsModel
 from .output import REASON_NO_ROOM, solution_to_dict, task_alone_reason
 from .problem import Model, parse_problem, steps_to_sequences
 from .pyvrp_engine import FLEET_SHARE, PyVrpProcess, build_spec, can_express, distance_phase_spec, run_spec
-from .placement import best_schedule
+from .by_parts import plan_by_parts
 from .plan_ops import check_starting_routes
+from .plans import Plan, Progress
 
-DEFAULT_DECOMPOSE_ABOVE = 500  # above this, OR-Tools alone needs too long for a first plan (1000 stops: 19 s measured)
+# Above this many stops, by parts (measured on city days under load: 600 stops at 15 s, 73,134
+# by parts against 78,103 for the whole-day portfolio; 300 stops: about even, the first plan later)
+DEFAULT_DECOMPOSE_ABOVE = 500
 TRAFFIC_STATIC_SHARE = 0.5
 SHARED_PHASE_MIN_TIME = 6.0
 PYVRP_RESULT_MARGIN_S = 0.25  # PyVRP stops this long before the deadline: plan transfer and comparison
@@ -70,56 +71,6 @@ def default_time_limit(n_tasks: int) -> float:
     if n_tasks <= 600:
         return 15.0
     return 30.0
-
-
-class _Progress:
-    """Reports improvements to the caller at most a few times per second."""
-
-    def __init__(self, callback, time_limit: float, t0: float, min_interval: float = 0.25):
-        self.callback = callback
-        self.time_limit = time_limit
-        self.t0 = t0
-        self.min_interval = min_interval
-        self.last_sent = -1e9
-        self.best = None
-
-    def report(self, cost, force: bool = False):
-        if self.callback is None:
-            return
-        now = time.monotonic()
-        if self.best is not None and cost >= self.best and not force:
-            return
-        self.best = cost if self.best is None else min(self.best, cost)
-        if force or now - self.last_sent >= self.min_interval:
-            self.last_sent = now
-            elapsed = now - self.t0
-            self.callback({"best_cost": int(self.best), "elapsed_s": round(elapsed, 3),
-                           "fraction": min(1.0, elapsed / self.time_limit) if self.time_limit > 0 else 1.0})
-
-
-class Plan:
-    """Task orders per vehicle, re-timed by the evaluator, with a comparable score."""
-
-    def __init__(self, model: Model, routes: list, source: str, traffic=None, breaks: list | None = None):
-        self.model = model
-        self.routes = [list(r) for r in routes]
-        self.source = source
-        # breaks: per vehicle, where the engine put them ([(break index, stops before it)]), tried too
-        self.schedules = [best_schedule(model, v, r, traffic=traffic, break_positions=breaks[v] if breaks else None)
-                          for v, r in enumerate(self.routes)]
-        served = {t for r in self.routes for t in r}
-        self.dropped = [t for t in range(len(model.tasks)) if t not in served]
-        self.violations = sum(s.n_violations for s in self.schedules if s.task_indices())
-        self.lateness = sum(s.lateness for s in self.schedules if s.task_indices())
-
-    def score(self, candidate_tasks: set) -> tuple:
-        """Lower is better: infeasibility, then priority and count of dropped tasks, then objective."""
-        m = self.model
-        dropped_weight = sum(1 + m.tasks[t].priority for t in self.dropped if t in candidate_tasks)
-        return (self.violations, self.lateness, dropped_weight, self.objective())
-
-    def objective(self) -> float:
-        return sum(s.cost for s in self.schedules if s.task_indices())
 
 
 def _check_options(model: Model):
@@ -174,7 +125,7 @@ def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, sho
     if time_limit >= PYVRP_MIN_TIME:
         finish += PYVRP_GRACE_S
     deadline = t0 + max(time_limit - finish, min(time_limit, MIN_SEARCH_S))
-    progress = _Progress(on_progress, time_limit, t0)
+    progress = Progress(on_progress, time_limit, t0)
     balance = bool(model.options.get("balance", False))
 
     # 1. tasks nobody can serve are out, with their reason
@@ -200,8 +151,10 @@ def _solve_model(model: Model, *, time_limit: float, seed: int, on_progress, sho
     plans: list[Plan] = []
     search_info = {"stopped": "time_limit", "solutions": 0}
     search_limit, search_deadline = time_limit, deadline
-    if model.traffic is not None:
-        # half the time for the static plan, half for re-solving with traffic
+    big_day = len(candidates) > int(model.options.get("decompose_above", DEFAULT_DECOMPOSE_ABOVE))
+    if model.traffic is not None and not big_day:
+        # half the time for the static plan, half for re-solving with traffic (big days:
+        # the whole time for the plan by parts; it is then timed with traffic, not re-solved)
         search_limit = time_limit * TRAFFIC_STATIC_SHARE
         search_deadline = time.monotonic() + (deadline - time.monotonic()) * TRAFFIC_STATIC_SHARE
     if candidates:
@@ -241,6 +194,12 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
     plans = []
     n = len(candidates)
     decompose_above = int(model.options.get("decompose_above", DEFAULT_DECOMPOSE_ABOVE))
+    if n > decompose_above:
+        # 6. big days: by parts, on every core (see by_parts)
+        engine = ("pyvrp" if can_express(model, balance=balance) and model.options.get("engines", "auto") != "ortools"
+                  else "ortools")
+        return plan_by_parts(model, candidates, deadline=deadline, seed=seed, progress=progress, should_stop=should_stop,
+                             hint=hint, engine=engine, balance=balance)
     pyvrp_job = None
     spec = {}
     use_pyvrp = (can_express(model, balance=balance) and time_limit >= PYVRP_MIN_TIME and n > SMALL_PROBLEM_TASKS
@@ -264,12 +223,6 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
     def on_solution(cost, _elapsed):
         progress.report(cost / COST_SCALE)
 
-    if n > decompose_above:
-        first = _decomposed_first_plan(model, candidates, deadline=t_frac(deadline, 0.5), seed=seed, balance=balance,
-                                       should_stop=should_stop)
-        plans.append(Plan(model, first, "ortools-decomposed"))
-        progress.report(plans[-1].objective())
-        hint = first
     # Below ~6 s PyVRP's distance phase is too short for a second seed to pay;
     # OR-Tools then keeps its core for the whole time (measured on Solomon / tests).
     shared_distance_phase = pyvrp_job is not None and spec.get("minimise_fleet") and time_limit >= SHARED_PHASE_MIN_TIME
@@ -334,11 +287,6 @@ def _breaks_of(result, vehicles: list, n_vehicles: int) -> list | None:
     return out
 
 
-def t_frac(deadline: float, fraction: float) -> float:
-    now = time.monotonic()
-    return now + max(0.0, deadline - now) * fraction
-
-
 def _routes_of(plan_routes: list, vehicles: list) -> list:
     return [plan_routes[v] for v in vehicles]
 
@@ -395,85 +343,6 @@ def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hin
                 new_routes[v] = res.routes[k]
             plans.append(Plan(model, new_routes, "ortools-distance", breaks=_breaks_of(res, used, len(model.vehicles))))
     return plans
-
-
-def _decomposed_first_plan(model: Model, candidates: list, *, deadline: float, seed: int, balance: bool, should_stop) -> list:
-    """Large days: cluster stops by angle around the fleet's centre, give each
-    cluster a share of the vehicles proportional to its demand, solve each
-    cluster for its share of the time.  Stops a cluster could not place are
-    retried in a last pass with every vehicle's remaining room."""
-    rng = random.Random(seed)
-    points = _task_points(model, candidates)
-    centre = points.mean(axis=0)
-    angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
-    offset = rng.uniform(-math.pi, math.pi)
-    order = [candidates[i] for i in np.argsort((angles - offset) % (2 * math.pi))]
-    cluster_size = 250
-    n_clusters = max(1, math.ceil(len(order) / cluster_size))
-    clusters = [order[i * len(order) // n_clusters:(i + 1) * len(order) // n_clusters] for i in range(n_clusters)]
-    # keep shipment halves together
-    where = {}
-    for c, cl in enumerate(clusters):
-        for t in cl:
-            where[t] = c
-    for t in list(where):
-        p = model.tasks[t].partner
-        if p is not None and where.get(p) != where[t] and model.tasks[t].kind == "delivery":
-            clusters[where[t]].remove(t)
-            clusters[where[p]].append(t)
-            where[t] = where[p]
-    vehicles = list(range(len(model.vehicles)))
-    rng.shuffle(vehicles)
-    share = _proportional_shares(len(vehicles), [len(cl) for cl in clusters])
-    routes = [[] for _ in model.vehicles]
-    pos = 0
-    leftovers = []
-    for c, cl in enumerate(clusters):
-        vs = vehicles[pos:pos + share[c]]
-        pos += len(vs)
-        if not cl or not vs:
-            leftovers.extend(cl)
-            continue
-        engine = OrToolsModel(model, vehicles=vs, tasks=cl, balance=balance)
-        budget = max(0.2, (deadline - time.monotonic()) / max(1, n_clusters - c + 1))
-        res = engine.solve(time_limit=budget, first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
-                           metaheuristic=LSM.GREEDY_DESCENT, should_stop=should_stop)
-        served = set()
-        for k, v in enumerate(vs):
-            routes[v] = res.routes[k]
-            served.update(res.routes[k])
-        leftovers.extend(t for t in cl if t not in served)
-    if leftovers and time.monotonic() < deadline:
-        spare = [v for v in range(len(model.vehicles)) if not routes[v]]
-        if spare:
-            engine = OrToolsModel(model, vehicles=spare, tasks=leftovers, balance=balance)
-            res = engine.solve(time_limit=_left(deadline), first_solution=FSS.PARALLEL_CHEAPEST_INSERTION,
-                               metaheuristic=LSM.GREEDY_DESCENT, should_stop=should_stop)
-            for k, v in enumerate(spare):
-                routes[v] = res.routes[k]
-    return routes
-
-
-def _proportional_shares(total: int, sizes: list) -> list:
-    """Split ``total`` vehicles over clusters in proportion to their sizes (largest remainders; sums to total)."""
-    weight = sum(sizes) or 1
-    raw = [total * s / weight for s in sizes]
-    shares = [int(math.floor(r)) for r in raw]
-    for i in sorted(range(len(sizes)), key=lambda i: raw[i] - shares[i], reverse=True)[: total - sum(shares)]:
-        shares[i] += 1
-    return shares
-
-
-def _task_points(model: Model, tasks: list) -> np.ndarray:
-    coords = [model.locations[model.tasks[t].loc] for t in tasks]
-    if all(c is not None for c in coords):
-        return np.asarray(coords, dtype=np.float64)
-    # no coordinates (custom matrices): embed by travel time from two far-apart places
-    m = model.travel_matrix(0)
-    locs = np.array([model.tasks[t].loc for t in tasks])
-    a = locs[0]
-    b = locs[int(np.argmax(m[a, locs]))]
-    return np.stack([m[a, locs], m[b, locs]], axis=1).astype(np.float64)
 
 
 def _traffic_iterations(model: Model, plan: Plan, candidates: list, *, deadline: float, progress, should_stop,
