@@ -38,9 +38,11 @@ import numpy as np
 from .model import Model
 from .plans import Plan
 from .placement import best_schedule
+from .schedule import TASK, schedule_route
 from .workers import MAX_WORKERS, available_cores, open_pool
 
 SECTOR_STOPS = {"pyvrp": 300, "ortools": 150}  # OR-Tools' first plans slow down sooner with size
+MIN_SECTOR_STOPS = 200
 GROUP_STOPS = {"pyvrp": 800, "ortools": 250}
 FIRST_PLAN_SHARE = 0.1  # of the time left, about, for the first plan (sectors get at least MIN_SECTOR_SLICE_S)
 SECTOR_SLICE_S = 2.0  # a sector's search, at most: the improvement rounds do better with the time
@@ -149,7 +151,8 @@ class _Parts:
         self.rng.shuffle(idle)  # each sector gets a mix of the fleet
         workers = getattr(self.pool, "size", 1)
         # a multiple of the processes, so that none waits for the others
-        size = SECTOR_STOPS[self.engine]
+        # short limits get small sectors: a sector's first local search takes what it takes
+        size = max(MIN_SECTOR_STOPS, min(SECTOR_STOPS[self.engine], int((self.deadline - time.monotonic()) * 25)))
         n_sectors = max(1, min(len(idle), workers * max(1, round(len(free) / (workers * size)))))
         sectors = self.sectors(free, n_sectors)
         shares = _proportional_shares(len(idle), self.van_needs(sectors, idle))
@@ -213,9 +216,10 @@ class _Parts:
         return _with_partners(self.model, cut)
 
     # --- 2. improvement rounds ---------------------------------------------------------
-    def insert_left_out(self, max_stops: int = 50, max_routes: int = 8) -> bool:
-        """A few stops the first plan left out, each put where it costs least among the
-        routes passing nearest to it (checked by our evaluator; no search: milliseconds)."""
+    def insert_left_out(self, max_stops: int = 50, max_routes: int = 30) -> bool:
+        """A few stops the first plan left out, each put in the cheapest place our evaluator
+        finds feasible among the routes passing nearest to it: places tried by increasing
+        detour, the first feasible one per route kept (milliseconds per stop, no search)."""
         left_out = self.unassigned()
         if not left_out or len(left_out) > max_stops:
             return False
@@ -226,24 +230,36 @@ class _Parts:
         centres = np.array([self.points[[model.tasks[t].loc for t in self.routes[v]]].mean(axis=0) for v in used])
         changed = False
         for t in sorted(left_out, key=lambda t: -model.tasks[t].priority):
-            if model.tasks[t].partner is not None or self.rounds_deadline - time.monotonic() < 0.05:
+            if model.tasks[t].partner is not None:
                 continue
             here = self.points[model.tasks[t].loc]
-            nearest = [used[i] for i in np.argsort(((centres - here) ** 2).sum(axis=1))[:max_routes]]
             best = None
-            for v in nearest:
+            for v in [used[i] for i in np.argsort(((centres - here) ** 2).sum(axis=1))[:max_routes]]:
+                if self.rounds_deadline - time.monotonic() < 0.05:
+                    return changed
                 if not model.can_serve(v, t):
                     continue
-                route = self.routes[v]
-                old_cost = self.schedule(v, route).cost
-                for pos in range(len(route) + 1):
+                route, cost = self.routes[v], model.cost_matrix(v)
+                veh = model.vehicles[v]
+                places = [veh.start_loc] + [model.tasks[x].loc for x in route] + [veh.end_loc]
+                x = model.tasks[t].loc
+
+                def leg(a, b):
+                    return 0.0 if a is None or b is None else float(cost[a, b])
+
+                detours = sorted((leg(places[p], x) + leg(x, places[p + 1]) - leg(places[p], places[p + 1]), p)
+                                 for p in range(len(route) + 1))
+                for detour, pos in detours:
+                    if best is not None and detour >= best[0]:
+                        break
                     candidate = route[:pos] + [t] + route[pos:]
-                    s = best_schedule(model, v, candidate)
-                    if not s.violations and (best is None or s.cost - old_cost < best[0]):
-                        best = (s.cost - old_cost, v, candidate, s)
+                    s = (best_schedule(model, v, candidate) if veh.breaks  # where its breaks go: tried
+                         else schedule_route(model, v, [(TASK, y) for y in candidate]))
+                    if not s.violations:
+                        best = (detour, v, candidate)
+                        break
             if best is not None:
-                _, v, candidate, s = best
-                self._schedules[(v, tuple(candidate))] = s
+                _, v, candidate = best
                 self.routes[v] = candidate
                 changed = True
         return changed
@@ -266,6 +282,8 @@ class _Parts:
         unassigned = self.unassigned()
         extra_tasks = self.assign_to_groups(unassigned, groups)
         chosen = [g for g in range(len(groups)) if extra_tasks[g] or not repair]
+        if not chosen:
+            return False
         waves = math.ceil(len(chosen) / workers)
         left = self.rounds_deadline - time.monotonic()
         if repair:
@@ -273,7 +291,7 @@ class _Parts:
         else:
             rounds = max(1, math.floor(left / (waves * (SLICE_S + ROUND_OVERHEAD_S))))
             slice_s = left / rounds / waves - ROUND_OVERHEAD_S
-        if slice_s < MIN_SLICE_S or not chosen:
+        if slice_s < MIN_SLICE_S:
             return False
         idle = [v for v, r in enumerate(self.routes) if not r]
         self.rng.shuffle(idle)

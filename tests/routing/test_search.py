@@ -148,17 +148,19 @@ def test_cli_reports_input_errors_with_vroom_code(tmp_path):
 
 
 def test_time_limit_covers_reading_building_and_writing():
-    # 800 stops: matrices to read, a decomposed first plan (several models to build), then the
-    # whole day's model; all of it within the limit (it used to come on top of it).
+    # 800 stops on custom matrices, as many vans as it takes at 40 stops each: matrices to read,
+    # helper processes to start, a first plan by parts, rounds by groups of routes; all of it
+    # within the limit (it used to come on top of it).  At 3 s on a loaded machine there was no
+    # time left to move a stop a sector short of vans had left out: 5 s leaves a round for it.
     from benchmarks.routing.city import city_problem, strip
 
     problem = strip(city_problem(800, 2))
     t0 = time.monotonic()
-    sol = solve(problem, time_limit=3.0)
+    sol = solve(problem, time_limit=5.0)
     wall = time.monotonic() - t0
     # The margin is the work after the deadline (re-timing, output), with room for a busy CI machine;
     # the old behaviour put every model build on top of the limit.
-    assert wall <= 3.0 + 0.5, wall
+    assert wall <= 5.0 + 0.5, wall
     assert_feasible(problem, sol)
     assert sol["summary"]["unassigned"] == 0
 
