@@ -69,8 +69,9 @@ def test_a_big_day_is_planned_whole_within_its_limit_and_leaves_nothing_behind()
     sol = solve(problem, time_limit=5.0, seed=3)
     wall = time.monotonic() - t0
     # the limit covers computing the matrices, starting the helpers, every part and the output;
-    # the slack is for a busy CI machine (the old behaviour overran by the model building alone)
-    assert wall <= 5.0 + 1.5, wall
+    # the slack is for a busy machine (measured: 4.6-5.1 s under a load of 10 on 2 cores; parts
+    # ignoring their deadline overran to 8.9 s)
+    assert wall <= 5.0 + 2.5, wall
     assert sol["summary"]["engine"] == "pyvrp-parts"
     assert sol["summary"]["unassigned"] == 0
     assert_feasible(problem, sol, matrices=checker_matrices(problem))
