@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from backend.analytics import kpis
 from backend.analytics.models import SOURCE_BASELINE, SOURCE_OPERATIONS
 from backend.api import QuerySchema
+from backend.api.events import live_event
 from backend.api.output_fields import Day, Timestamp
 from backend.validators import MAX_ID
 
@@ -296,3 +297,22 @@ class PracticeSchema(Schema):
     password = fields.String()
     drivers = fields.List(fields.String(), metadata={"description": "The practice drivers' (fictitious) phones."})
     driver_pin = fields.String()
+
+
+class KpiAlertEventSchema(Schema):
+    """`alert` (kind kpi_behind_goal) to dispatchers: a KPI missed its goal for the goal's number of days."""
+
+    kind = fields.Constant("kpi_behind_goal", metadata={"type": "string", "enum": ["kpi_behind_goal"]})
+    alert_id = fields.Integer(attribute="id")
+    goal_id = fields.Integer()
+    kpi = fields.String()
+    depot_id = fields.Integer(allow_none=True)
+    day = Day()
+    days_behind = fields.Integer()
+    value = fields.Float(allow_none=True)
+    target = fields.Float()
+    message = fields.String()
+
+
+live_event("alert", KpiAlertEventSchema, audience="dispatchers",
+           description="A KPI is behind its goal (also listed under /analytics/alerts).")

@@ -15,6 +15,7 @@ from backend.analytics import kpis
 from backend.analytics.models import (GRAIN_DEPOT, GRAIN_ROUTE, SOURCE_OPERATIONS, ClosedDay, DailyRollup,
                                       FailedDelivery,
                                       KpiAlert, KpiGoal)
+from backend.analytics.schemas import KpiAlertEventSchema
 from backend.database import utcnow
 from backend.geo.sphere import path_length_m
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
@@ -541,9 +542,7 @@ def scorecard(org_id: int, end: date, *, period: str = "week", depot_id=None, so
 
 
 def alert_payload(alert: KpiAlert) -> dict:
-    return {"kind": "kpi_behind_goal", "alert_id": alert.id, "goal_id": alert.goal_id, "kpi": alert.kpi,
-            "depot_id": alert.depot_id, "day": alert.day.isoformat(), "days_behind": alert.days_behind,
-            "value": alert.value, "target": alert.target, "message": alert.message}
+    return KpiAlertEventSchema().dump(alert)
 
 
 @transactional

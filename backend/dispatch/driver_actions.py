@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
+from backend.dispatch.schemas import DriverConflictAlertSchema
 from backend.dispatch.models import DriverAction, Route, RouteStatus, Stop, StopStatus
 from backend.dispatch.service import FINISHED_STOP, bump, get_route
 from backend.errors import Conflict, InvalidInput, NotFound
@@ -120,9 +121,10 @@ def _record_conflict(principal: Principal, route: Route, stop_id: int | None, da
                          details={"action": data["type"], "data": data.get("data") or {}, "message": message,
                                   "driver_id": principal.driver_id, "route_id": route.id},
                          **actor_of(principal))
-    alert = {"kind": "driver_conflict", "message": message, "route_id": route.id, "driver_id": principal.driver_id,
-             "stop_id": stop.id if stop is not None else None, "order_id": stop.order_id if stop is not None else None,
-             "action": data["type"], "at": data["at"].isoformat()}
+    alert = DriverConflictAlertSchema().dump({
+        "message": message, "route_id": route.id, "driver_id": principal.driver_id,
+        "stop_id": stop.id if stop is not None else None, "order_id": stop.order_id if stop is not None else None,
+        "action": data["type"], "at": data["at"]})
     emit.queue_emit(db.session, "alert", alert, rooms.dispatch(principal.org_id))
 
 

@@ -17,6 +17,7 @@ from backend.database import utcnow
 from backend.dispatch import problems
 from backend.dispatch.eta_model import pace_factor
 from backend.dispatch.models import Route, RouteStatus, StopStatus
+from backend.dispatch.schemas import CustomerEtaSchema, EtaUpdatedSchema, LateRiskAlertSchema
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders import lifecycle
@@ -110,19 +111,20 @@ def _alert_if_late(route: Route, stop, arrival, window_end) -> None:
 
 def eta_updated_payload(route: Route, moved: list, stale: bool) -> dict:
     """Staff and the driver: which stops' ETAs moved, on which version of the route."""
-    return {"route_id": route.id, "version": route.version, "stale_position": stale,
-            "stops": [{"stop_id": s.id, "order_id": s.order_id, "eta": _iso(s.eta_at)} for s in moved]}
+    return EtaUpdatedSchema().dump({"route_id": route.id, "version": route.version, "stale_position": stale,
+                                    "stops": moved})
 
 
 def customer_eta_payload(stop, stale: bool) -> dict:
     """A tracking page: its own ETA and nothing about the route's other stops."""
-    return {"eta": _iso(stop.eta_at), "stale_position": stale}
+    return CustomerEtaSchema().dump({"eta_at": stop.eta_at, "stale_position": stale})
 
 
 def late_risk_payload(route: Route, stop, arrival, window_end) -> dict:
-    return {"kind": "late_risk", "route_id": route.id, "stop_id": stop.id, "order_id": stop.order_id,
-            "external_ref": stop.order.external_ref, "address": stop.order.address, "eta": _iso(arrival),
-            "window_end": _iso(window_end), "late_by_s": int((arrival - window_end).total_seconds())}
+    return LateRiskAlertSchema().dump({
+        "route_id": route.id, "stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
+        "address": stop.order.address, "eta": arrival, "window_end": window_end,
+        "late_by_s": int((arrival - window_end).total_seconds())})
 
 
 def routes_due_for_refresh(max_age: timedelta) -> list[int]:

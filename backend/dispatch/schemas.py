@@ -8,6 +8,7 @@ same schemas, so what an audience receives live is what it receives over HTTP.
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from backend.api import QuerySchema
+from backend.api.events import live_event
 from backend.api.output_fields import Day, Derived, Timestamp
 from backend.dispatch.models import RouteStatus, StopStatus
 from backend.dispatch.summaries import route_summary
@@ -390,6 +391,67 @@ class DriverRouteUpdatedSchema(Schema):
 
     route = fields.Nested(DriverRouteSchema)
     change = fields.Nested(DriverChangeSchema, allow_none=True)
+
+
+class EtaStopSchema(Schema):
+    stop_id = fields.Integer(attribute="id")
+    order_id = fields.Integer()
+    eta = Timestamp(attribute="eta_at", allow_none=True)
+
+
+class EtaUpdatedSchema(Schema):
+    """`eta.updated` to staff and the route's driver: which stops' ETAs moved, on which version of the route."""
+
+    route_id = fields.Integer()
+    version = fields.Integer()
+    stale_position = fields.Boolean(metadata={"description": "Timed without a recent position of the driver."})
+    stops = fields.List(fields.Nested(EtaStopSchema))
+
+
+class CustomerEtaSchema(Schema):
+    """`eta.updated` to a tracking page: its own ETA, nothing about the route's other stops."""
+
+    eta = Timestamp(attribute="eta_at", allow_none=True)
+    stale_position = fields.Boolean()
+
+
+class LateRiskAlertSchema(Schema):
+    """`alert` (kind late_risk) to dispatchers, once per stop: its ETA is past the end of its window."""
+
+    kind = fields.Constant("late_risk", metadata={"type": "string", "enum": ["late_risk"]})
+    route_id = fields.Integer()
+    stop_id = fields.Integer()
+    order_id = fields.Integer()
+    external_ref = fields.String()
+    address = fields.String()
+    eta = Timestamp()
+    window_end = Timestamp()
+    late_by_s = fields.Integer()
+
+
+class DriverConflictAlertSchema(Schema):
+    """`alert` (kind driver_conflict) to dispatchers: a driver's action was not applied (see the conflict rule)."""
+
+    kind = fields.Constant("driver_conflict", metadata={"type": "string", "enum": ["driver_conflict"]})
+    message = fields.String()
+    route_id = fields.Integer()
+    driver_id = fields.Integer()
+    stop_id = fields.Integer(allow_none=True)
+    order_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    at = Timestamp(metadata={"description": "When the driver acted."})
+
+
+live_event("route.updated", RouteUpdatedSchema, audience="dispatchers, and staff watching the route",
+           description="A route changed (its version is bumped); `change` says what.")
+live_event("route.updated", DriverRouteUpdatedSchema, audience="the route's driver (published routes)",
+           description="The driver's route changed; the phone replaces its copy.")
+live_event("eta.updated", EtaUpdatedSchema, audience="dispatchers, the route's watchers and its driver",
+           description="Stops' ETAs moved by more than ETA_NOTIFY_THRESHOLD_S.")
+live_event("eta.updated", CustomerEtaSchema, audience="a tracking page", description="This order's ETA moved.")
+live_event("alert", LateRiskAlertSchema, audience="dispatchers", description="A stop will likely miss its window.")
+live_event("alert", DriverConflictAlertSchema, audience="dispatchers",
+           description="A driver's action conflicted with a change dispatch made while the phone was offline.")
 
 
 class RouteListSchema(Schema):

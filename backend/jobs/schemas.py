@@ -1,6 +1,7 @@
 """What the API and the `job.progress` event say about a background job."""
 from marshmallow import Schema, fields, validate
 
+from backend.api.events import live_event
 from backend.api.output_fields import EnumValue, Timestamp
 from backend.jobs.models import JobStatus
 
@@ -36,6 +37,10 @@ class JobSchema(Schema):
     created_at = Timestamp(allow_none=True)
     started_at = Timestamp(allow_none=True)
     finished_at = Timestamp(allow_none=True)
+
+
+live_event("job.progress", JobSchema, audience="the organization's dispatchers",
+           description="A background job moved on (progress, message) or finished (result or error).")
 
 
 class JobQuery(Schema):

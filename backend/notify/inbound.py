@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from backend.database import utcnow
 from backend.extensions import db
 from backend.notify.models import Channel, InboundMessage, OutboxMessage, OutboxStatus
+from backend.notify.schemas import CustomerReplyAlertSchema
 from backend.orders.models import Recipient
 from backend.unit_of_work import transactional
 
@@ -85,9 +86,7 @@ def handle_inbound_sms(from_phone: str, body: str, message_sid: str | None) -> t
 
 
 def inbound_alert_payload(record: InboundMessage) -> dict:
-    return {"type": "customer_reply", "id": record.id, "order_id": record.order_id,
-            "recipient_id": record.recipient_id, "from": record.from_phone, "body": record.body,
-            "at": record.received_at.isoformat() if record.received_at else None}
+    return CustomerReplyAlertSchema().dump(record)
 
 
 def inbound_statement(org_id: int, order_id: int | None = None):

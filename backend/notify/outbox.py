@@ -34,6 +34,7 @@ from backend.notify.channels import available
 from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
 from backend.notify.rendering import depot_timezone, parse_time, render_message, tracking_url
+from backend.notify.schemas import LoginLockedAlertSchema
 from backend.notify.webhooks import WEBHOOK_EVENTS, webhook_payload
 from backend.orders.enums import OrderStatus
 from backend.orders.models import Order, OrderEvent, Recipient
@@ -207,8 +208,8 @@ def on_login_locked(user, lock_seconds: int) -> None:
 
     minutes = max(1, round(lock_seconds / 60))
     english = LOGIN_LOCKED_TEXT["en"]["body"].format(name=user.name, role=user.role.value, minutes=minutes)
-    alert = {"kind": "login_locked", "user_id": user.id, "name": user.name, "role": user.role.value,
-             "locked_for_s": int(lock_seconds), "message": english, "at": utcnow().isoformat()}
+    alert = LoginLockedAlertSchema().dump({"user_id": user.id, "name": user.name, "role": user.role.value,
+                                           "locked_for_s": int(lock_seconds), "message": english, "at": utcnow()})
     emit.queue_emit(db.session, "alert", alert, rooms.admins(user.org_id))
     stamp = int(utcnow().timestamp()) // 60
     for admin in db.session.scalars(select(User).where(User.org_id == user.org_id, User.role == Role.admin,

@@ -4,6 +4,8 @@ from urllib.parse import urlparse
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from backend.api.events import live_event
+from backend.api.output_fields import Timestamp
 from backend.notify.models import Channel, MessageKind, OutboxStatus
 from backend.notify.webhooks import WEBHOOK_EVENT_TYPES
 from backend.notify.templates import LANGUAGES
@@ -194,3 +196,33 @@ class InboundQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     order_id = Id(load_default=None)
+
+
+class CustomerReplyAlertSchema(Schema):
+    """`alert` (type customer_reply) to dispatchers: a customer answered one of our texts."""
+
+    type = fields.Constant("customer_reply", metadata={"type": "string", "enum": ["customer_reply"]})
+    id = fields.Integer(metadata={"description": "The reply's id in /notify/inbound."})
+    order_id = fields.Integer(allow_none=True)
+    recipient_id = fields.Integer(allow_none=True)
+    sender = fields.String(data_key="from", attribute="from_phone")
+    body = fields.String()
+    at = Timestamp(attribute="received_at", allow_none=True)
+
+
+class LoginLockedAlertSchema(Schema):
+    """`alert` (kind login_locked) to the organization's admins: repeated failed logins locked an account."""
+
+    kind = fields.Constant("login_locked", metadata={"type": "string", "enum": ["login_locked"]})
+    user_id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    locked_for_s = fields.Integer()
+    message = fields.String()
+    at = Timestamp()
+
+
+live_event("alert", CustomerReplyAlertSchema, audience="dispatchers",
+           description="A customer's SMS reply (also listed under /notify/inbound).")
+live_event("alert", LoginLockedAlertSchema, audience="the organization's admins",
+           description="An account is locked after repeated failed logins.")

@@ -2,6 +2,7 @@
 from flask import current_app
 from marshmallow import Schema, fields
 
+from backend.api.events import live_event
 from backend.api.output_fields import Timestamp
 from backend.database import utcnow
 
@@ -36,3 +37,15 @@ class CustomerDriverLocationSchema(Schema):
     lon = fields.Float()
     heading = fields.Float(attribute="heading_deg", allow_none=True)
     at = Timestamp()
+
+
+class PositionBatchSchema(Schema):
+    """`driver.locations`: the latest position of each driver who moved in the last tick (POSITION_BATCH_MS)."""
+
+    items = fields.List(fields.Nested(PositionSchema))
+
+
+live_event("driver.locations", PositionBatchSchema, audience="dispatchers",
+           description="Drivers' positions, batched per tick (`driver.location`, one at a time, when batching is off).")
+live_event("driver.location", CustomerDriverLocationSchema, audience="a tracking page, while its stop is the next one",
+           description="Where the van is; nothing about who drives it or its other stops.")
