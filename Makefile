@@ -4,11 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app backend:create_app
-DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-TEST_DEPS_STAMP := $(VENV)/.test-deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+TEST_DEPS_STAMP := $(VENV)/.test-deps-$(shell cat pyproject.toml requirements-test.lock | sha1sum | cut -c1-12)
 PWA_STAMP := pwa/dist/.built
 
-.PHONY: run test install install-test pwa chromium bench-routing bench-realtime bench-eta clean
+.PHONY: run test install install-test lock pwa chromium image bench-routing bench-realtime bench-eta clean
 
 run: install pwa
 	$(FLASK) db upgrade
@@ -23,17 +23,27 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(DEPS_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+# Installs are reproducible: the lock files pin every package (regenerate them with `make lock`).
+$(DEPS_STAMP): pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.deps-* && touch $@
 
-$(TEST_DEPS_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(TEST_DEPS_STAMP): pyproject.toml requirements-test.lock | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.test-deps-* $(VENV)/.deps-* && touch $@ $(DEPS_STAMP)
 
 install: $(DEPS_STAMP)
 
 install-test: $(TEST_DEPS_STAMP)
+
+# After changing dependencies in pyproject.toml: pin them again (Linux x86_64, Python 3.11).
+LOCK_FLAGS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+lock: | $(VENV)/bin/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra test -o requirements-test.lock pyproject.toml
 
 # The PWA is built by npm from pwa/ (lock file pinned); built files are not committed.
 pwa:

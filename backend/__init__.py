@@ -79,7 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     install_commit_guard()
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config_module.Path(__file__).resolve().parent.parent / "migrations"),
+    from backend.resources import migrations_dir
+
+    migrate.init_app(app, db, directory=str(migrations_dir()),
                      render_as_batch=True, compare_type=True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings["REDIS_URL"] or "memory://")
     limiter.init_app(app)

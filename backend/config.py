@@ -29,7 +29,9 @@ def _float(name: str, default: float) -> float:
 
 
 def instance_path() -> Path:
-    return Path(os.environ.get("INSTANCE_PATH") or Path(__file__).resolve().parent.parent / "instance")
+    from backend.resources import default_instance
+
+    return Path(os.environ.get("INSTANCE_PATH") or default_instance())
 
 
 def load_or_create_secret(folder: Path) -> str:

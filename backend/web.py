@@ -10,9 +10,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
 
+from backend.resources import pwa_dist
+
 bp = Blueprint("web", __name__)
 
-DEFAULT_DIST = Path(__file__).resolve().parent.parent / "pwa" / "dist"
+DEFAULT_DIST = pwa_dist()
 ONE_YEAR = 365 * 24 * 3600
 APPS = {"driver": "driver/index.html", "dispatch": "dispatch/index.html", "track": "track/index.html"}
 MANIFESTS = {"driver.webmanifest", "dispatch.webmanifest"}

@@ -20,11 +20,12 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`python <script>` (or `command`, a list of arguments after the interpreter) with the given
-    environment; waits until `health_path` answers 200."""
+    """`python <script>` (or `command`: arguments after the interpreter, or the whole command line
+    with executable=None; "{port}" is replaced) with the given environment; waits until
+    `health_path` answers 200."""
 
     def __init__(self, env: dict, script: str = "wsgi.py", port: int | None = None, *, command: list | None = None,
-                 health_path: str = "/healthz"):
+                 health_path: str = "/healthz", executable: str | None = sys.executable, cwd: Path | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "LOG_LEVEL": "WARNING",
@@ -35,6 +36,8 @@ class ServerProcess:
         self.script = script
         self.command = command
         self.health_path = health_path
+        self.executable = executable
+        self.cwd = cwd or ROOT
         self.process = None
         self.log_path = None
 
@@ -42,9 +45,10 @@ class ServerProcess:
         self.log_path = Path(self.env.get("INSTANCE_PATH", "/tmp")) / f"server-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.log_path, "w")
-        argv = [sys.executable, *(a.replace("{port}", str(self.port)) for a in self.command)] if self.command \
-            else [sys.executable, str(ROOT / self.script)]
-        self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env,
+        command = [a.replace("{port}", str(self.port)) for a in self.command] if self.command \
+            else [str(ROOT / self.script)]
+        argv = command if self.executable is None else [self.executable, *command]
+        self.process = subprocess.Popen(argv, cwd=self.cwd, env=self.env,
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

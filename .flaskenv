@@ -1,0 +1,2 @@
+# `flask` without --app (python-dotenv reads this file)
+FLASK_APP=backend:create_app
