@@ -128,6 +128,8 @@ def pytest_generate_tests(metafunc):
     if "database_url" in metafunc.fixturenames and "database_url" not in getattr(metafunc, "_lm_done", ()):
         if metafunc.definition.get_closest_marker("sqlite_only"):
             backends = ["sqlite"]
+        elif metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = ["postgresql"]
         else:
             backends = DB_BACKENDS
         metafunc.parametrize("database_url", backends, indirect=True, ids=[f"db={b}" for b in backends])
@@ -135,6 +137,7 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: run against SQLite only (e.g. slow fuzzing)")
+    config.addinivalue_line("markers", "postgresql_only: a guarantee only PostgreSQL has to keep (row locks, NUL refusal)")
 
 
 # --- the app --------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
 """Orders and routes carry an ETag; a write with If-Match is applied only while that tag is current."""
+import pytest
+
 from tests.dispatch.helpers import make_orders, make_route
 from tests.support import order_payload
 
@@ -75,15 +77,12 @@ def test_if_match_on_another_organizations_order_is_still_not_found(dispatcher, 
     assert answer.status_code == 404
 
 
+@pytest.mark.postgresql_only  # row locks are PostgreSQL's; SQLite has one writer at a time anyway
 def test_two_writers_with_one_etag_cannot_both_win(database_url, org, dispatcher, monkeypatch):
     """The If-Match check holds the row until the write commits: the second writer waits, then sees the new tag."""
     import threading
     import time
 
-    import pytest
-
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time anyway")
     from backend.orders import service
 
     created = dispatcher.post("/api/v1/orders", json=order_payload("RACE"))

@@ -122,12 +122,8 @@ def test_an_integrity_error_at_flush_fails_the_job_with_a_message(app, org, disp
     assert _wait(dispatcher, _enqueue(app, org, {"steps": 2}), {"succeeded", "failed"})["status"] == "succeeded"
 
 
+@pytest.mark.postgresql_only  # SQLite stores NUL characters
 def test_a_nul_character_refused_by_postgresql_fails_the_job_with_a_message(app, org, dispatcher, job_worker):
-    from backend.extensions import db
-
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("SQLite stores NUL characters")
     job = _wait(dispatcher, _enqueue_kind(app, org, "test.bad_flush", {"how": "nul"}), {"failed", "succeeded"})
     assert job["status"] == "failed" and job["error"]["code"] == "database_error", job
     assert "NUL" in job["error"]["message"].upper(), job["error"]
