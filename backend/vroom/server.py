@@ -136,8 +136,9 @@ def create_server_app(settings: ServerSettings, pool: SolverPool | None = None, 
         if not settings.api_key:
             return True
         header = request.headers.get("Authorization", "")
+        # headers only: a key in the query string would be written to every access log
         offered = [header[7:].strip() if header[:7].lower() == "bearer " else header.strip(),
-                   request.headers.get("X-Api-Key", ""), request.args.get("api_key", "")]
+                   request.headers.get("X-Api-Key", "")]
         return any(o and hmac.compare_digest(o.encode(), settings.api_key.encode()) for o in offered)
 
     @app.post(base)
