@@ -13,10 +13,11 @@ import os  # noqa: E402
 
 from backend import create_app  # noqa: E402
 from backend.extensions import socketio  # noqa: E402
-from backend.server import serve, start_embedded_worker, tune_garbage_collector  # noqa: E402
+from backend.server import announce, serve, start_embedded_worker, tune_garbage_collector  # noqa: E402
 
 logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 app = create_app()
+announce(app)
 start_embedded_worker(app)
 tune_garbage_collector()
 

@@ -132,6 +132,9 @@ def create_app(config: dict | None = None) -> Flask:
     from backend import headers
 
     headers.init_app(app)  # CSP, frame and sniffing rules on every answer
+    from backend.public_url import install_proxy_fix
+
+    install_proxy_fix(app)  # last: it wraps Socket.IO's middleware too
 
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
     from backend.customer import events as _customer_events  # noqa: F401  (who a tracking link lets in)

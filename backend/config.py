@@ -93,7 +93,10 @@ def from_environment() -> dict:
         "SESSION_REVOCATION_CHECK_S": _float("SESSION_REVOCATION_CHECK_S", 2.0),
         "WSGI_MAX_CONNECTIONS": _int("WSGI_MAX_CONNECTIONS", 4096),
         # Customer communication (backend/notify, backend/customer).
-        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "http://localhost:5000").rstrip("/"),
+        # Unset: links follow the address the server is reached on (backend/public_url.py).
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        # Proxies in front of the server whose X-Forwarded-* headers are believed (0: none, the headers are ignored).
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
         "TRACKING_LINK_DAYS": _int("TRACKING_LINK_DAYS", 14),
         "IDEMPOTENCY_KEY_HOURS": _int("IDEMPOTENCY_KEY_HOURS", 24),
         "TRACK_RATE_LIMIT": os.environ.get("TRACK_RATE_LIMIT", "120 per minute"),

@@ -40,8 +40,18 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(2000, 50, 50)
 
 
+def announce(app) -> str:
+    """Say where the server is reached and store it for the job workers' links (backend/public_url.py)."""
+    from backend import public_url
+
+    links = public_url.announce(app)
+    served = public_url.served_address(app.config)
+    log.info("Lastmile serving on %s — driver app %s/driver, dispatch console %s/dispatch; links in messages: %s",
+             served, served, served, links)
+    return links
+
+
 def serve(app) -> None:
     host, port = app.config["HOST"], app.config["PORT"]
-    log.info("Lastmile serving on http://%s:%s — driver app /driver, dispatch console /dispatch", host, port)
     # eventlet's WSGI server accepts 1,024 connections by default; sockets of drivers and dispatchers need more.
     socketio.run(app, host=host, port=port, max_size=app.config["WSGI_MAX_CONNECTIONS"], log_output=False)

@@ -18,6 +18,7 @@ from backend.fleet.models import Depot
 from backend.notify import templates
 from backend.notify.models import MessageKind, MessageTemplate
 from backend.orders.models import Order
+from backend.public_url import public_base_url
 from backend.unit_of_work import transactional
 
 
@@ -40,7 +41,7 @@ def depot_timezone(order: Order) -> ZoneInfo:
 
 
 def tracking_url(order: Order) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{order.tracking_token}"
+    return f"{public_base_url()}/t/{order.tracking_token}"
 
 
 def _template(org_id: int, kind: str, language: str) -> tuple[str, str]:

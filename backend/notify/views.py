@@ -12,6 +12,7 @@ from backend.auth.principal import ADMIN, ANY_ROLE, PUBLIC, STAFF, current_princ
 from backend.errors import Forbidden, InvalidInput
 from backend.notify import inbound, rendering, schemas, service, subscriptions, templates, webhooks
 from backend.notify.channels import sms
+from backend.public_url import public_base_url
 
 bp = Blueprint("notify", __name__, url_prefix="/api/v1", cli_group="push")
 
@@ -101,7 +102,7 @@ def _verified_twilio_form() -> dict:
     form = request.form.to_dict(flat=False)
     query = request.query_string.decode("latin-1")
     path = request.path + (f"?{query}" if query else "")
-    candidates = [f"{current_app.config['PUBLIC_BASE_URL']}{path}", request.url]
+    candidates = [f"{public_base_url()}{path}", request.url]
     if not sms.signature_valid(current_app.config.get("TWILIO_AUTH_TOKEN"), candidates, form,
                                request.headers.get("X-Twilio-Signature", "")):
         raise Forbidden("Missing or wrong X-Twilio-Signature.", code="bad_signature")

@@ -77,7 +77,12 @@ class TwilioSms:
 
 
 def status_callback_url(config: dict) -> str:
-    return f"{config['PUBLIC_BASE_URL']}/api/v1/notify/twilio/status"
+    from flask import has_app_context
+
+    from backend.public_url import public_base_url, served_address
+
+    base = config.get("PUBLIC_BASE_URL") or (public_base_url() if has_app_context() else served_address(config))
+    return f"{base}/api/v1/notify/twilio/status"
 
 
 def twilio_signature(auth_token: str, url: str, params: dict[str, list[str]] | dict[str, str]) -> str:
