@@ -101,6 +101,9 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.errors import register_error_handlers
 
     register_error_handlers(app)
+    from backend import request_text
+
+    request_text.install(app)
 
     from backend.auth import session as auth_session
 

@@ -62,7 +62,8 @@ Longitude = lambda **kw: fields.Float(validate=validate.Range(min=-180, max=180)
 Language = lambda **kw: fields.String(validate=validate.OneOf(LANGUAGES), **kw)  # noqa: E731
 NonNegativeInt = lambda **kw: fields.Integer(validate=validate.Range(min=0, max=2_000_000_000), **kw)  # noqa: E731
 NonNegativeFloat = lambda **kw: fields.Float(validate=validate.Range(min=0, max=1e9), allow_nan=False, **kw)  # noqa: E731
-Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+# max_length: the column's (PostgreSQL refuses longer text where SQLite would store it).
+Name = lambda max_length=200, **kw: fields.String(validate=validate.Length(min=1, max=max_length), **kw)  # noqa: E731
 
 MAX_ID = 2_147_483_647
 Id = lambda **kw: fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kw)  # noqa: E731

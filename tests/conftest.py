@@ -6,6 +6,7 @@ PostgreSQL and Redis tests skip outside CI when the services are not answering, 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import uuid
@@ -15,6 +16,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
+# The fuzz tests' random examples come from this seed, printed in the header: FUZZ_SEED=<n> repeats a run.
+FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -133,6 +136,17 @@ def pytest_generate_tests(metafunc):
         else:
             backends = DB_BACKENDS
         metafunc.parametrize("database_url", backends, indirect=True, ids=[f"db={b}" for b in backends])
+
+
+def pytest_report_header(config):
+    return f"fuzz seed: {FUZZ_SEED} (FUZZ_SEED={FUZZ_SEED} repeats this run's examples)"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Also at the end (the header is hidden by -q): the seed to repeat a failing fuzz run with."""
+    if any(report.nodeid.startswith("tests/test_fuzz.py") for reports in terminalreporter.stats.values()
+           for report in reports if hasattr(report, "nodeid")):
+        terminalreporter.write_line(f"fuzz seed: {FUZZ_SEED} (FUZZ_SEED={FUZZ_SEED} repeats this run's examples)")
 
 
 def pytest_configure(config):

@@ -50,3 +50,19 @@ def test_analytics_csv_cells_never_start_a_formula(app):
                                   "kpis": {"on_time_rate": -0.25}}], "x")
     [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert row == {"driver": "'=cmd|' /C calc'!A0", "value": "-3.5", "note": "'@here", "on_time_rate": "-0.25"}
+
+
+def test_nul_characters_are_refused_before_the_database_sees_them(app, org, dispatcher):
+    """PostgreSQL cannot store U+0000 (it answered 500); SQLite stored it silently. Both refuse it now."""
+    nested = order_payload("NUL-1", recipient={"name": "Ana\u0000", "phone": "+15145550999", "language": "en"})
+    for response, field in (
+            (dispatcher.post("/api/v1/orders", json=order_payload("N\u0000UL")), "external_ref"),
+            (dispatcher.post("/api/v1/orders", json=nested), "recipient"),
+            (dispatcher.get("/api/v1/orders?q=ab%00c"), "q"),
+            (app.test_client().post("/api/v1/auth/login", json={"login": "a\u0000@b.test", "password": "x"}), "login"),
+            (org.as_role("driver").post("/api/v1/driver/uploads", data={"kind": "photo\u0000",
+                                                                          "idempotency_key": "k" * 10},
+                                        content_type="multipart/form-data"), "kind")):
+        assert response.status_code == 422, (field, response.status_code)
+        assert field in response.get_json()["fields"], (field, response.get_json())
+    assert dispatcher.get("/api/v1/orders").get_json()["total"] == 0

@@ -65,7 +65,7 @@ class UserQuerySchema(PageQuery):
 
 
 class ApiKeyCreateSchema(Schema):
-    name = Name(required=True)
+    name = Name(required=True, max_length=120)
     role = fields.Enum(Role, load_default=Role.dispatcher)
 
 

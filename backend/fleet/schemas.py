@@ -43,7 +43,7 @@ class DepotSchema(Schema):
 class VehicleSchema(Schema):
     id = fields.Integer(dump_only=True)
     depot_id = Id(load_default=None, allow_none=True)
-    name = Name(required=True)
+    name = Name(required=True, max_length=120)
     plate = fields.String(load_default="", validate=validate.Length(max=32))
     profile = fields.String(load_default="van", validate=validate.OneOf(["car", "van", "truck", "bike", "cargo_bike"]))
     capacity_weight_kg = NonNegativeFloat(load_default=0)
