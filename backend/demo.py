@@ -14,7 +14,7 @@ from backend.auth import service as auth_service
 from backend.auth.models import Role
 from backend.extensions import db
 from backend.fleet import service as fleet_service
-from backend.orders import service as orders_service
+from backend.orders import bulk as orders_bulk
 from backend.unit_of_work import transactional
 
 DEMO_PASSWORD = "lastmile-demo"
@@ -142,7 +142,7 @@ def load(*, day: date | None = None, orders: int = 150, drivers: int = 8, seed: 
             "cod_amount_cents": rng.choice((0,) * 12 + (2599, 4850)),
             "requires_id_check": rng.random() < 0.05,
         })
-    summary = orders_service.add_many(org.id, raw_orders, None, skip_invalid=False, source="demo")
+    summary = orders_bulk.add_many(org.id, raw_orders, None, skip_invalid=False, source="demo")
     return {"org_id": org.id, "depot_id": depot.id, "day": day.isoformat(), "orders": summary["created"],
             "admin": admin.email, "dispatcher": dispatcher.email, "password": DEMO_PASSWORD,
             "drivers": driver_logins, "driver_pin": DEMO_PIN}

@@ -23,7 +23,7 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.fleet import service as fleet_service
 from backend.fleet.models import Depot, Driver, Vehicle
-from backend.orders import service as orders_service
+from backend.orders import bulk as orders_bulk
 from backend.orders.models import Order
 from backend.unit_of_work import transactional
 
@@ -114,8 +114,8 @@ def copy_day(source_org_id: int, day: date) -> dict:
         drivers.append(phone)
     db.session.flush()
     prefix = "P-"
-    summary = orders_service.add_many(org.id, [_order_input(o, depot_ids, prefix) for o in orders], None,
-                                         skip_invalid=True, source="practice")
+    summary = orders_bulk.add_many(org.id, [_order_input(o, depot_ids, prefix) for o in orders], None,
+                                      skip_invalid=True, source="practice")
     return {"org_id": org.id, "slug": slug, "is_practice": True, "day": day.isoformat(),
             "orders": summary["created"], "admin": admin.email, "dispatcher": dispatcher.email,
             "password": password, "drivers": drivers, "driver_pin": pin}

@@ -1,8 +1,9 @@
 """Field validators and types shared by every domain's schemas."""
 from __future__ import annotations
 
-import re
 import os
+import re
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
@@ -35,8 +36,14 @@ def normalize_phone(text: str, region: str | None = None) -> str | None:
 
     Uses Google's libphonenumber rules (the `phonenumbers` package): lengths and prefixes per country.
     """
+    return _normalized(text, region or default_phone_region())
+
+
+@lru_cache(maxsize=65536)
+def _normalized(text: str, region: str) -> str | None:
+    """Remembered: an import meets the same customers' numbers again and again."""
     try:
-        number = phonenumbers.parse(text, region or default_phone_region())
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):

@@ -39,9 +39,10 @@ OUTCOMES = {"delivered": "delivered", "ok": "delivered", "success": "delivered",
 MAX_ROWS = 200_000
 
 
-def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_rows(raw: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
     """(header, [(line, row)]) with the order import's reader; a place is an address or coordinates."""
-    header, rows = csv_io.read_rows(text, required=REQUIRED_COLUMNS, expected=COLUMNS, max_rows=MAX_ROWS)
+    header, rows = csv_io.read_rows(raw, required=REQUIRED_COLUMNS, expected=COLUMNS, max_rows=MAX_ROWS,
+                                    limit_name="a history file's limit")
     if not ({"address", "lat"} & set(header)):
         raise CsvFormatError(f"Missing column(s): address or lat/lon. Expected columns: {', '.join(COLUMNS)}.")
     return header, rows
@@ -129,13 +130,11 @@ def parse_row(org_id: int, row: dict, tz: ZoneInfo) -> tuple[dict, list[tuple[st
 
 
 @transactional
-def import_history(org_id: int, text: str, *, name: str = "", dry_run: bool = True, skip_invalid: bool = False,
+def import_history(org_id: int, raw: bytes, *, name: str = "", dry_run: bool = True, skip_invalid: bool = False,
                    created_by_id: int | None = None, on_progress=None) -> dict:
-    """Check (and unless dry_run, store) a history file, then roll it up as a baseline, in one transaction."""
-    try:
-        header, rows = read_rows(text)
-    except CsvFormatError as exc:
-        return {"imported": False, "rows": 0, "file_error": str(exc), "errors": [], "valid": 0, "invalid": 0}
+    """Check (and unless dry_run, store) a history file, then roll it up as a baseline, in one transaction.
+    A file refused whole raises CsvFormatError (the job fails with its message)."""
+    header, rows = read_rows(raw)
     depot = fleet_service.default_depot(org_id)
     if depot is None:
         raise InvalidInput("Create a depot first: history times and distances are read from it.",

@@ -19,7 +19,8 @@ def import_history(ctx, payload: dict) -> dict:
     Worker lost: failed with a message (one transaction, nothing was written), like the order import."""
     from backend.analytics import importer
 
-    return importer.import_history(ctx.org_id, payload["csv"], name=payload.get("name", ""),
+    raw = ctx.input_file("csv") if "files" in payload else payload["csv"].encode()  # the latter: queued before
+    return importer.import_history(ctx.org_id, raw, name=payload.get("name", ""),
                                    dry_run=payload.get("dry_run", True), skip_invalid=payload.get("skip_invalid", False),
                                    created_by_id=ctx.created_by_id,
                                    on_progress=lambda f, m: ctx.progress(f, m))

@@ -229,9 +229,9 @@ def refresh_rollups(body):
                   "reports every bad row by line and column; a real run imports nothing while a row is bad "
                   "unless skip_invalid.")
 def import_history(query):
-    text = csv_io.uploaded_text(request)
-    job = jobs_service.enqueue(_org(), "analytics.history_import", {"csv": text, **query},
-                               created_by_id=current_principal().user_id)
+    raw = csv_io.uploaded_file(request)
+    job = jobs_service.enqueue(_org(), "analytics.history_import", dict(query),
+                               created_by_id=current_principal().user_id, files={"csv": raw})
     return jobs_service.job_payload(job)
 
 

@@ -37,6 +37,9 @@ from backend.unit_of_work import unit_of_work
 log = logging.getLogger(__name__)
 
 _current_worker: str | None = None
+# A job found orphaned long after it started (the server was down for hours) is not re-run by itself:
+# a plan of yesterday's morning replacing today's drafts would surprise everyone.
+RETRY_WITHIN = timedelta(hours=1)
 
 
 def new_worker_id() -> str:
@@ -87,11 +90,14 @@ def _lost_outcome(job: Job) -> tuple[JobStatus, dict]:
     kind = kind_of(job.kind)
     if job.cancel_requested:
         return JobStatus.cancelled, {"message": "Cancelled (its worker had stopped)."}
-    if kind is not None and kind.on_worker_lost == RETRY and job.attempts < MAX_ATTEMPTS:
+    fresh = job.started_at is not None and utcnow() - job.started_at < RETRY_WITHIN
+    if kind is not None and kind.on_worker_lost == RETRY and job.attempts < MAX_ATTEMPTS and fresh:
         return JobStatus.queued, {
             "message": f"Its worker stopped; queued again (attempt {job.attempts + 1} of {MAX_ATTEMPTS}).",
             "progress": 0.0, "detail": {}, "started_at": None}
-    if kind is not None and kind.on_worker_lost == RETRY:
+    if kind is not None and kind.on_worker_lost == RETRY and not fresh:
+        text = "The worker running this job stopped long ago (a server restart?); it is not run again by itself."
+    elif kind is not None and kind.on_worker_lost == RETRY:
         text = f"The worker running this job stopped {job.attempts} times; it was given up."
     else:
         text = "The worker running this job stopped (killed or crashed) before it finished."
@@ -126,6 +132,7 @@ def end_lost_job(job_id: str, worker_id: str | None) -> JobStatus | None:
         service.submit(job_id)
     else:
         queue.drop_state(service.cancel_key(job_id))
+        service.release_inputs(job)
     db.session.expire_all()
     service.announce(db.session.get(Job, job_id))
     db.session.rollback()  # a read: its transaction ends here

@@ -20,7 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from backend.database import utcnow
 from backend.errors import Conflict, DomainError, InvalidInput, NotFound
 from backend.extensions import db
-from backend.jobs import liveness, queue
+from backend.jobs import inputs, liveness, queue
 from backend.jobs.models import Job, JobStatus
 from backend.jobs.registry import HANDLERS
 from backend.unit_of_work import on_commit, transactional, unit_of_work
@@ -48,11 +48,16 @@ def submit(job_id: str) -> None:
 
 
 @transactional
-def enqueue(org_id: int, kind: str, payload: dict, *, created_by_id: int | None = None) -> Job:
-    """Record the job and queue it once the record is committed."""
+def enqueue(org_id: int, kind: str, payload: dict, *, created_by_id: int | None = None,
+            files: dict[str, bytes] | None = None) -> Job:
+    """Record the job and queue it once the record is committed. `files` (an upload) are kept beside the
+    queue, not in the job's row (jobs/inputs.py), and let go of when the job ends."""
     if kind not in HANDLERS:
         raise InvalidInput(f"Unknown job kind {kind!r}.")
-    job = Job(id=uuid.uuid4().hex, org_id=org_id, kind=kind, payload=payload, created_by_id=created_by_id,
+    job_id = uuid.uuid4().hex
+    if files:
+        payload = {**payload, "files": inputs.store(job_id, files)}
+    job = Job(id=job_id, org_id=org_id, kind=kind, payload=payload, created_by_id=created_by_id,
               status=JobStatus.queued)
     db.session.add(job)
     db.session.flush()
@@ -100,8 +105,14 @@ def cancel(org_id: int, job_id: str) -> Job:
         if job.status is JobStatus.queued:
             job.status = JobStatus.cancelled
             job.finished_at = utcnow()
+            on_commit(lambda: release_inputs(job))
         on_commit(lambda: announce(job))
     return job
+
+
+def release_inputs(job: Job) -> None:
+    """A job that ended lets go of the files it was given."""
+    inputs.discard(job.id, (job.payload or {}).get("files"))
 
 
 def job_payload(job: Job) -> dict:
@@ -133,6 +144,10 @@ class JobContext:
         self._last_report = 0.0
         self._last_cancel_check = 0.0
         self._cancelled = False
+
+    def input_file(self, name: str) -> bytes:
+        """A file the job was given at enqueue time (an upload)."""
+        return inputs.read(self.job_id, name)
 
     def cancelled(self) -> bool:
         now = time.monotonic()
@@ -196,7 +211,9 @@ def _finish(job_id: str, worker_id: str, status: JobStatus, *, result=None, erro
         return False
     queue.drop_state(progress_key(job_id))
     queue.drop_state(cancel_key(job_id))
-    announce(db.session.get(Job, job_id))
+    job = db.session.get(Job, job_id)
+    release_inputs(job)
+    announce(job)
     db.session.rollback()  # a read: its transaction ends here
     return True
 

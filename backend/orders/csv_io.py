@@ -1,15 +1,21 @@
 """Orders in and out as CSV.
 
 Import reads a spreadsheet export: one order a row, a header row naming the columns below (extra
-columns are ignored, names are case-insensitive). Every bad row is reported by its line in the file
-and its column; nothing is imported while any row is bad, unless the caller skips bad rows.
+columns are ignored, names are case-insensitive), in UTF-8 (with or without a byte-order mark), UTF-16
+or a code page (detected). Every bad row is reported by its line in the file and its column; nothing is
+imported while any row is bad, unless the caller skips bad rows.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from backend.errors import InvalidInput
 
 from backend.csv_cells import safe_row
 
@@ -27,6 +33,8 @@ EXPORT_COLUMNS = [
     "requires_id_check", "min_age", "depot_id", "failure_reason", "tracking_token", "created_at",
 ]
 _LIST_SPLIT = re.compile(r"[;|]")
+_NUMBERS = (("lat", float), ("lon", float), ("service_time_s", int), ("weight_kg", float), ("volume_l", float),
+            ("parcel_count", int), ("priority", int), ("min_age", int), ("depot_id", int))
 _TRUE = {"1", "true", "yes", "y", "oui", "x"}
 _FALSE = {"0", "false", "no", "n", "non", ""}
 
@@ -37,93 +45,236 @@ _FIELD_TO_COLUMN = {
 }
 
 
-class CsvFormatError(Exception):
-    pass
+class CsvFormatError(InvalidInput):
+    """The file as a whole is refused (not text, no header, a column missing, too many rows, binary data):
+    the import fails with this message and imports nothing."""
+
+    code = "file_refused"
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message, fields={"file": [message]}, extra={"line": line} if line else None)
 
 
-def decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
+# Byte-order marks, longest first (UTF-32 LE begins like UTF-16 LE).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Scripts a single-byte Western code page cannot be mistaken for: a guess that finds them is believed.
+_OTHER_SCRIPTS = ("Cyrillic", "Greek", "Hebrew", "Arabic", "Thai")
+
+
+def detect_encoding(raw: bytes) -> str:
+    """The file's text encoding: its byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32), else UTF-8 when it is
+    valid UTF-8, else what charset-normalizer finds for a multi-byte or non-Latin text (UTF-16 without a
+    mark, Shift-JIS, Windows-1251 …), else Windows-1252 — what spreadsheets on Western Windows write, and
+    which a detector cannot tell from its Central European or Nordic cousins in a short file."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(raw[:262144]).best()
+    if guess is not None:
+        encoding = guess.encoding
+        multi_byte = codecs.lookup(encoding).name not in _single_byte_codecs()
+        if multi_byte or any(any(script in alphabet for script in _OTHER_SCRIPTS) for alphabet in guess.alphabets):
+            return encoding
+    try:
+        raw.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        if guess is not None:
+            return guess.encoding
+    raise CsvFormatError("The file is not text (UTF-8, UTF-16 or a known code page such as Windows-1252).")
+
+
+@lru_cache(maxsize=1)
+def _single_byte_codecs() -> frozenset[str]:
+    from encodings.aliases import aliases
+
+    names = set(aliases.values()) | {"cp1252", "latin_1"}
+    single = set()
+    for name in names:
         try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
+            info = codecs.lookup(name)
+        except LookupError:
             continue
-    raise CsvFormatError("The file is not text (UTF-8 or Windows-1252).")
+        try:
+            if len(bytes(range(256)).decode(info.name, errors="replace")) == 256:
+                single.add(info.name)
+        except Exception:
+            continue
+    return frozenset(single)
 
 
-def uploaded_text(request) -> str:
-    """A CSV sent as the body (text/csv) or as the multipart field 'file', decoded; 422 when missing."""
-    from backend.errors import InvalidInput
-
+def uploaded_file(request) -> bytes:
+    """A CSV sent as the body (text/csv) or as the multipart field 'file', as sent; 422 when missing.
+    Decoding happens in the job (detect_encoding), off the web process's hub."""
     upload = request.files.get("file")
     raw = upload.read() if upload is not None else request.get_data(cache=False)
     if not raw:
         raise InvalidInput("Send the CSV as the body (text/csv) or as the multipart field 'file'.",
                            fields={"file": ["Missing."]})
-    try:
-        return decode(raw)
-    except CsvFormatError as exc:
-        raise InvalidInput(str(exc), fields={"file": [str(exc)]})
+    return raw
 
 
-def read_rows(text: str, *, required: set = REQUIRED_COLUMNS, expected: list = COLUMNS,
-              max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
-    """(header, [(line number, row)]); line numbers count the header as line 1, as spreadsheets do.
+@dataclass
+class CsvRow:
+    """One record: its first line in the file (the header is line 1, as spreadsheets count), its cells by
+    column name, or why it could not be read."""
 
-    The dialect (comma, semicolon or tab) is sniffed; blank lines are skipped; headers are case-insensitive."""
-    if not text.strip():
-        raise CsvFormatError("The file is empty.")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise CsvFormatError("The file is empty.")
-    missing = required - set(header)
-    if missing:
-        raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. Expected columns: {', '.join(expected)}.")
-    if len(set(header)) != len(header):
-        raise CsvFormatError("A column name appears twice in the header.")
-    rows = []
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
+    line: int
+    cells: dict | None
+    error: str | None = None
+
+
+class CsvReader:
+    """The rows of an uploaded CSV, read one at a time (the file is never turned into a list of rows).
+
+    The dialect (comma, semicolon or tab) is sniffed; blank lines are skipped; headers are case-insensitive.
+    A quote left open is reported with its line instead of swallowing the rows after it: a record that a
+    stray quote stretched over several lines, a quote closed in the middle of a cell, a quote never closed.
+    A file with more than `max_rows` rows, or holding a NUL character, is refused whole (CsvFormatError).
+    """
+
+    def __init__(self, raw: bytes, *, required: set = REQUIRED_COLUMNS, expected: list = COLUMNS,
+                 max_rows: int | None = None, limit_name: str = "IMPORT_MAX_ROWS"):
+        self.encoding = detect_encoding(raw)
+        self._size = len(raw)
+        try:
+            self._stream = io.TextIOWrapper(io.BytesIO(raw), encoding=self.encoding, newline="")
+            sample = self._stream.read(8192)
+            self._stream.seek(0)
+        except UnicodeDecodeError:
+            raise CsvFormatError(f"The file is not valid {self.encoding} text.")
+        if not sample.strip():
+            raise CsvFormatError("The file is empty.")
+        # Only the delimiter is sniffed: spreadsheets quote with " and double it inside a cell, and the
+        # sniffer's guesses at quoting (from a sample with a quote in it) split cells that hold line breaks.
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+        self.dialect = type("SpreadsheetCsv", (csv.excel,), {"delimiter": delimiter})
+        self._reader = csv.reader(self._stream, self.dialect, strict=True)
+        self.max_rows = max_rows
+        self.limit_name = limit_name
+        try:
+            first = next(self._reader)
+        except (StopIteration, csv.Error):
+            raise CsvFormatError("The file has no header row.", line=1)
+        self.header = [h.strip().lstrip("\ufeff").lower() for h in first]
+        missing = required - set(self.header)
+        if missing:
+            raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. "
+                                 f"Expected columns: {', '.join(expected)}.", line=1)
+        if len(set(self.header)) != len(self.header):
+            raise CsvFormatError("A column name appears twice in the header.", line=1)
+        self.rows = 0
+        if max_rows is not None:
+            self._refuse_when_too_long(raw)
+
+    def __iter__(self):
+        delimiter = self.dialect.delimiter
+        width = len(self.header)
+        header = self.header
+        line = self._reader.line_num
+        while True:
+            start = line + 1
+            try:
+                values = next(self._reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise CsvFormatError(f"Line {start}: the file is not valid {self.encoding} text from here on.",
+                                     line=start)
+            except csv.Error as exc:
+                end, line = self._reader.line_num, self._reader.line_num
+                if "end of data" in str(exc):
+                    message = f"A quote (\") opened on line {start} is never closed: lines {start}–{end} were not read."
+                else:
+                    message = (f"A quote (\") on line {start} is not closed where the cell ends ({exc} on line {end})"
+                               + (f": lines {start}–{end} were not read." if end > start else "."))
+                self.rows += 1
+                yield CsvRow(start, None, message + " Check the quotes.")
                 continue
-            row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}
-            rows.append((reader.line_num, row))
-            if max_rows is not None and len(rows) > max_rows:
-                raise CsvFormatError(f"At most {max_rows} rows per file.")
-    except csv.Error as exc:
-        raise CsvFormatError(f"Line {reader.line_num}: {exc}")
-    return header, rows
+            line = self._reader.line_num
+            joined = "".join(values)
+            if not joined.strip():
+                continue
+            if "\x00" in joined:
+                raise CsvFormatError(f"Line {start} holds a NUL character: is this a text CSV file?", line=start)
+            self.rows += 1
+            if line > start and self._swallowed(values, width, delimiter):
+                yield CsvRow(start, None, (
+                    f"A quote (\") opened on line {start} is closed only on line {line}, so lines {start}–{line} "
+                    f"were read as one row. Check the quotes."))
+                continue
+            if len(values) < width:
+                values += [""] * (width - len(values))
+            yield CsvRow(start, dict(zip(header, map(str.strip, values))))
+
+    @property
+    def fraction_read(self) -> float:
+        """How far into the file the reader is (0 to 1), for progress reports."""
+        return min(self._stream.buffer.tell() / max(self._size, 1), 1.0)
+
+    @staticmethod
+    def _swallowed(values: list[str], width: int, delimiter: str) -> bool:
+        """A record over several lines is a cell with line breaks (fine) unless it has the wrong number of
+        cells, or one of its cells holds what looks like a whole row of its own."""
+        if len(values) != width:
+            return True
+        return any(value.count(delimiter) >= max(2, width - 1) for value in values if "\n" in value)
+
+    def _refuse_when_too_long(self, raw: bytes) -> None:
+        """Count the records first (a quick pass of the parser alone), so a file over the limit is refused
+        before a single row is checked."""
+        stream = io.TextIOWrapper(io.BytesIO(raw), encoding=self.encoding, newline="")
+        records = csv.reader(stream, self.dialect)
+        total = -1  # the header
+        while True:
+            try:
+                values = next(records)
+            except StopIteration:
+                break
+            except (csv.Error, UnicodeDecodeError):
+                continue
+            if any(v.strip() for v in values):
+                total += 1
+        if total > self.max_rows:
+            raise CsvFormatError(f"The file has {total} rows; the limit is {self.max_rows} ({self.limit_name}). "
+                                 "Split it.")
+
+
+def read_rows(raw: bytes, *, required: set = REQUIRED_COLUMNS, expected: list = COLUMNS,
+              max_rows: int | None = None, limit_name: str = "IMPORT_MAX_ROWS") -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header, [(line number, row)]) of a whole file; a row that cannot be read refuses the file."""
+    reader = CsvReader(raw, required=required, expected=expected, max_rows=max_rows, limit_name=limit_name)
+    rows = []
+    for row in reader:
+        if row.error:
+            raise CsvFormatError(f"Line {row.line}: {row.error}", line=row.line)
+        rows.append((row.line, row.cells))
+    return reader.header, rows
 
 
 def row_to_input(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Turn text cells into the order API's input; cell-level errors come back as (column, message)."""
     errors: list[tuple[str, str]] = []
     data: dict = {"external_ref": row.get("external_ref", ""), "address": row.get("address", "")}
-
-    def number(column, cast, target=None):
-        text = row.get(column, "")
-        if text == "":
-            return
+    for column, cast in _NUMBERS:
+        text = row.get(column)
+        if not text:
+            continue
         try:
-            data[target or column] = cast(text.replace(",", ".") if cast is float else text)
+            data[column] = cast(text.replace(",", ".") if cast is float else text)
         except ValueError:
             errors.append((column, f"{text!r} is not a number."))
-
-    number("lat", float)
-    number("lon", float)
-    number("service_time_s", int)
-    number("weight_kg", float)
-    number("volume_l", float)
-    number("parcel_count", int)
-    number("priority", int)
-    number("min_age", int)
-    number("depot_id", int)
     if row.get("delivery_date"):
         data["delivery_date"] = row["delivery_date"]
     windows = []

@@ -13,6 +13,7 @@ def import_orders(ctx, payload: dict) -> dict:
     written, and the person who sent the file should see that rather than wait for a silent second run."""
     from backend.orders import csv_import
 
-    return csv_import.import_csv(ctx.org_id, payload["csv"], dry_run=payload.get("dry_run", False),
+    raw = ctx.input_file("csv") if "files" in payload else payload["csv"].encode()  # the latter: queued before
+    return csv_import.import_csv(ctx.org_id, raw, dry_run=payload.get("dry_run", False),
                                  skip_invalid=payload.get("skip_invalid", False), depot_id=payload.get("depot_id"),
                                  created_by_id=ctx.created_by_id, on_progress=ctx.progress)

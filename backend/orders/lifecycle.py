@@ -47,6 +47,21 @@ def _added(order: Order, event: OrderEvent) -> OrderEvent:
     return event
 
 
+def record_many(orders: list[Order], event_type: str, *, actor_type: ActorType, actor_id: int | None = None,
+                details: dict | None = None) -> list[OrderEvent]:
+    """`record` for a batch of orders (already flushed): one flush for all the events, then the listeners."""
+    now = utcnow()
+    events = [OrderEvent(org_id=order.org_id, order_id=order.id, type=event_type, at=now, recorded_at=now,
+                         actor_type=actor_type, actor_id=actor_id, details=dict(details or {})) for order in orders]
+    db.session.add_all(events)
+    if EVENT_LISTENERS:
+        db.session.flush()
+        for order, event in zip(orders, events):
+            for listener in EVENT_LISTENERS:
+                listener(order, event)
+    return events
+
+
 def can_transition(current: S, target: S) -> bool:
     return target in TRANSITIONS[current]
 

@@ -11,6 +11,32 @@ Skill = fields.String(validate=validate.Length(min=1, max=40))
 Barcode = fields.String(validate=validate.Length(min=1, max=100))
 
 
+class RememberedNested(fields.Nested):
+    """A nested object whose loads are remembered by value: the rows of an import repeat the same windows
+    and the same customers, and loading each again costs most of a row's check. Only what loaded cleanly
+    is remembered (a refusal is raised again each time), and each use gets its own copy."""
+
+    def __init__(self, *args, remember: int = 4096, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._remember = remember
+        self._loaded: dict = {}
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        key = None
+        if partial is None and isinstance(value, dict):
+            try:
+                key = tuple(sorted(value.items()))
+                hash(key)
+            except TypeError:
+                key = None
+        if key is not None and key in self._loaded:
+            return dict(self._loaded[key])
+        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        if key is not None and isinstance(loaded, dict) and len(self._loaded) < self._remember:
+            self._loaded[key] = dict(loaded)
+        return loaded
+
+
 class RecipientSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Name(required=True)
@@ -41,12 +67,12 @@ class OrderInSchema(Schema):
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
     depot_id = Id(load_default=None, allow_none=True)
     recipient_id = Id(load_default=None, allow_none=True)
-    recipient = fields.Nested(RecipientSchema, load_default=None, allow_none=True)
+    recipient = RememberedNested(RecipientSchema, load_default=None, allow_none=True)
     address = fields.String(required=True, validate=validate.Length(min=3, max=500))
     lat = Latitude(load_default=None, allow_none=True)
     lon = Longitude(load_default=None, allow_none=True)
     delivery_date = fields.Date(load_default=None, allow_none=True)
-    time_windows = fields.List(fields.Nested(TimeWindowSchema), load_default=list, validate=validate.Length(max=5))
+    time_windows = fields.List(RememberedNested(TimeWindowSchema), load_default=list, validate=validate.Length(max=5))
     service_time_s = fields.Integer(load_default=300, validate=validate.Range(min=0, max=8 * 3600))
     weight_kg = NonNegativeFloat(load_default=0)
     volume_l = NonNegativeFloat(load_default=0)

@@ -19,7 +19,6 @@ from backend.geo import geocoding
 from backend.orders import lifecycle
 from backend.orders.enums import ActorType, GeocodeSource, OrderStatus
 from backend.orders.models import Order, OrderEvent, OrderTimeWindow, Parcel, Recipient
-from backend.orders.schemas import OrderInSchema
 from backend.unit_of_work import transactional, unit_of_work
 
 EDITABLE_STATUSES = {OrderStatus.created, OrderStatus.planned, OrderStatus.dispatched, OrderStatus.rescheduled}
@@ -115,6 +114,56 @@ def build_windows(raw_windows: list[dict], tz: ZoneInfo, day: date | None) -> li
     return windows
 
 
+class Lookups:
+    """What checking a batch of orders looks up, fetched a batch at a time instead of an order at a time:
+    depots by id, the default depot, existing references, recipients by phone and by email."""
+
+    def __init__(self, org_id: int):
+        self.org_id = org_id
+        self.depots: dict = {}
+        self.existing: dict[str, int] = {}
+        self.by_phone: dict[str, Recipient] = {}
+        self.by_email: dict[str, Recipient] = {}
+        self._windows: dict = {}
+
+    def windows(self, raw_windows: list[dict], tz: ZoneInfo, day: date | None) -> list[tuple[datetime, datetime]]:
+        """build_windows, remembered: the rows of an import repeat the same few windows."""
+        key = (tuple((w.get("start"), w.get("end")) for w in raw_windows), tz.key, day)
+        if key not in self._windows:
+            self._windows[key] = build_windows(raw_windows, tz, day)  # a refusal raises, and is not remembered
+        return list(self._windows[key])
+
+    def depot(self, depot_id: int | None) -> Depot:
+        if depot_id not in self.depots:
+            self.depots[depot_id] = _depot_for(self.org_id, depot_id)
+        return self.depots[depot_id]
+
+    def prefetch(self, batch: list[dict]) -> None:
+        """One query each for the batch's references, phones and emails."""
+        refs = {data["external_ref"] for data in batch}
+        phones = {(data.get("recipient") or {}).get("phone") for data in batch} - {None, ""}
+        emails = {(data.get("recipient") or {}).get("email") for data in batch} - {None, ""}
+        self.existing = dict(db.session.execute(select(Order.external_ref, Order.id).where(
+            Order.org_id == self.org_id, Order.external_ref.in_(refs))).all()) if refs else {}
+        self.by_phone, self.by_email = {}, {}
+        if phones:
+            for recipient in db.session.scalars(select(Recipient).where(Recipient.org_id == self.org_id,
+                                                                        Recipient.phone.in_(phones))):
+                self.by_phone.setdefault(recipient.phone, recipient)
+        if emails:
+            for recipient in db.session.scalars(select(Recipient).where(Recipient.org_id == self.org_id,
+                                                                        Recipient.email.in_(emails))):
+                self.by_email.setdefault(recipient.email, recipient)
+
+    def recipient(self, data: dict | None) -> Recipient | None:
+        if not data:
+            return None
+        found = self.by_phone.get(data.get("phone")) if data.get("phone") else None
+        if found is None and data.get("email"):
+            found = self.by_email.get(data["email"])
+        return found
+
+
 def _depot_for(org_id: int, depot_id: int | None) -> Depot:
     if depot_id is not None:
         try:
@@ -186,25 +235,40 @@ class CheckedOrder:
     recipient: Recipient | None
 
 
-def check_order(org_id: int, data: dict) -> CheckedOrder:
+def check_order(org_id: int, data: dict, lookups: Lookups | None = None) -> CheckedOrder:
     """Everything that can reject a schema-valid order (depot, windows, location); adds nothing to the session."""
-    depot = _depot_for(org_id, data.get("depot_id"))
+    depot = lookups.depot(data.get("depot_id")) if lookups else _depot_for(org_id, data.get("depot_id"))
     tz = ZoneInfo(depot.timezone)
     day = data.get("delivery_date")
-    windows = build_windows(data.get("time_windows") or [], tz, day)
+    raw_windows = data.get("time_windows") or []
+    windows = lookups.windows(raw_windows, tz, day) if lookups else build_windows(raw_windows, tz, day)
     if day is None and windows:
         day = windows[0][0].astimezone(tz).date()
     lat, lon, source = _locate(org_id, data)
-    recipient = _find_recipient(org_id, data.get("recipient"), data.get("recipient_id"))
+    if lookups is not None and data.get("recipient_id") is None:
+        recipient = lookups.recipient(data.get("recipient"))
+    else:
+        recipient = _find_recipient(org_id, data.get("recipient"), data.get("recipient_id"))
     return CheckedOrder(depot, windows, day, lat, lon, source, recipient)
 
 
-def prepare_order(org_id: int, data: dict, checked: CheckedOrder | None = None) -> Order:
-    """Turn validated input into an Order added to the session (not committed); raises ValidationError."""
+def prepare_order(org_id: int, data: dict, checked: CheckedOrder | None = None,
+                  new_recipients: Lookups | None = None) -> Order:
+    """Turn validated input into an Order added to the session (not committed); raises ValidationError.
+
+    `new_recipients` remembers the recipients a batch creates before it is flushed, so one person
+    appearing twice in a batch is one recipient."""
     checked = checked or check_order(org_id, data)
-    # A recipient first seen earlier in the same batch exists by now (each order is flushed).
-    found = checked.recipient or _find_recipient(org_id, data.get("recipient"), None)
+    if new_recipients is not None:
+        found = checked.recipient or new_recipients.recipient(data.get("recipient"))
+    else:  # a recipient first seen earlier in the same batch exists by now (each order is flushed)
+        found = checked.recipient or _find_recipient(org_id, data.get("recipient"), None)
     recipient = _recipient_for(org_id, data.get("recipient"), found)
+    if new_recipients is not None and recipient is not None:
+        if recipient.phone:
+            new_recipients.by_phone.setdefault(recipient.phone, recipient)
+        if recipient.email:
+            new_recipients.by_email.setdefault(recipient.email, recipient)
     barcodes = data.get("parcels") or []
     parcel_count = data.get("parcel_count")
     if parcel_count is None:
@@ -246,70 +310,6 @@ def create_order(org_id: int, data: dict, principal: Principal | None) -> tuple[
             raise
         return existing, False
     return order, True
-
-
-def validate_many(org_id: int, raw_orders: list, *, on_progress=None) -> list[dict]:
-    """Check every order (schema, duplicates in the batch, database checks) without writing anything.
-
-    Each result: {"index", "status": "valid" | "existing" | "invalid", "external_ref", "errors"?}, and
-    private "_data"/"_checked" for the caller that goes on to create.
-    """
-    schema = OrderInSchema()
-    results = []
-    seen_refs: dict[str, int] = {}
-    for index, raw in enumerate(raw_orders):
-        result = {"index": index, "external_ref": raw.get("external_ref") if isinstance(raw, dict) else None}
-        try:
-            if not isinstance(raw, dict):
-                raise ValidationError({"_schema": ["Each order is a JSON object."]})
-            data = schema.load(raw)
-            ref = data["external_ref"]
-            if ref in seen_refs:
-                raise ValidationError({"external_ref": [f"Same reference as item {seen_refs[ref]}."]})
-            seen_refs[ref] = index
-            existing = find_by_ref(org_id, ref)
-            if existing is not None:
-                result.update(status="existing", id=existing.id)
-            else:
-                result.update(status="valid", _data=data, _checked=check_order(org_id, data))
-        except ValidationError as exc:
-            result.update(status="invalid", errors=exc.messages)
-        results.append(result)
-        if on_progress and index % 25 == 0:
-            on_progress(0.8 * (index + 1) / max(len(raw_orders), 1), f"Checked {index + 1} of {len(raw_orders)}")
-    return results
-
-
-def add_many(org_id: int, raw_orders: list, principal: Principal | None, *, skip_invalid: bool,
-             dry_run: bool = False, source: str = "bulk", on_progress=None, results: list | None = None) -> dict:
-    """Nothing is created while one order is bad, unless the caller skips bad ones. Existing refs are kept.
-
-    `results` may carry a validation the caller already made (and amended) with validate_many().
-    The caller's unit of work commits (with the geocoder answers learnt while checking, even when
-    nothing is imported): `create_many` is the use case.
-    """
-    if results is None:
-        results = validate_many(org_id, raw_orders, on_progress=on_progress)
-    invalid = [r for r in results if r["status"] == "invalid"]
-    if not dry_run and not (invalid and not skip_invalid):
-        with db.session.no_autoflush:
-            for result in results:
-                if result["status"] != "valid":
-                    continue
-                order = prepare_order(org_id, result["_data"], result["_checked"])
-                _log_created(order, principal, source)
-                result.update(status="created", id=order.id)
-    for result in results:
-        result.pop("_data", None)
-        result.pop("_checked", None)
-    counts = {status: sum(1 for r in results if r["status"] == status)
-              for status in ("created", "existing", "invalid", "valid")}
-    return {"created": counts["created"], "existing": counts["existing"], "invalid": counts["invalid"],
-            "valid": counts["valid"], "skipped": counts["invalid"] if skip_invalid and not dry_run else 0,
-            "imported": not dry_run and not (invalid and not skip_invalid), "results": results}
-
-
-create_many = transactional(add_many)
 
 
 # --- changing -------------------------------------------------------------------------------------

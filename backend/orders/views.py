@@ -9,7 +9,7 @@ from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.jobs import service as jobs_service
 from backend.jobs.schemas import JobSchema
-from backend.orders import csv_io, schemas, service
+from backend.orders import bulk, csv_io, schemas, service
 from backend.orders.models import Order
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1")
@@ -51,7 +51,7 @@ def create_order(body):
           idempotent=True,
           summary="Create many orders: all or nothing unless skip_invalid; existing references are kept.")
 def create_orders_bulk(body):
-    summary = service.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
+    summary = bulk.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
     if not summary["imported"]:
         invalid = {str(r["index"]): r["errors"] for r in summary["results"] if r["status"] == "invalid"}
         raise InvalidInput(f"{len(invalid)} of {len(body['orders'])} orders are invalid; nothing was created.",
@@ -65,9 +65,10 @@ def create_orders_bulk(body):
           summary="Import a CSV of orders as a background job. dry_run (default true) only reports every bad "
                   "row by line and column; a real run imports nothing while a row is bad unless skip_invalid.")
 def import_orders(query):
-    text = csv_io.uploaded_text(request)
+    raw = csv_io.uploaded_file(request)
     principal = current_principal()
-    job = jobs_service.enqueue(_org(), "orders.import", {"csv": text, **query}, created_by_id=principal.user_id)
+    job = jobs_service.enqueue(_org(), "orders.import", dict(query), created_by_id=principal.user_id,
+                               files={"csv": raw})
     return jobs_service.job_payload(job)
 
 

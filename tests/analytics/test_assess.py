@@ -24,14 +24,19 @@ def _csv(*rows) -> bytes:
 
 
 def _wait(api, response, timeout=60) -> dict:
+    job = _finished(api, response, timeout)
+    assert job["status"] == "succeeded", job
+    return job["result"]
+
+
+def _finished(api, response, timeout=60) -> dict:
     assert response.status_code == 202, response.get_json()
     job_id = response.get_json()["id"]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = api.get(f"/api/v1/jobs/{job_id}").get_json()
         if job["status"] in ("succeeded", "failed", "cancelled"):
-            assert job["status"] == "succeeded", job
-            return job["result"]
+            return job
         time.sleep(0.05)
     pytest.fail("job did not finish")
 
@@ -116,7 +121,8 @@ def test_replay_of_another_organizations_import_is_not_found(org, other_org, dis
 
 
 def test_file_level_problems_are_reported(dispatcher, job_worker):
-    result = _import(dispatcher, b"when;who\n1;2\n", dry_run=True)
-    assert "Missing column" in result["file_error"]
+    job = _finished(dispatcher, dispatcher.post("/api/v1/analytics/history/import?dry_run=true",
+                                                data=b"when;who\n1;2\n", headers={"Content-Type": "text/csv"}))
+    assert job["status"] == "failed" and "Missing column" in job["error"]["message"], job
     empty = dispatcher.post("/api/v1/analytics/history/import", data=b"", headers={"Content-Type": "text/csv"})
     assert empty.status_code == 422

@@ -212,3 +212,24 @@ def test_a_queued_job_the_queue_lost_is_queued_again(app, org, dispatcher):
         assert _wait(dispatcher, job_id, {"succeeded", "failed"}, timeout=15)["status"] == "succeeded"
     finally:
         consumer.stop(graceful=True)
+
+
+def test_a_job_orphaned_hours_ago_is_not_rerun_by_itself(app, org, dispatcher, job_worker):
+    """Found after a long outage (or left by a version without leases): failed with a message, not re-run."""
+    from datetime import timedelta
+
+    from backend.database import utcnow
+    from backend.extensions import db
+    from backend.jobs.models import Job, JobStatus
+
+    job_id = _enqueue(app, org, {"steps": 1})
+    _wait(dispatcher, job_id, {"succeeded"})
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        job.status, job.worker_id, job.result, job.finished_at = JobStatus.running, None, None, None
+        job.started_at = utcnow() - timedelta(hours=3)
+        db.session.commit()
+        db.session.remove()
+    job = _wait(dispatcher, job_id, {"failed", "succeeded"}, timeout=15)
+    assert job["status"] == "failed" and "long ago" in job["error"]["message"], job
+    assert job["attempts"] == 1

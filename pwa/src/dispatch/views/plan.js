@@ -13,13 +13,13 @@ export function importView() {
       @change=${(e) => { state.imports.file = e.target.files[0] || null; state.imports.result = null; update(); }}></label>
     <button type="button" ?disabled=${!state.imports.file || busy} @click=${() => runImport(true)}>${busy ? t('d.import.checking') : t('d.import.check')}</button>
     ${result ? html`<div data-testid="import-result" role="status">
-      ${result.dryRun ? (result.errors?.length ? html`<p class="error">${t('d.import.errors', { count: result.errors.length })}</p>`
+      ${result.failed ? nothing : result.dryRun ? (result.errors?.length ? html`<p class="error">${t('d.import.errors', { count: result.errors.length })}</p>`
         : html`<p>${t('d.import.ok', { count: result.rows ?? 0 })}</p>`)
         : html`<p>${t('d.import.done', { created: result.created ?? 0, existing: result.existing ?? 0 })}</p>`}
-      ${result.file_error ? html`<p class="error">${result.file_error}</p>` : nothing}
+      ${result.failed ? html`<p class="error">${result.failed.message}</p>` : nothing}
       ${result.errors?.length ? html`<table class="errors"><thead><tr><th>${t('d.import.line')}</th><th>${t('d.import.field')}</th><th>${t('d.import.message')}</th></tr></thead>
         <tbody>${result.errors.slice(0, 200).map((e) => html`<tr><td>${e.line}</td><td>${e.field}</td><td>${e.message}</td></tr>`)}</tbody></table>` : nothing}
-      ${result.dryRun && !result.file_error ? html`
+      ${result.dryRun && !result.failed ? html`
         ${result.errors?.length ? html`<label class="inline"><input type="checkbox" .checked=${state.imports.skipInvalid}
           @change=${(e) => { state.imports.skipInvalid = e.target.checked; update(); }}>${t('d.import.skipInvalid')}</label>` : nothing}
         <button type="button" ?disabled=${busy || (result.errors?.length && !state.imports.skipInvalid)}
