@@ -228,7 +228,7 @@ def test_a_job_orphaned_hours_ago_is_not_rerun_by_itself(app, org, dispatcher, j
         job = db.session.get(Job, job_id)
         job.status, job.worker_id, job.result, job.finished_at = JobStatus.running, None, None, None
         job.started_at = utcnow() - timedelta(hours=3)
-        db.session.commit()
+        commit()
         db.session.remove()
     job = _wait(dispatcher, job_id, {"failed", "succeeded"}, timeout=15)
     assert job["status"] == "failed" and "long ago" in job["error"]["message"], job
