@@ -119,6 +119,9 @@ def end_lost_job(job_id: str, worker_id: str | None) -> JobStatus | None:
         status, values = _lost_outcome(job)
         if status is not JobStatus.queued:
             values.update(finished_at=utcnow())
+            last_report = queue.peek_state(service.progress_key(job_id))
+            if last_report:  # how far it got stays readable on the ended job
+                values.update(progress=last_report["progress"], detail=last_report["detail"])
         condition = (Job.id == job_id) & (Job.status == JobStatus.running)
         condition &= Job.worker_id.is_(None) if worker_id is None else (Job.worker_id == worker_id)
         result = db.session.execute(update(Job).where(condition).values(status=status, worker_id=None, **values)

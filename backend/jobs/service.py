@@ -198,6 +198,8 @@ def _finish(job_id: str, worker_id: str, status: JobStatus, *, result=None, erro
     live = queue.peek_state(progress_key(job_id))
     if status is JobStatus.succeeded:
         values["progress"] = 1.0
+        if live:  # the last figures reported (an optimizer's best cost) stay readable on the finished job
+            values["detail"] = live["detail"]
     elif live:
         values.update(progress=live["progress"], message=live["message"], detail=live["detail"])
     if error and not (live and live.get("message")):

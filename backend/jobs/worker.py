@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 class Housekeeper(threading.Thread):
-    """Beats the worker's heartbeat and runs the reaper, on a real thread of its own."""
+    """Runs the reaper on a real thread of its own, and beats the worker's heartbeat on another: a reaper
+    waiting on the database (SQLite's write lock held by an import) must not make a live worker look dead."""
 
     def __init__(self, app, worker_id: str):
         super().__init__(name="jobs-housekeeping", daemon=True)
@@ -33,13 +34,26 @@ class Housekeeper(threading.Thread):
         self.worker_id = worker_id
         self.interval = max(float(app.config["JOBS_LEASE_S"]) / 6, 0.1)
         self._stop_event = threading.Event()
+        self._heart = threading.Thread(target=self._beat, name="jobs-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._heart.start()
+        super().start()
+
+    def _beat(self) -> None:
+        while True:
+            try:
+                liveness.beat(self.worker_id)
+            except Exception:  # the queue's store is away: try again next beat
+                log.exception("job worker heartbeat failed; trying again")
+            if self._stop_event.wait(self.interval):
+                return
 
     def run(self) -> None:
         while True:
             try:
-                liveness.beat(self.worker_id)
                 self.reap()
-            except Exception:  # the queue's store or the database is away: try again next beat
+            except Exception:  # the database is away: try again next time
                 log.exception("job housekeeping failed; trying again")
             if self._stop_event.wait(self.interval):
                 return
@@ -55,6 +69,7 @@ class Housekeeper(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+        self._heart.join(timeout=5)
         liveness.forget(self.worker_id)
 
 

@@ -43,6 +43,7 @@ def test_job_runs_reports_progress_and_succeeds(app, org, dispatcher, job_worker
     job_id = _enqueue(app, org, {"steps": 3})
     job = _wait(dispatcher, job_id, {"succeeded", "failed"})
     assert job["status"] == "succeeded" and job["result"] == {"done": 3} and job["progress"] == 1.0
+    assert job["detail"] == {"step": 2}  # the last figures reported stay on the finished job
     assert job["started_at"] and job["finished_at"]
     assert [j["id"] for j in dispatcher.get("/api/v1/jobs").get_json()] == [job_id]
 
@@ -157,11 +158,16 @@ def app_config(database_url, tmp_path):
 
 
 def test_cancelling_a_job_whose_worker_died_ends_it_at_once(app, org, dispatcher):
+    from backend.jobs import queue, service
+
     job_id = _enqueue(app, org, {"steps": 1})
     _as_if_running_on_a_dead_worker(app, job_id)
+    with app.app_context():  # the dead worker's last progress report
+        queue.put_state(service.progress_key(job_id), {"progress": 0.4, "message": "step 4", "detail": {}})
     response = dispatcher.post(f"/api/v1/jobs/{job_id}/cancel")
     assert response.status_code == 200 and response.get_json()["status"] == "cancelled", response.get_json()
-    assert dispatcher.get(f"/api/v1/jobs/{job_id}").get_json()["finished_at"]
+    ended = dispatcher.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert ended["finished_at"] and ended["progress"] == 0.4  # how far it got stays readable
 
 
 def test_a_live_worker_ends_the_jobs_of_a_dead_one_as_their_kind_says(app, org, dispatcher, job_worker):
