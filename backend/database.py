@@ -38,6 +38,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def isoformat_or_none(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)

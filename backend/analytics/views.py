@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from backend.analytics import kpis, schemas, service
 from backend.api import PageQuery, endpoint, page_of, paginate
-from backend.auth.principal import ADMIN, STAFF, current_principal
+from backend.auth.principal import ADMIN, STAFF, current_org_id, current_principal
 from backend.csv_cells import safe_cell
 from backend.errors import InvalidInput
 from backend.jobs import service as jobs_service
@@ -21,10 +21,6 @@ from backend.orders import csv_io
 
 bp = Blueprint("analytics", __name__, url_prefix="/api/v1/analytics")
 CSV_NOTE = {200: "JSON, or text/csv with format=csv"}
-
-
-def _org() -> int:
-    return current_principal().org_id
 
 
 def _filters(query: dict) -> dict:
@@ -86,7 +82,7 @@ def chart(path: str, query_schema, build, *, summary: str, csv_summary: str, res
 # --- KPI series ---------------------------------------------------------------------------------
 
 def _series(query, as_csv=False):
-    items = service.series(_org(), query["start"], query["end"], query["grain"], **_filters(query))
+    items = service.series(current_org_id(), query["start"], query["end"], query["grain"], **_filters(query))
     return _respond(items, {"items": items, "definitions": kpis.definitions()}, query, "kpis", as_csv)
 
 
@@ -107,7 +103,7 @@ def _scorecard(query, as_csv=False):
     from backend.database import utcnow
 
     end = query.get("end") or utcnow().date()
-    card = service.scorecard(_org(), end, period=query["period"], depot_id=query.get("depot_id"),
+    card = service.scorecard(current_org_id(), end, period=query["period"], depot_id=query.get("depot_id"),
                              source=query["source"])
     return _respond(card["kpis"], card, query, "scorecard", as_csv)
 
@@ -120,7 +116,7 @@ chart("/scorecard", schemas.ScorecardQuery, _scorecard, response=schemas.Scoreca
 # --- breakdowns ---------------------------------------------------------------------------------
 
 def _breakdown(query, as_csv=False):
-    items = service.breakdown(_org(), query["start"], query["end"], query["by"], **_filters(query))
+    items = service.breakdown(current_org_id(), query["start"], query["end"], query["by"], **_filters(query))
     return _respond(items, {"by": query["by"], "items": items}, query, f"breakdown-{query['by']}", as_csv)
 
 
@@ -133,7 +129,7 @@ chart("/breakdown", schemas.BreakdownQuery, _breakdown, response=schemas.Breakdo
 
 def _failures(query, as_csv=False):
     filters = {k: v for k, v in _filters(query).items() if k in ("depot_id", "driver_id", "source")}
-    page = service.failed_deliveries(_org(), query["start"], query["end"], page=query["page"],
+    page = service.failed_deliveries(current_org_id(), query["start"], query["end"], page=query["page"],
                                      per_page=query["per_page"], reason=query.get("reason"), **filters)
     return _respond(page["items"], page, query, "failed-deliveries", as_csv)
 
@@ -146,7 +142,7 @@ chart("/failed-deliveries", schemas.FailuresQuery, _failures, response=schemas.F
 # --- plan against actual ---------------------------------------------------------------------------
 
 def _routes(query, as_csv=False):
-    items = service.plan_vs_actual(_org(), query["start"], query["end"], **_filters(query))
+    items = service.plan_vs_actual(current_org_id(), query["start"], query["end"], **_filters(query))
     return _respond(items, {"items": items}, query, "plan-vs-actual", as_csv)
 
 
@@ -158,7 +154,7 @@ chart("/plan-vs-actual", schemas.PeriodQuery, _routes, response=schemas.PlanVsAc
 # --- customers: ratings and notifications ------------------------------------------------------------
 
 def _ratings(query, as_csv=False):
-    data = service.ratings(_org(), query["start"], query["end"], depot_id=query.get("depot_id"),
+    data = service.ratings(current_org_id(), query["start"], query["end"], depot_id=query.get("depot_id"),
                            driver_id=query.get("driver_id"))
     rows = [{"score": score, "count": count} for score, count in data["distribution"].items()]
     return _respond(rows, data, query, "ratings", as_csv)
@@ -170,7 +166,7 @@ chart("/ratings", schemas.PeriodQuery, _ratings, response=schemas.RatingsSummary
 
 
 def _notifications(query, as_csv=False):
-    data = service.notifications(_org(), query["start"], query["end"], depot_id=query.get("depot_id"))
+    data = service.notifications(current_org_id(), query["start"], query["end"], depot_id=query.get("depot_id"))
     rows = [{"channel": channel, **counts} for channel, counts in sorted(data["channels"].items())]
     return _respond(rows, data, query, "notifications", as_csv,
                     ("channel", "total", "sent", "delivered", "failed", "suppressed", "sms_segments", "sms_cost_cents"))
@@ -185,31 +181,31 @@ chart("/notifications", schemas.PeriodQuery, _notifications, response=schemas.No
 
 @endpoint(bp, "/goals", roles=STAFF, response=schemas.GoalSchema(many=True), summary="The organization's KPI goals.")
 def list_goals():
-    return service.list_goals(_org())
+    return service.list_goals(current_org_id())
 
 
 @endpoint(bp, "/goals", "POST", roles=ADMIN, body=schemas.GoalSchema, response=schemas.GoalSchema, status=201,
           idempotent=True,
           summary="Set a goal for a KPI (the organization's, or a depot's).")
 def create_goal(body):
-    return service.create_goal(_org(), body)
+    return service.create_goal(current_org_id(), body)
 
 
 @endpoint(bp, "/goals/<int:goal_id>", "PATCH", roles=ADMIN, body=schemas.GoalSchema(partial=True),
           response=schemas.GoalSchema, summary="Change a goal.")
 def update_goal(goal_id, body):
-    return service.update_goal(_org(), goal_id, body)
+    return service.update_goal(current_org_id(), goal_id, body)
 
 
 @endpoint(bp, "/goals/<int:goal_id>", "DELETE", roles=ADMIN, status=204, summary="Remove a goal.")
 def delete_goal(goal_id):
-    service.delete_goal(_org(), goal_id)
+    service.delete_goal(current_org_id(), goal_id)
 
 
 @endpoint(bp, "/alerts", roles=STAFF, query=PageQuery, response=page_of(schemas.AlertSchema),
           summary="KPI alerts: goals missed for their set number of days in a row, newest first.")
 def list_alerts(query):
-    return paginate(service.alerts_statement(_org()), query["page"], query["per_page"])
+    return paginate(service.alerts_statement(current_org_id()), query["page"], query["per_page"])
 
 
 @endpoint(bp, "/rollups/refresh", "POST", roles=ADMIN, body=schemas.RefreshBody, response=schemas.RefreshResultSchema,
@@ -217,7 +213,8 @@ def list_alerts(query):
 def refresh_rollups(body):
     if body["end"] < body["start"] or (body["end"] - body["start"]).days > 30:
         raise InvalidInput("Give a period of 1 to 31 days.", fields={"to": ["Out of range."]})
-    return {"refreshed": [day.isoformat() for day in service.refresh_period(_org(), body["start"], body["end"])]}
+    refreshed = service.refresh_period(current_org_id(), body["start"], body["end"])
+    return {"refreshed": [day.isoformat() for day in refreshed]}
 
 
 # --- assessment: history import and savings replay -------------------------------------------------------
@@ -230,7 +227,7 @@ def refresh_rollups(body):
                   "unless skip_invalid.")
 def import_history(query):
     raw = csv_io.uploaded_file(request)
-    job = jobs_service.enqueue(_org(), "analytics.history_import", dict(query),
+    job = jobs_service.enqueue(current_org_id(), "analytics.history_import", dict(query),
                                created_by_id=current_principal().user_id, files={"csv": raw})
     return jobs_service.job_payload(job)
 
@@ -240,7 +237,7 @@ def import_history(query):
 def list_history_imports(query):
     from backend.analytics import importer
 
-    return paginate(importer.imports_statement(_org()), query["page"], query["per_page"])
+    return paginate(importer.imports_statement(current_org_id()), query["page"], query["per_page"])
 
 
 @endpoint(bp, "/replay", "POST", roles=STAFF, body=schemas.ReplayBodySchema, response=JobSchema, status=202,
@@ -249,8 +246,8 @@ def list_history_imports(query):
 def start_replay(body):
     from backend.analytics import importer
 
-    importer.get_import(_org(), body["import_id"])
-    job = jobs_service.enqueue(_org(), "analytics.replay", body, created_by_id=current_principal().user_id)
+    importer.get_import(current_org_id(), body["import_id"])
+    job = jobs_service.enqueue(current_org_id(), "analytics.replay", body, created_by_id=current_principal().user_id)
     return jobs_service.job_payload(job)
 
 

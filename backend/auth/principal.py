@@ -40,6 +40,11 @@ def current_principal() -> Principal | None:
     return g.get("principal")
 
 
+def current_org_id() -> int:
+    """The organization of the caller an endpoint has already authorized (every tenant query filters on it)."""
+    return current_principal().org_id
+
+
 def require_principal(roles) -> Principal:
     """The one role check: 401 when nobody is logged in, 403 when the role is not allowed."""
     principal = current_principal()

@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from backend.database import utcnow
+from backend.database import isoformat_or_none, utcnow
 from backend.dispatch import problems
 from backend.dispatch.eta_model import pace_factor
 from backend.dispatch.models import Route, RouteStatus, StopStatus
@@ -26,10 +26,6 @@ from backend.orders.models import OrderEvent
 from backend.realtime import emit, rooms
 from backend.tracking.models import DriverPosition
 from backend.unit_of_work import transactional
-
-
-def _iso(moment):
-    return moment.isoformat() if moment else None
 
 
 @transactional
@@ -62,8 +58,8 @@ def refresh_route_etas(route_id: int) -> dict | None:
             moved.append(stop)
             window_end = max((w.end_at for w in stop.order.time_windows), default=None)
             lifecycle.record(stop.order, "eta_changed", actor_type=ActorType.system,
-                             details={"eta": _iso(arrival), "previous_eta": _iso(previous),
-                                      "window_end": _iso(window_end), "stale_position": stale})
+                             details={"eta": isoformat_or_none(arrival), "previous_eta": isoformat_or_none(previous),
+                                      "window_end": isoformat_or_none(window_end), "stale_position": stale})
             _alert_if_late(route, stop, arrival, window_end)
     if position is not None:
         position.etas_computed_at = now
@@ -104,7 +100,8 @@ def _alert_if_late(route: Route, stop, arrival, window_end) -> None:
         return
     late_by = int((arrival - window_end).total_seconds())
     lifecycle.record(stop.order, "late_alert", actor_type=ActorType.system,
-                     details={"eta": _iso(arrival), "window_end": _iso(window_end), "late_by_s": late_by})
+                     details={"eta": isoformat_or_none(arrival), "window_end": isoformat_or_none(window_end),
+                              "late_by_s": late_by})
     emit.queue_emit(db.session, "alert", late_risk_payload(route, stop, arrival, window_end),
                     rooms.dispatch(route.org_id))
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.config import map_tiles
-from backend.database import utcnow
+from backend.database import isoformat_or_none, utcnow
 from backend.dispatch import problems
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.dispatch.service import (ACTIVE_ROUTE, PLANNABLE, actor_of, bump, check_version, get_route,
@@ -35,10 +35,6 @@ from backend.orders.enums import OrderStatus
 from backend.orders.models import Order
 from backend.tracking.models import DriverPosition
 from backend.unit_of_work import on_commit, transactional
-
-
-def _iso(moment):
-    return moment.isoformat() if moment else None
 
 
 def console_settings() -> dict:
@@ -88,8 +84,8 @@ def preview_of(route: Route, stops: list[Stop]) -> dict:
         result["stops"].append({
             "stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
             "address": stop.order.address, "sequence": position, "eta": arrival.isoformat(),
-            "departure": departure.isoformat(), "planned_arrival_at": _iso(stop.planned_arrival_at),
-            "window_end": _iso(closes_at), "violations": violations})
+            "departure": departure.isoformat(), "planned_arrival_at": isoformat_or_none(stop.planned_arrival_at),
+            "window_end": isoformat_or_none(closes_at), "violations": violations})
     return result
 
 
@@ -502,7 +498,7 @@ def proofs(principal: Principal, order_id: int) -> list[dict]:
                 return None
             return {"id": found.id, "kind": found.kind, "content_type": found.content_type,
                     "size_bytes": found.size_bytes, "url": f"/api/v1/files/{found.id}",
-                    "captured_at": _iso(found.captured_at), "lat": found.lat, "lon": found.lon}
+                    "captured_at": isoformat_or_none(found.captured_at), "lat": found.lat, "lon": found.lon}
 
         distance = None
         if proof.lat is not None and proof.lon is not None:
@@ -510,7 +506,7 @@ def proofs(principal: Principal, order_id: int) -> list[dict]:
         result.append({
             "id": proof.id, "stop_id": proof.stop_id, "driver_id": proof.driver_id, "outcome": proof.outcome,
             "failure_reason": proof.failure_reason, "recipient_name": proof.recipient_name, "note": proof.note,
-            "at": _iso(proof.at), "lat": proof.lat, "lon": proof.lon, "distance_from_address_m": distance,
+            "at": isoformat_or_none(proof.at), "lat": proof.lat, "lon": proof.lon, "distance_from_address_m": distance,
             "photos": [v for v in (file_view(i) for i in proof.photo_ids or []) if v],
             "signature": file_view(proof.signature_id) if proof.signature_id else None,
             "scanned_barcodes": proof.scanned_barcodes or [], "cod_collected_cents": proof.cod_collected_cents,

@@ -8,7 +8,7 @@ import click
 from flask import Blueprint, Response, current_app, request
 
 from backend.api import endpoint, page_of, paginate
-from backend.auth.principal import ADMIN, ANY_ROLE, PUBLIC, STAFF, current_principal
+from backend.auth.principal import ADMIN, ANY_ROLE, PUBLIC, STAFF, current_org_id, current_principal
 from backend.errors import Forbidden, InvalidInput
 from backend.notify import inbound, rendering, schemas, service, subscriptions, templates, webhooks
 from backend.notify.channels import sms
@@ -17,16 +17,12 @@ from backend.public_url import public_base_url
 bp = Blueprint("notify", __name__, url_prefix="/api/v1", cli_group="push")
 
 
-def _org() -> int:
-    return current_principal().org_id
-
-
 # --- delivery status -----------------------------------------------------------------------------
 
 @endpoint(bp, "/orders/<int:order_id>/notifications", roles=STAFF, response=schemas.NotificationSchema(many=True),
           summary="Every message sent (or to be sent) to the order's recipient, with its delivery status.")
 def order_notifications(order_id):
-    return service.order_notifications(_org(), order_id)
+    return service.order_notifications(current_org_id(), order_id)
 
 
 @endpoint(bp, "/notifications", roles=STAFF, query=schemas.NotificationQuerySchema,
@@ -35,13 +31,13 @@ def order_notifications(order_id):
                   "since/until (created).")
 def list_notifications(query):
     page, per_page = query.pop("page"), query.pop("per_page")
-    return paginate(service.notifications_statement(_org(), **query), page, per_page)
+    return paginate(service.notifications_statement(current_org_id(), **query), page, per_page)
 
 
 @endpoint(bp, "/notify/inbound", roles=STAFF, query=schemas.InboundQuerySchema, response=page_of(schemas.InboundSchema),
           summary="Customers' SMS replies forwarded to dispatchers, newest first.")
 def list_inbound(query):
-    return paginate(inbound.inbound_statement(_org(), query["order_id"]), query["page"], query["per_page"])
+    return paginate(inbound.inbound_statement(current_org_id(), query["order_id"]), query["page"], query["per_page"])
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -49,7 +45,7 @@ def list_inbound(query):
 @endpoint(bp, "/notify/templates", roles=STAFF, response=schemas.TemplateSchema(many=True),
           summary="The wording of every customer message per language (the organization's own or built-in).")
 def list_templates():
-    return rendering.effective_templates(_org())
+    return rendering.effective_templates(current_org_id())
 
 
 @endpoint(bp, "/notify/templates", "PUT", roles=ADMIN, body=schemas.TemplateInSchema,
@@ -57,7 +53,7 @@ def list_templates():
           summary="Word one message in one language; placeholders: " + ", ".join(
               "{" + p + "}" for p in templates.PLACEHOLDERS) + ". An empty body restores the built-in text.")
 def set_template(body):
-    return rendering.set_template(_org(), body["kind"], body["language"], body["body"], body["subject"])
+    return rendering.set_template(current_org_id(), body["kind"], body["language"], body["body"], body["subject"])
 
 
 # --- web push ------------------------------------------------------------------------------------
@@ -141,41 +137,41 @@ def twilio_inbound():
 @endpoint(bp, "/webhooks", roles=ADMIN, response=schemas.WebhookSchema(many=True),
           summary="The organization's webhook endpoints.")
 def list_webhooks():
-    return webhooks.list_webhooks(_org())
+    return webhooks.list_webhooks(current_org_id())
 
 
 @endpoint(bp, "/webhooks", "POST", roles=ADMIN, body=schemas.WebhookInSchema, response=schemas.WebhookWithSecretSchema,
           idempotent=True,
           status=201, summary="Add a webhook endpoint; its signing secret is shown only now.")
 def create_webhook(body):
-    return webhooks.create_webhook(_org(), body)
+    return webhooks.create_webhook(current_org_id(), body)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>", roles=ADMIN, response=schemas.WebhookSchema, summary="A webhook endpoint.")
 def get_webhook(webhook_id):
-    return webhooks.get_webhook(_org(), webhook_id)
+    return webhooks.get_webhook(current_org_id(), webhook_id)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>", "PATCH", roles=ADMIN, body=schemas.WebhookUpdateSchema,
           response=schemas.WebhookSchema, summary="Change a webhook endpoint (URL, events, active).")
 def update_webhook(webhook_id, body):
-    return webhooks.update_webhook(_org(), webhook_id, body)
+    return webhooks.update_webhook(current_org_id(), webhook_id, body)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>/rotate-secret", "POST", roles=ADMIN,
           response=schemas.WebhookWithSecretSchema, summary="Give the endpoint a new signing secret, shown only now.")
 def rotate_webhook_secret(webhook_id):
-    return webhooks.update_webhook(_org(), webhook_id, {"rotate_secret": True})
+    return webhooks.update_webhook(current_org_id(), webhook_id, {"rotate_secret": True})
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>", "DELETE", roles=ADMIN, status=204, summary="Delete a webhook endpoint.")
 def delete_webhook(webhook_id):
-    webhooks.delete_webhook(_org(), webhook_id)
+    webhooks.delete_webhook(current_org_id(), webhook_id)
     return None
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>/deliveries", roles=ADMIN, query=schemas.DeliveryQuerySchema,
           response=page_of(schemas.DeliverySchema), summary="The endpoint's delivery log, newest first.")
 def webhook_deliveries(webhook_id, query):
-    return paginate(webhooks.deliveries_statement(_org(), webhook_id, query["status"]), query["page"],
+    return paginate(webhooks.deliveries_statement(current_org_id(), webhook_id, query["status"]), query["page"],
                     query["per_page"])

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from backend.api import endpoint, page_of, paginate
 from backend.api.preconditions import ETagged
-from backend.auth.principal import STAFF, current_principal
+from backend.auth.principal import STAFF, current_org_id, current_principal
 from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.jobs import service as jobs_service
@@ -17,7 +17,7 @@ bp = Blueprint("orders", __name__, url_prefix="/api/v1")
 
 def _current_order_etag(order_id: int, **_) -> str | None:
     """The order's tag under a row lock (PostgreSQL): the If-Match check and the write see one state."""
-    order = db.session.scalar(select(Order).where(Order.org_id == _org(), Order.id == order_id)
+    order = db.session.scalar(select(Order).where(Order.org_id == current_org_id(), Order.id == order_id)
                               .with_for_update(of=Order))
     return schemas.order_etag(order) if order is not None else None
 
@@ -26,15 +26,11 @@ ORDER_ETAG = ETagged(of=lambda result: schemas.order_etag(result) if isinstance(
                      current=_current_order_etag)
 
 
-def _org() -> int:
-    return current_principal().org_id
-
-
 @endpoint(bp, "/orders", roles=STAFF, query=schemas.OrderQuerySchema, response=page_of(schemas.OrderSchema),
           summary="List orders with filters (status, delivery_date, depot_id, external_ref, q) and pagination.")
 def list_orders(query):
     page, per_page = query.pop("page"), query.pop("per_page")
-    return paginate(service.list_statement(_org(), **query), page, per_page)
+    return paginate(service.list_statement(current_org_id(), **query), page, per_page)
 
 
 @endpoint(bp, "/orders", "POST", roles=STAFF, body=schemas.OrderInSchema, response=schemas.OrderSchema, status=201,
@@ -43,7 +39,7 @@ def list_orders(query):
           summary="Create an order; the same external_ref again returns the existing order (200).",
           responses={200: "The order with this external_ref already existed."})
 def create_order(body):
-    order, created = service.create_order(_org(), body, current_principal())
+    order, created = service.create_order(current_org_id(), body, current_principal())
     return order, (201 if created else 200)
 
 
@@ -51,7 +47,7 @@ def create_order(body):
           idempotent=True,
           summary="Create many orders: all or nothing unless skip_invalid; existing references are kept.")
 def create_orders_bulk(body):
-    summary = bulk.create_many(_org(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
+    summary = bulk.create_many(current_org_id(), body["orders"], current_principal(), skip_invalid=body["skip_invalid"])
     if not summary["imported"]:
         invalid = {str(r["index"]): r["errors"] for r in summary["results"] if r["status"] == "invalid"}
         raise InvalidInput(f"{len(invalid)} of {len(body['orders'])} orders are invalid; nothing was created.",
@@ -67,7 +63,7 @@ def create_orders_bulk(body):
 def import_orders(query):
     raw = csv_io.uploaded_file(request)
     principal = current_principal()
-    job = jobs_service.enqueue(_org(), "orders.import", dict(query), created_by_id=principal.user_id,
+    job = jobs_service.enqueue(current_org_id(), "orders.import", dict(query), created_by_id=principal.user_id,
                                files={"csv": raw})
     return jobs_service.job_payload(job)
 
@@ -76,7 +72,7 @@ def import_orders(query):
           summary="Export orders matching the filters as CSV.", responses={200: "text/csv"})
 def export_orders(query):
     query.pop("page"), query.pop("per_page")
-    orders = db.session.scalars(service.list_statement(_org(), **query).limit(100_000)).unique().all()
+    orders = db.session.scalars(service.list_statement(current_org_id(), **query).limit(100_000)).unique().all()
     return Response(csv_io.export(orders), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=orders.csv"})
 
@@ -84,62 +80,62 @@ def export_orders(query):
 @endpoint(bp, "/orders/<int:order_id>", roles=STAFF, response=schemas.OrderSchema, etag=ORDER_ETAG,
           summary="Get an order.")
 def get_order(order_id):
-    return service.get_order(_org(), order_id)
+    return service.get_order(current_org_id(), order_id)
 
 
 @endpoint(bp, "/orders/<int:order_id>", "PATCH", roles=STAFF, body=schemas.OrderUpdateSchema, etag=ORDER_ETAG,
           response=schemas.OrderSchema, summary="Change an order's details (before the driver is on the way).")
 def update_order(order_id, body):
-    return service.update_order(_org(), order_id, body, current_principal())
+    return service.update_order(current_org_id(), order_id, body, current_principal())
 
 
 @endpoint(bp, "/orders/<int:order_id>/pin", "PUT", roles=STAFF, body=schemas.PinSchema, response=schemas.OrderSchema,
           etag=ORDER_ETAG,
           summary="Correct where the order's address is; remembered for the next order at this address.")
 def correct_pin(order_id, body):
-    return service.correct_pin(_org(), order_id, body["lat"], body["lon"], current_principal())
+    return service.correct_pin(current_org_id(), order_id, body["lat"], body["lon"], current_principal())
 
 
 @endpoint(bp, "/orders/<int:order_id>/cancel", "POST", roles=STAFF, body=schemas.CancelSchema, etag=ORDER_ETAG,
           idempotent=True,
           response=schemas.OrderSchema, summary="Cancel an order (any state before delivered).")
 def cancel_order(order_id, body):
-    return service.cancel_order(_org(), order_id, body["reason"], current_principal())
+    return service.cancel_order(current_org_id(), order_id, body["reason"], current_principal())
 
 
 @endpoint(bp, "/orders/<int:order_id>/reschedule", "POST", roles=STAFF, response=schemas.OrderSchema, etag=ORDER_ETAG,
           idempotent=True,
           summary="Put a failed order back to be planned again.")
 def reschedule_order(order_id):
-    return service.reschedule_order(_org(), order_id, current_principal())
+    return service.reschedule_order(current_org_id(), order_id, current_principal())
 
 
 @endpoint(bp, "/orders/<int:order_id>/events", roles=STAFF, response=schemas.OrderEventSchema(many=True),
           summary="The order's event log, oldest first.")
 def order_events(order_id):
-    return service.events(_org(), order_id)
+    return service.events(current_org_id(), order_id)
 
 
 @endpoint(bp, "/recipients", roles=STAFF, query=schemas.RecipientQuery, response=page_of(schemas.RecipientSchema),
           summary="List recipients.")
 def list_recipients(query):
-    return paginate(service.recipients_statement(_org(), query["q"]), query["page"], query["per_page"])
+    return paginate(service.recipients_statement(current_org_id(), query["q"]), query["page"], query["per_page"])
 
 
 @endpoint(bp, "/recipients", "POST", roles=STAFF, body=schemas.RecipientSchema, response=schemas.RecipientSchema,
           idempotent=True,
           status=201, summary="Create a recipient.")
 def create_recipient(body):
-    return service.create_recipient(_org(), body)
+    return service.create_recipient(current_org_id(), body)
 
 
 @endpoint(bp, "/recipients/<int:recipient_id>", roles=STAFF, response=schemas.RecipientSchema,
           summary="Get a recipient.")
 def get_recipient(recipient_id):
-    return service.get_recipient(_org(), recipient_id)
+    return service.get_recipient(current_org_id(), recipient_id)
 
 
 @endpoint(bp, "/recipients/<int:recipient_id>", "PATCH", roles=STAFF, body=schemas.RecipientSchema(partial=True),
           response=schemas.RecipientSchema, summary="Change a recipient (name, contact, language, opt-outs).")
 def update_recipient(recipient_id, body):
-    return service.update_recipient(_org(), recipient_id, body)
+    return service.update_recipient(current_org_id(), recipient_id, body)
