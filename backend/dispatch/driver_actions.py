@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.dispatch.schemas import DriverConflictAlertSchema
+from backend.dispatch.event_schemas import DriverConflictAlertSchema
 from backend.dispatch.models import DriverAction, Route, RouteStatus, Stop, StopStatus
 from backend.dispatch.service import FINISHED_STOP, bump, get_route
 from backend.errors import Conflict, InvalidInput, NotFound

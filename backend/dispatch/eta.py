@@ -17,7 +17,7 @@ from backend.database import isoformat_or_none, utcnow
 from backend.dispatch import problems
 from backend.dispatch.eta_model import pace_factor
 from backend.dispatch.models import Route, RouteStatus, StopStatus
-from backend.dispatch.schemas import CustomerEtaSchema, EtaUpdatedSchema, LateRiskAlertSchema
+from backend.dispatch.event_schemas import CustomerEtaSchema, EtaUpdatedSchema, LateRiskAlertSchema
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders import lifecycle

@@ -12,9 +12,10 @@ from backend.api import endpoint
 from backend.api.preconditions import ETagged
 from backend.auth.principal import STAFF, current_principal
 from backend.dispatch import live
-from backend.dispatch.schemas import (BoardQuery, BoardSchema, InsertionSchema, InsertSchema, MovePreviewResultSchema,
-                                      MovePreviewSchema, MoveResultSchema, MoveSchema, ProofSchema, RedistributeSchema,
-                                      RedistributionSchema, ReoptimizationSchema, RouteListSchema, RouteSchema,
+from backend.dispatch.preview_schemas import (InsertionSchema, MovePreviewResultSchema, RedistributionSchema,
+                                              ReoptimizationSchema)
+from backend.dispatch.schemas import (BoardQuery, BoardSchema, InsertSchema, MovePreviewSchema, MoveResultSchema,
+                                      MoveSchema, ProofSchema, RedistributeSchema, RouteListSchema, RouteSchema,
                                       SettingsSchema)
 from backend.dispatch.views import ROUTE_ETAG
 from backend.errors import NotFound

@@ -1,12 +1,13 @@
 """Named builders of what clients receive about routes, per audience: the API and the socket events share them.
 
-Each builder dumps with the audience's schema from dispatch.schemas, so a driver's phone never receives
-what only staff may see (the route's summary and cost, the orders' planning fields), live or over HTTP.
+Each builder dumps with the audience's schema (dispatch.schemas, dispatch.event_schemas), so a driver's phone
+never receives what only staff may see (the route's summary and cost, the orders' planning fields), live or over HTTP.
 """
 from __future__ import annotations
 
+from backend.dispatch.event_schemas import DriverRouteUpdatedSchema, RouteUpdatedSchema
 from backend.dispatch.models import Route
-from backend.dispatch.schemas import DriverRouteSchema, DriverRouteUpdatedSchema, RouteSchema, RouteUpdatedSchema
+from backend.dispatch.schemas import DriverRouteSchema, RouteSchema
 
 _STAFF_ROUTE, _DRIVER_ROUTE = RouteSchema(), DriverRouteSchema()
 _STAFF_UPDATE, _DRIVER_UPDATE = RouteUpdatedSchema(), DriverRouteUpdatedSchema()

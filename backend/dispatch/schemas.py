@@ -3,12 +3,12 @@
 Drivers get `Driver*` schemas: their own route and, for each stop, what is needed at the door. Staff
 (dispatchers, admins, API keys) get the route with its summary (load, CO2, planned cost) and each
 order's planning fields. Socket payloads (`route.updated`, `eta.updated`, `alert`) are dumped by these
-same schemas, so what an audience receives live is what it receives over HTTP.
+same schemas, so what an audience receives live is what it receives over HTTP. The live events' own
+schemas are in `event_schemas.py`, the console's previews and suggestions in `preview_schemas.py`.
 """
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from backend.api import QuerySchema
-from backend.api.events import live_event
 from backend.api.output_fields import Day, Derived, Timestamp
 from backend.dispatch.models import RouteStatus, StopStatus
 from backend.dispatch.summaries import route_summary
@@ -353,107 +353,6 @@ class BoardSchema(Schema):
     unplanned = fields.List(fields.Nested(UnplannedOrderSchema))
 
 
-# --- live events -----------------------------------------------------------------------------------
-
-CHANGE_KINDS = ["created", "published", "resequenced", "added", "removed", "reassigned", "started", "updated",
-                "break", "loaded", "completed"]
-
-
-class DriverChangeSchema(Schema):
-    """What changed on the driver's route, in terms of the driver's own stops."""
-
-    kind = fields.String(metadata={"enum": CHANGE_KINDS})
-    stop_id = fields.Integer()
-    address = fields.String()
-    sequence = fields.Integer()
-    from_sequence = fields.Integer()
-    to_sequence = fields.Integer()
-    count = fields.Integer()
-    on_break = fields.Boolean()
-    barcode = fields.String()
-    by = fields.String(metadata={"description": "Who made the change."})
-
-
-class RouteChangeSchema(DriverChangeSchema):
-    from_route_id = fields.Integer(metadata={"description": "The route an added stop came from."})
-    to_route_id = fields.Integer(metadata={"description": "The route a removed stop went to."})
-
-
-class RouteUpdatedSchema(Schema):
-    """`route.updated` to dispatchers and the route's watchers."""
-
-    route = fields.Nested(RouteSchema)
-    change = fields.Nested(RouteChangeSchema, allow_none=True)
-
-
-class DriverRouteUpdatedSchema(Schema):
-    """`route.updated` to the driver's phone."""
-
-    route = fields.Nested(DriverRouteSchema)
-    change = fields.Nested(DriverChangeSchema, allow_none=True)
-
-
-class EtaStopSchema(Schema):
-    stop_id = fields.Integer(attribute="id")
-    order_id = fields.Integer()
-    eta = Timestamp(attribute="eta_at", allow_none=True)
-
-
-class EtaUpdatedSchema(Schema):
-    """`eta.updated` to staff and the route's driver: which stops' ETAs moved, on which version of the route."""
-
-    route_id = fields.Integer()
-    version = fields.Integer()
-    stale_position = fields.Boolean(metadata={"description": "Timed without a recent position of the driver."})
-    stops = fields.List(fields.Nested(EtaStopSchema))
-
-
-class CustomerEtaSchema(Schema):
-    """`eta.updated` to a tracking page: its own ETA, nothing about the route's other stops."""
-
-    eta = Timestamp(attribute="eta_at", allow_none=True)
-    stale_position = fields.Boolean()
-
-
-class LateRiskAlertSchema(Schema):
-    """`alert` (kind late_risk) to dispatchers, once per stop: its ETA is past the end of its window."""
-
-    kind = fields.Constant("late_risk", metadata={"type": "string", "enum": ["late_risk"]})
-    route_id = fields.Integer()
-    stop_id = fields.Integer()
-    order_id = fields.Integer()
-    external_ref = fields.String()
-    address = fields.String()
-    eta = Timestamp()
-    window_end = Timestamp()
-    late_by_s = fields.Integer()
-
-
-class DriverConflictAlertSchema(Schema):
-    """`alert` (kind driver_conflict) to dispatchers: a driver's action was not applied (see the conflict rule)."""
-
-    kind = fields.Constant("driver_conflict", metadata={"type": "string", "enum": ["driver_conflict"]})
-    message = fields.String()
-    route_id = fields.Integer()
-    driver_id = fields.Integer()
-    stop_id = fields.Integer(allow_none=True)
-    order_id = fields.Integer(allow_none=True)
-    action = fields.String()
-    at = Timestamp(metadata={"description": "When the driver acted."})
-
-
-live_event("route.updated", RouteUpdatedSchema, audience="dispatchers, and staff watching the route",
-           description="A route changed (its version is bumped); `change` says what.")
-live_event("route.updated", DriverRouteUpdatedSchema, audience="the route's driver (published routes)",
-           description="The driver's route changed; the phone replaces its copy.")
-live_event("eta.updated", EtaUpdatedSchema, audience="dispatchers, the route's watchers and its driver",
-           description="Stops' ETAs moved by more than ETA_NOTIFY_THRESHOLD_S.")
-live_event("eta.updated", CustomerEtaSchema, audience="a tracking page", description="This order's ETA moved.")
-live_event("alert", LateRiskAlertSchema, audience="dispatchers", description="A stop will likely miss its window.")
-live_event("alert", DriverConflictAlertSchema, audience="dispatchers",
-           description="A driver's action conflicted with a change dispatch made while the phone was offline.")
-
-
 class RouteListSchema(Schema):
     """Several routes at once (a redistribution touches every route it moves stops to)."""
 
@@ -471,130 +370,6 @@ class RouteGeometrySchema(Schema):
     mode = fields.String(metadata={"enum": ["road", "straight"]})
     points = fields.List(fields.List(fields.Float()), metadata={"description": "[lat, lon] pairs in order, depot "
                                                                               "to depot."})
-
-
-# --- previews and suggestions (nothing saved) ------------------------------------------------------
-
-class ViolationSchema(Schema):
-    """A constraint the plan breaks, in VROOM's words (cause: delay, lead_time, load, max_tasks, ...)."""
-
-    cause = fields.String()
-    duration = fields.Integer(allow_none=True, metadata={"description": "Seconds late, for time causes."})
-
-
-class PreviewStopSchema(Schema):
-    stop_id = fields.Integer(allow_none=True, metadata={"description": "None for an order not on a route yet."})
-    order_id = fields.Integer()
-    external_ref = fields.String()
-    address = fields.String()
-    sequence = fields.Integer()
-    eta = Timestamp()
-    departure = Timestamp()
-    planned_arrival_at = Timestamp(allow_none=True)
-    window_end = Timestamp(allow_none=True)
-    violations = fields.List(fields.Nested(ViolationSchema))
-
-
-class RoutePreviewSchema(Schema):
-    route_id = fields.Integer()
-    version = fields.Integer()
-    distance_m = fields.Integer()
-    duration_s = fields.Integer()
-    route_violations = fields.List(fields.Nested(ViolationSchema))
-    stops = fields.List(fields.Nested(PreviewStopSchema))
-
-
-class SequencePreviewStopSchema(Schema):
-    stop_id = fields.Integer()
-    sequence = fields.Integer()
-    eta = Timestamp(allow_none=True)
-    departure = Timestamp(allow_none=True)
-    violations = fields.List(fields.Nested(ViolationSchema))
-
-
-class SequencePreviewSchema(Schema):
-    route_id = fields.Integer()
-    version = fields.Integer()
-    distance_m = fields.Integer()
-    duration_s = fields.Integer()
-    route_violations = fields.List(fields.Nested(ViolationSchema))
-    from_position = fields.Boolean(metadata={"description": "Timed from the driver's last position and now."})
-    stops = fields.List(fields.Nested(SequencePreviewStopSchema))
-
-
-class ViolationLineSchema(Schema):
-    """One line of what a change would break, as the dispatcher reads it."""
-
-    route_id = fields.Integer()
-    stop_id = fields.Integer(allow_none=True)
-    sequence = fields.Integer(allow_none=True)
-    address = fields.String(allow_none=True)
-    cause = fields.String()
-    duration_s = fields.Integer(allow_none=True)
-
-
-class MovePreviewResultSchema(Schema):
-    stop_id = fields.Integer()
-    from_route = fields.Nested(RoutePreviewSchema, data_key="from", attribute="from")
-    to_route = fields.Nested(RoutePreviewSchema, data_key="to", attribute="to")
-    violations = fields.List(fields.Nested(ViolationLineSchema))
-    new_violations = fields.List(fields.Nested(ViolationLineSchema),
-                                 metadata={"description": "Those the current plan does not already have."})
-
-
-class UnassignedStopSchema(Schema):
-    stop_id = fields.Integer()
-    address = fields.String()
-    reason = fields.String()
-
-
-class UnplacedStopSchema(Schema):
-    stop_id = fields.Integer()
-    reason = fields.String()
-
-
-class PlanTotalsSchema(Schema):
-    distance_m = fields.Integer()
-    duration_s = fields.Integer()
-
-
-class ReoptimizationSchema(Schema):
-    route_id = fields.Integer()
-    version = fields.Integer(metadata={"description": "Confirm with PUT /routes/{id}/sequence and this version."})
-    stop_ids = fields.List(fields.Integer())
-    unassigned = fields.List(fields.Nested(UnplacedStopSchema),
-                             metadata={"description": "Stops that no longer fit; they stay at the end."})
-    preview = fields.Nested(RoutePreviewSchema)
-    current = fields.Nested(PlanTotalsSchema)
-    new_violations = fields.List(fields.Nested(ViolationLineSchema))
-
-
-class InsertionSchema(Schema):
-    order_id = fields.Integer()
-    route_id = fields.Integer(allow_none=True, metadata={"description": "None when no route can take the order."})
-    version = fields.Integer()
-    position = fields.Integer()
-    cost_delta = fields.Integer(allow_none=True)
-    reason = fields.String(allow_none=True, metadata={"description": "Why no route can take it (no_route, "
-                                                                     "no_room, ...)."})
-    preview = fields.Nested(RoutePreviewSchema)
-    driver = fields.Nested(RouteDriverSchema, allow_none=True)
-
-
-class PlannedMoveSchema(Schema):
-    stop_id = fields.Integer()
-    address = fields.String()
-    to_route_id = fields.Integer()
-    position = fields.Integer()
-    driver = fields.Nested(RouteDriverSchema, allow_none=True)
-
-
-class RedistributionSchema(Schema):
-    route_id = fields.Integer()
-    moves = fields.List(fields.Nested(PlannedMoveSchema))
-    unassigned = fields.List(fields.Nested(UnassignedStopSchema))
-    versions = fields.List(fields.Nested(RouteVersionSchema),
-                           metadata={"description": "Send these back with the moves to apply them."})
 
 
 # --- proof of delivery, as the console shows it -----------------------------------------------------

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, request
 from backend.api import by_role, endpoint
 from backend.api.preconditions import ETagged
 from backend.auth.principal import DRIVER, STAFF, current_principal
-from backend.dispatch import driver_actions, payloads, schemas, service
+from backend.dispatch import driver_actions, payloads, preview_schemas, schemas, service
 from backend.dispatch.models import Route
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
@@ -65,7 +65,7 @@ def resequence(route_id, body):
 
 
 @endpoint(bp, "/routes/<int:route_id>/sequence/preview", "POST", roles=STAFF, body=schemas.SequenceSchema,
-          response=schemas.SequencePreviewSchema,
+          response=preview_schemas.SequencePreviewSchema,
           summary="The ETAs and violations a new sequence would give, without saving it.")
 def preview_sequence(route_id, body):
     return service.preview_sequence(current_principal(), route_id, body["stop_ids"])
