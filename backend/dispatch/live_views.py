@@ -11,7 +11,7 @@ from flask import Blueprint, Response
 from backend.api import endpoint
 from backend.api.preconditions import ETagged
 from backend.auth.principal import STAFF, current_principal
-from backend.dispatch import live
+from backend.dispatch import live, moves, proofs, suggestions
 from backend.dispatch.preview_schemas import (InsertionSchema, MovePreviewResultSchema, RedistributionSchema,
                                               ReoptimizationSchema)
 from backend.dispatch.schemas import (BoardQuery, BoardSchema, InsertSchema, MovePreviewSchema, MoveResultSchema,
@@ -41,14 +41,14 @@ def board(query):
           response=MovePreviewResultSchema,
           summary="Both routes as they would be if this pending stop moved to another route: ETAs and violations.")
 def preview_move(stop_id, body):
-    return live.preview_move(current_principal(), stop_id, body["to_route_id"], body["position"])
+    return moves.preview_move(current_principal(), stop_id, body["to_route_id"], body["position"])
 
 
 @endpoint(bp, "/stops/<int:stop_id>/move", "POST", roles=STAFF, body=MoveSchema, response=MoveResultSchema,
           idempotent=True,
           summary="Move a pending stop to another route. Both versions are checked (409 with error.route when stale).")
 def move_stop(stop_id, body):
-    return live.move_stop(current_principal(), stop_id, body["to_route_id"], body["position"], body["from_version"],
+    return moves.move_stop(current_principal(), stop_id, body["to_route_id"], body["position"], body["from_version"],
                           body["to_version"])
 
 
@@ -56,13 +56,13 @@ def move_stop(stop_id, body):
           summary="Suggest a new order for the route's remaining stops from the driver's position (nothing saved; "
                   "confirm with PUT /routes/<id>/sequence).")
 def suggest_reoptimization(route_id):
-    return live.suggest_reoptimization(current_principal(), route_id)
+    return suggestions.suggest_reoptimization(current_principal(), route_id)
 
 
 @endpoint(bp, "/orders/<int:order_id>/insertion", "POST", roles=STAFF, response=InsertionSchema,
           summary="Suggest the cheapest feasible route and position for an unplanned (urgent) order; nothing saved.")
 def suggest_insertion(order_id):
-    return live.suggest_insertion(current_principal(), order_id)
+    return suggestions.suggest_insertion(current_principal(), order_id)
 
 
 @endpoint(bp, "/routes/<int:route_id>/stops", "POST", roles=STAFF, body=InsertSchema, response=RouteSchema, status=201,
@@ -70,26 +70,26 @@ def suggest_insertion(order_id):
           etag=ROUTE_ETAG,
           summary="Add an unplanned order to a route at a position, with the route's version (409 when stale).")
 def insert_order(route_id, body):
-    return live.insert_order(current_principal(), route_id, body["order_id"], body["position"], body["version"])
+    return suggestions.insert_order(current_principal(), route_id, body["order_id"], body["position"], body["version"])
 
 
 @endpoint(bp, "/routes/<int:route_id>/redistribution", "POST", roles=STAFF, response=RedistributionSchema,
           summary="Suggest where each remaining stop of this route would go among the day's other routes.")
 def suggest_redistribution(route_id):
-    return live.suggest_redistribution(current_principal(), route_id)
+    return suggestions.suggest_redistribution(current_principal(), route_id)
 
 
 @endpoint(bp, "/routes/<int:route_id>/redistribute", "POST", idempotent=True, roles=STAFF, body=RedistributeSchema,
           response=RouteListSchema, etag=ETagged(of=lambda result: None, current=ROUTE_ETAG.current),
           summary="Move the given stops off this route, all or nothing, every touched route checked by version.")
 def redistribute(route_id, body):
-    return live.redistribute(current_principal(), route_id, body["moves"], body["versions"])
+    return suggestions.redistribute(current_principal(), route_id, body["moves"], body["versions"])
 
 
 @endpoint(bp, "/orders/<int:order_id>/proofs", roles=STAFF, response=ProofSchema(many=True),
           summary="Proofs of delivery of an order: photos, signature, where captured and how far from the address.")
 def order_proofs(order_id):
-    return live.proofs(current_principal(), order_id)
+    return proofs.for_order(current_principal(), order_id)
 
 
 @endpoint(bp, "/files/<string:file_id>", roles=STAFF, raw_body=True,
