@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from backend.analytics import kpis
+from backend.analytics.facts import depot_rows
 from backend.analytics.models import (GRAIN_ROUTE, SOURCE_BASELINE, DailyRollup, FailedDelivery, HistoryDelivery,
                                       HistoryImport)
 from backend.errors import InvalidInput, NotFound
@@ -169,8 +170,6 @@ def import_history(org_id: int, raw: bytes, *, name: str = "", dry_run: bool = T
         for line, data in valid])
     if on_progress:
         on_progress(0.7, "Computing the baseline KPIs")
-    from backend.analytics.service import depot_rows
-
     rollups, failures = baseline_rows(org_id, record.id, depot, [data for _, data in valid])
     rollups += depot_rows(rollups)
     if rollups:

@@ -10,7 +10,7 @@ import json
 
 from flask import Blueprint, Response, request
 
-from backend.analytics import kpis, schemas, service
+from backend.analytics import kpis, reports, schemas, service
 from backend.api import PageQuery, endpoint, page_of, paginate
 from backend.auth.principal import ADMIN, STAFF, current_org_id, current_principal
 from backend.csv_cells import safe_cell
@@ -82,7 +82,7 @@ def chart(path: str, query_schema, build, *, summary: str, csv_summary: str, res
 # --- KPI series ---------------------------------------------------------------------------------
 
 def _series(query, as_csv=False):
-    items = service.series(current_org_id(), query["start"], query["end"], query["grain"], **_filters(query))
+    items = reports.series(current_org_id(), query["start"], query["end"], query["grain"], **_filters(query))
     return _respond(items, {"items": items, "definitions": kpis.definitions()}, query, "kpis", as_csv)
 
 
@@ -116,7 +116,7 @@ chart("/scorecard", schemas.ScorecardQuery, _scorecard, response=schemas.Scoreca
 # --- breakdowns ---------------------------------------------------------------------------------
 
 def _breakdown(query, as_csv=False):
-    items = service.breakdown(current_org_id(), query["start"], query["end"], query["by"], **_filters(query))
+    items = reports.breakdown(current_org_id(), query["start"], query["end"], query["by"], **_filters(query))
     return _respond(items, {"by": query["by"], "items": items}, query, f"breakdown-{query['by']}", as_csv)
 
 
@@ -129,7 +129,7 @@ chart("/breakdown", schemas.BreakdownQuery, _breakdown, response=schemas.Breakdo
 
 def _failures(query, as_csv=False):
     filters = {k: v for k, v in _filters(query).items() if k in ("depot_id", "driver_id", "source")}
-    page = service.failed_deliveries(current_org_id(), query["start"], query["end"], page=query["page"],
+    page = reports.failed_deliveries(current_org_id(), query["start"], query["end"], page=query["page"],
                                      per_page=query["per_page"], reason=query.get("reason"), **filters)
     return _respond(page["items"], page, query, "failed-deliveries", as_csv)
 
@@ -142,7 +142,7 @@ chart("/failed-deliveries", schemas.FailuresQuery, _failures, response=schemas.F
 # --- plan against actual ---------------------------------------------------------------------------
 
 def _routes(query, as_csv=False):
-    items = service.plan_vs_actual(current_org_id(), query["start"], query["end"], **_filters(query))
+    items = reports.plan_vs_actual(current_org_id(), query["start"], query["end"], **_filters(query))
     return _respond(items, {"items": items}, query, "plan-vs-actual", as_csv)
 
 
@@ -154,7 +154,7 @@ chart("/plan-vs-actual", schemas.PeriodQuery, _routes, response=schemas.PlanVsAc
 # --- customers: ratings and notifications ------------------------------------------------------------
 
 def _ratings(query, as_csv=False):
-    data = service.ratings(current_org_id(), query["start"], query["end"], depot_id=query.get("depot_id"),
+    data = reports.ratings(current_org_id(), query["start"], query["end"], depot_id=query.get("depot_id"),
                            driver_id=query.get("driver_id"))
     rows = [{"score": score, "count": count} for score, count in data["distribution"].items()]
     return _respond(rows, data, query, "ratings", as_csv)
@@ -166,7 +166,7 @@ chart("/ratings", schemas.PeriodQuery, _ratings, response=schemas.RatingsSummary
 
 
 def _notifications(query, as_csv=False):
-    data = service.notifications(current_org_id(), query["start"], query["end"], depot_id=query.get("depot_id"))
+    data = reports.notifications(current_org_id(), query["start"], query["end"], depot_id=query.get("depot_id"))
     rows = [{"channel": channel, **counts} for channel, counts in sorted(data["channels"].items())]
     return _respond(rows, data, query, "notifications", as_csv,
                     ("channel", "total", "sent", "delivered", "failed", "suppressed", "sms_segments", "sms_cost_cents"))
