@@ -246,7 +246,8 @@ def kpi(name: str, unit: str, better: str):
     return register
 
 
-def _ratio(numerator, denominator, scale: float = 1.0, digits: int = 4):
+def ratio(numerator, denominator, scale: float = 1.0, digits: int = 4):
+    """numerator/denominator, scaled and rounded; None when there is nothing to divide by (no such stops)."""
     return None if not denominator else round(numerator * scale / denominator, digits)
 
 
@@ -254,20 +255,20 @@ def _ratio(numerator, denominator, scale: float = 1.0, digits: int = 4):
 def on_time_rate(t):
     """Share of delivered stops that had a promised window and were delivered inside it (delivery moment
     within [start, end] of one of the order's windows). Deliveries without a window are not counted."""
-    return _ratio(t["on_time"], t["windowed_deliveries"])
+    return ratio(t["on_time"], t["windowed_deliveries"])
 
 
 @kpi("first_attempt_success_rate", "ratio", "higher")
 def first_attempt_success_rate(t):
     """Share of orders delivered at their first attempt: attempts with no earlier failed attempt of the
     same order, that ended delivered, over all such first attempts (counted on the attempt's day)."""
-    return _ratio(t["first_attempt_delivered"], t["first_attempts"])
+    return ratio(t["first_attempt_delivered"], t["first_attempts"])
 
 
 @kpi("delivery_success_rate", "ratio", "higher")
 def delivery_success_rate(t):
     """Delivered attempts over all attempts (delivered + failed), any attempt number."""
-    return _ratio(t["delivered"], t["attempted"])
+    return ratio(t["delivered"], t["attempted"])
 
 
 @kpi("failed_deliveries", "count", "lower")
@@ -279,88 +280,88 @@ def failed_deliveries(t):
 @kpi("stops_per_route_hour", "stops/h", "higher")
 def stops_per_route_hour(t):
     """Attempted stops per hour of route time (route start to route end, summed over routes)."""
-    return _ratio(t["attempted"], t["route_s"], 3600, 2)
+    return ratio(t["attempted"], t["route_s"], 3600, 2)
 
 
 @kpi("driving_s_per_route", "s", "lower")
 def driving_s_per_route(t):
     """Driving time per route: route time less service and waiting time, averaged over routes."""
-    return _ratio(t["driving_s"], t["routes"], 1, 0)
+    return ratio(t["driving_s"], t["routes"], 1, 0)
 
 
 @kpi("service_s_per_stop", "s", "lower")
 def service_s_per_stop(t):
     """Service time per attempted stop: arrival to departure less waiting for the window."""
-    return _ratio(t["service_s"], t["attempted"], 1, 0)
+    return ratio(t["service_s"], t["attempted"], 1, 0)
 
 
 @kpi("waiting_s_per_route", "s", "lower")
 def waiting_s_per_route(t):
     """Waiting time per route: time spent at stops reached before their window opened."""
-    return _ratio(t["waiting_s"], t["routes"], 1, 0)
+    return ratio(t["waiting_s"], t["routes"], 1, 0)
 
 
 @kpi("distance_m_per_stop", "m", "lower")
 def distance_m_per_stop(t):
     """Distance driven (breadcrumbs; the planned distance for a route without breadcrumbs) per attempted stop."""
-    return _ratio(t["distance_m"], t["attempted"], 1, 0)
+    return ratio(t["distance_m"], t["attempted"], 1, 0)
 
 
 @kpi("distance_m_per_route", "m", "lower")
 def distance_m_per_route(t):
     """Distance driven per route (same distance as distance_m_per_stop)."""
-    return _ratio(t["distance_m"], t["routes"], 1, 0)
+    return ratio(t["distance_m"], t["routes"], 1, 0)
 
 
 @kpi("cost_cents_per_stop", "cents", "lower")
 def cost_cents_per_stop(t):
     """Vehicle cost per attempted stop: per route, the vehicle's fixed cost + per-hour cost x route hours +
     per-km cost x distance driven (each rounded to a cent), summed, divided by attempted stops."""
-    return _ratio(t["cost_cents"], t["attempted"], 1, 0)
+    return ratio(t["cost_cents"], t["attempted"], 1, 0)
 
 
 @kpi("cost_cents_per_route", "cents", "lower")
 def cost_cents_per_route(t):
     """Vehicle cost (as in cost_cents_per_stop) per route."""
-    return _ratio(t["cost_cents"], t["routes"], 1, 0)
+    return ratio(t["cost_cents"], t["routes"], 1, 0)
 
 
 @kpi("co2_g_per_stop", "g", "lower")
 def co2_g_per_stop(t):
     """CO2 per attempted stop: the vehicle's g/km x distance driven, summed over routes, per attempted stop."""
-    return _ratio(t["co2_g"], t["attempted"], 1, 0)
+    return ratio(t["co2_g"], t["attempted"], 1, 0)
 
 
 @kpi("co2_g_per_route", "g", "lower")
 def co2_g_per_route(t):
     """CO2 (as in co2_g_per_stop) per route."""
-    return _ratio(t["co2_g"], t["routes"], 1, 0)
+    return ratio(t["co2_g"], t["routes"], 1, 0)
 
 
 @kpi("distance_over_plan", "ratio", "lower")
 def distance_over_plan(t):
     """Distance driven against the plan: (driven - planned) / planned, over routes with a plan.
     0 means as planned; 0.1 means 10 % more than planned."""
-    return _ratio(t["distance_m"] - t["planned_distance_m"], t["planned_distance_m"]) if t["planned_distance_m"] else None
+    return ratio(t["distance_m"] - t["planned_distance_m"], t["planned_distance_m"]) if t["planned_distance_m"] else None
 
 
 @kpi("duration_over_plan", "ratio", "lower")
 def duration_over_plan(t):
     """Route time against the planned duration: (route time - planned) / planned."""
-    return _ratio(t["route_s"] - t["planned_duration_s"], t["planned_duration_s"]) if t["planned_duration_s"] else None
+    return ratio(t["route_s"] - t["planned_duration_s"], t["planned_duration_s"]) if t["planned_duration_s"] else None
 
 
 @kpi("out_of_sequence_rate", "ratio", "lower")
 def out_of_sequence_rate(t):
     """How often the driver left the planned sequence: visits (in arrival order) that were not the lowest
     planned sequence still to visit, over visited stops with a planned sequence."""
-    return _ratio(t["out_of_sequence"], t["sequenced_stops"])
+    return ratio(t["out_of_sequence"], t["sequenced_stops"])
 
 
 def _eta_mean(horizon: int):
     def compute(t):
         bucket = t["eta_errors"].get(str(horizon))
-        return _ratio(bucket["sum_s"], bucket["n"], 1, 0) if bucket else None
+        return ratio(bucket["sum_s"], bucket["n"], 1, 0) if bucket else None
     compute.__doc__ = (f"Mean absolute error, in seconds, of the ETA shown {horizon} minutes before the actual arrival "
                        "(the latest eta_changed event recorded by then) against that arrival, over stops that had one.")
     return compute
@@ -391,7 +392,7 @@ for _horizon in ETA_HORIZONS_MIN:
 @kpi("rating_mean", "1-5", "higher")
 def rating_mean(t):
     """Mean customer rating (1-5) of the stops delivered in the period (a rating counts on its delivery's day)."""
-    return _ratio(t["rating_sum"], t["rating_count"], 1, 2)
+    return ratio(t["rating_sum"], t["rating_count"], 1, 2)
 
 
 def compute_all(totals: dict) -> dict:

@@ -100,7 +100,7 @@ def breakdown(org_id: int, start: date, end: date, by: str, **filters) -> list[d
     if by == "reason":
         totals = kpis.sum_rows(rows)
         failed = totals["failed"]
-        return [{"key": reason, "label": reason, "failed": count, "share": kpis._ratio(count, failed)}
+        return [{"key": reason, "label": reason, "failed": count, "share": kpis.ratio(count, failed)}
                 for reason, count in sorted(totals["failure_reasons"].items(), key=lambda item: -item[1])]
     groups: dict = {}
     labels: dict = {}
@@ -187,7 +187,7 @@ def plan_vs_actual(org_id: int, start: date, end: date, **filters) -> list[dict]
             "planned_duration_s": row["planned_duration_s"], "duration_s": row["route_s"],
             "duration_delta_s": row["route_s"] - row["planned_duration_s"],
             "sequenced_stops": row["sequenced_stops"], "out_of_sequence": row["out_of_sequence"],
-            "out_of_sequence_rate": kpis._ratio(row["out_of_sequence"], row["sequenced_stops"]),
+            "out_of_sequence_rate": kpis.ratio(row["out_of_sequence"], row["sequenced_stops"]),
             "cost_cents": row["cost_cents"], "co2_g": row["co2_g"]})
     return result
 
