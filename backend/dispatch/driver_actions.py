@@ -7,6 +7,7 @@ Conflict rule (offline phones sync late):
    "conflict" (with everything the driver recorded), dispatchers get an `alert`, and the phone's
    answer is status "conflict" with a message — so both sides see it and a person decides.
 3. Anything else the lifecycle refuses is a conflict of the same kind.
+Each conflict also names its `reason` (CONFLICT_REASONS): the phone words it in the driver's language.
 """
 from __future__ import annotations
 
@@ -34,15 +35,18 @@ from backend.unit_of_work import unit_of_work
 ACTION_TYPES = ("route.start", "route.end", "break.start", "break.end", "parcel.load", "stop.arrive",
                 "stop.complete", "stop.fail")
 FUTURE_TOLERANCE = timedelta(minutes=5)
+CONFLICT_REASONS = ("stop_moved", "order_cancelled", "stop_finished", "route_not_startable", "refused")
 
 
 class ActionConflict(Exception):
     """The driver's action cannot apply as recorded; `stop_id` names the stop it was about, once checked
     to be this driver's (on the route, or moved away from it by dispatch)."""
 
-    def __init__(self, message: str, *, stop_id: int | None = None):
+    def __init__(self, message: str, *, reason: str = "refused", stop_id: int | None = None):
         super().__init__(message)
+        assert reason in CONFLICT_REASONS, reason
         self.message = message
+        self.reason = reason
         self.stop_id = stop_id
 
 
@@ -67,7 +71,7 @@ def _apply(principal: Principal, data: dict) -> dict:
     if at > utcnow() + FUTURE_TOLERANCE:
         raise InvalidInput("The action's time is in the future; check the phone's clock.", fields={"at": ["In the future."]})
     stop_id = None  # only ever a stop checked to be this driver's
-    outcome, message = "applied", ""
+    outcome, message, reason = "applied", "", None
     try:
         stop = _stop_of(principal, route, data.get("stop_id")) if data["type"].startswith("stop.") else None
         stop_id = stop.id if stop is not None else None
@@ -75,7 +79,7 @@ def _apply(principal: Principal, data: dict) -> dict:
     except ActionConflict as conflict:
         db.session.rollback()
         route = get_route(principal, data["route_id"])
-        outcome, message, change = "conflict", conflict.message, None
+        outcome, message, reason, change = "conflict", conflict.message, conflict.reason, None
         stop_id = conflict.stop_id or stop_id
         _record_conflict(principal, route, stop_id, data, conflict.message)
     db.session.add(DriverAction(org_id=principal.org_id, driver_id=principal.driver_id,
@@ -85,7 +89,7 @@ def _apply(principal: Principal, data: dict) -> dict:
     if outcome == "applied":
         bump(route, change)
     db.session.flush()
-    return {"status": outcome, "message": message, "route": route}
+    return {"status": outcome, "message": message, "reason": reason, "route": route}
 
 
 def _moved_away_from(stop: Stop, route: Route) -> bool:
@@ -107,7 +111,7 @@ def _stop_of(principal: Principal, route: Route, stop_id: int | None) -> Stop:
         return stop
     if _moved_away_from(stop, route):
         raise ActionConflict("Dispatch moved this stop to another route before your action synced; it was not "
-                             "applied. Dispatch has been told.", stop_id=stop.id)
+                             "applied. Dispatch has been told.", reason="stop_moved", stop_id=stop.id)
     raise NotFound("No such stop on your route.")
 
 
@@ -135,7 +139,7 @@ def _transition(principal, order, target, data, **kwargs):
     except Conflict as refused:
         if order.status is OrderStatus.cancelled:
             raise ActionConflict("Dispatch cancelled this order before your action synced; it was not recorded "
-                                 "as done. Keep the parcel and tell dispatch.")
+                                 "as done. Keep the parcel and tell dispatch.", reason="order_cancelled")
         raise ActionConflict(refused.message)
 
 
@@ -148,7 +152,7 @@ def _start(principal, route: Route, stop, data):
     if route.status is RouteStatus.in_progress:
         return None
     if route.status is not RouteStatus.published:
-        raise ActionConflict(f"The route is {route.status.value}; it cannot start.")
+        raise ActionConflict(f"The route is {route.status.value}; it cannot start.", reason="route_not_startable")
     route.status = RouteStatus.in_progress
     route.started_at = data["at"]
     for each in route.stops:
@@ -177,7 +181,7 @@ def _arrive(principal, route: Route, stop: Stop, data):
     if stop.status is StopStatus.arrived:
         return None
     if stop.status in FINISHED_STOP:
-        raise ActionConflict("This stop is already finished.")
+        raise ActionConflict("This stop is already finished.", reason="stop_finished")
     _transition(principal, stop.order, OrderStatus.arrived, data)
     stop.status = StopStatus.arrived
     stop.actual_arrival_at = data["at"]
@@ -188,7 +192,7 @@ def _finish(principal, route: Route, stop: Stop, data, *, delivered: bool):
     _ensure_started(principal, route, data)
     details = data.get("data") or {}
     if stop.status in FINISHED_STOP:
-        raise ActionConflict("This stop is already finished.")
+        raise ActionConflict("This stop is already finished.", reason="stop_finished")
     photos = pod_service.driver_files(principal, details.get("photo_ids") or [])
     signature = pod_service.driver_files(principal, [details["signature_id"]]) if details.get("signature_id") else []
     order = stop.order

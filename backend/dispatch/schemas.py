@@ -74,6 +74,9 @@ class DriverActionResultSchema(Schema):
     status = fields.String(metadata={"description": "applied, duplicate (this key was applied before) or conflict "
                                                     "(not applied; dispatch has been told)."})
     message = fields.String()
+    reason = fields.String(allow_none=True, metadata={
+        "description": "Why a conflict was not applied, for the phone to word in the driver's language: "
+                       "stop_moved, order_cancelled, stop_finished, route_not_startable or refused; null otherwise."})
     route = fields.Nested("DriverRouteSchema", metadata={"description": "The driver's route after the action."})
 
 

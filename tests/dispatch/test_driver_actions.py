@@ -103,6 +103,7 @@ def test_an_order_cancelled_before_the_offline_delivery_synced_is_a_conflict_bot
     assert synced.status_code == 200
     body = synced.get_json()
     assert body["status"] == "conflict" and "cancelled" in body["message"]
+    assert body["reason"] == "order_cancelled"  # what the phone words in the driver's language
     assert dispatcher.get(f"/api/v1/orders/{ids[0]}").get_json()["status"] == "cancelled"
     events = dispatcher.get(f"/api/v1/orders/{ids[0]}/events").get_json()
     conflict = [e for e in events if e["type"] == "conflict"]
@@ -271,7 +272,7 @@ def test_a_stop_moved_to_another_driver_while_the_phone_was_offline_is_a_conflic
                     note="porch", photo_ids=[photo])
     assert synced.status_code == 200, synced.get_json()
     body = synced.get_json()
-    assert body["status"] == "conflict" and "moved" in body["message"]
+    assert body["status"] == "conflict" and "moved" in body["message"] and body["reason"] == "stop_moved"
     assert moving["id"] not in [s["id"] for s in body["route"]["stops"]]
     assert dispatcher.get(f"/api/v1/orders/{order_id}").get_json()["status"] == status_before  # not delivered
     conflicts = [e for e in dispatcher.get(f"/api/v1/orders/{order_id}/events").get_json() if e["type"] == "conflict"]

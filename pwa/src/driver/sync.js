@@ -41,6 +41,25 @@ export async function loadRoute() {
 }
 
 let syncAgain = false;
+// Passing server trouble (5xx, timeouts, a server down while the phone is online) is retried on its
+// own, waiting longer each time; going offline and back is covered by the `online` event instead.
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 60000;
+let retryDelay = 0;
+let retryTimer = null;
+
+function retryLater() {
+  if (retryTimer) return;
+  retryDelay = Math.min(RETRY_MAX_MS, retryDelay ? retryDelay * 2 : RETRY_FIRST_MS);
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    sync();
+  }, retryDelay);
+}
+
+function isPassing(error) {
+  return error instanceof NetworkError || (error instanceof ApiError && error.retryable);
+}
 
 export async function sync() {
   if (state.syncing) {
@@ -50,13 +69,12 @@ export async function sync() {
   state.syncing = true;
   update();
   let renewals = 0;
+  let result = null;
   try {
     do {
       syncAgain = false;
-      const result = await replay();
-      for (const { answer } of result.answers) {
-        if (answer?.status === 'conflict' && answer.message) addNotice(answer.message);
-      }
+      result = await replay();
+      // Conflicts are parked by replay() and shown from there (views/parked.js), in the driver's language.
       const saved = await getSnapshot();
       if (saved) state.snapshot = saved;
       if (result.stoppedBy instanceof ApiError && result.stoppedBy.needsLogin && renewals < 1) {
@@ -68,6 +86,8 @@ export async function sync() {
     } while (syncAgain);
   } finally {
     state.syncing = false;
+    if (result && isPassing(result.stoppedBy) && navigator.onLine) retryLater();
+    else if (result && !result.stoppedBy) retryDelay = 0;
     await refreshQueue();
   }
 }
@@ -99,7 +119,9 @@ export async function act(type, { stop = null, data = {}, uploads = [], photoRef
   };
   if (stop) body.stop_id = stop.id;
   if (fix) Object.assign(body, { lat: fix.lat, lon: fix.lon, accuracy: fix.accuracy });
-  await enqueue(...uploads, { kind: 'action', key: body.idempotency_key, body, photoRefs, signatureRef });
+  // What the driver would call this stop, should the server refuse it once the stop is off the route.
+  const label = stop ? { sequence: stop.sequence, address: stop.order.address } : null;
+  await enqueue(...uploads, { kind: 'action', key: body.idempotency_key, body, photoRefs, signatureRef, label });
   await refreshQueue();
   sync();
 }

@@ -4,10 +4,15 @@
 //
 // Entry kinds:
 //   upload     {ref, key, blob, uploadKind: photo|signature, captured_at, lat, lon}
-//   action     {key, body: POST /driver/actions body, photoRefs: [ref], signatureRef}
+//   action     {key, body: POST /driver/actions body, photoRefs: [ref], signatureRef, label: {sequence, address}}
 //   locations  {fixes: [...]}   (adjacent ones are merged into one batch on replay)
 // Uploads are queued before the action that uses them, so by the time the action is sent the
 // server ids of its photos are known (uploaded store) and replace the local refs.
+//
+// The queue never waits behind one entry the server will never take: a permanent refusal (4xx) and an
+// action the server kept as a conflict (stop moved or order cancelled while the phone was offline) are
+// parked in the `rejected` store, to be shown to the driver until dismissed, and replay goes on.
+// Only passing trouble (offline, 5xx, 408/429, session to renew) stops the replay, to be retried.
 import { ApiError, NetworkError, request } from './api.js';
 import { database, saveSnapshot } from './db.js';
 
@@ -95,6 +100,10 @@ async function sendAction(db, entry) {
   return answer;
 }
 
+async function park(db, entry, refusal) {
+  await db.add('rejected', { entry: { ...entry, blob: undefined }, at: new Date().toISOString(), ...refusal });
+}
+
 async function sendLocations(fixes) {
   try {
     await request('POST', '/api/v1/driver/locations', { json: { fixes } });
@@ -127,6 +136,12 @@ export async function replay() {
           } else if (entry.kind === 'action') {
             const answer = await sendAction(db, entry);
             answers.push({ entry, answer });
+            if (answer?.status === 'conflict') {
+              // Not applied: the server kept it for dispatch. The driver must see it too, even when
+              // the service worker replayed it with the app closed.
+              await park(db, entry, { status: 200, code: 'conflict', reason: answer.reason || 'refused',
+                message: answer.message || '' });
+            }
           } else if (entry.kind === 'locations') {
             const fixes = [...entry.fixes];
             while (entries[index + 1]?.kind === 'locations' && fixes.length < LOCATION_BATCH) {
@@ -143,12 +158,11 @@ export async function replay() {
           }
           // The server refused this write for good (invalid input, real conflict): keep it aside to show
           // the driver, and go on with the rest.
-          await db.add('rejected', {
-            entry: { ...entry, blob: undefined },
+          await park(db, entry, {
             status: error.status ?? 0,
             code: error.code ?? 'client_error',
+            fields: error.fields ?? null,
             message: error.message,
-            at: new Date().toISOString(),
           });
         }
         const tx = db.transaction('outbox', 'readwrite');

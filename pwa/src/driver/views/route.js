@@ -2,6 +2,7 @@
 // the parcel loading check.
 import { html, nothing } from 'lit-html';
 import { dismissRejected } from '../../shared/outbox.js';
+import { parkedText } from '../parked.js';
 import { pushSupported } from '../../shared/push.js';
 import { t, tn } from '../../shared/i18n.js';
 import { formatDate, formatTime } from '../../shared/time.js';
@@ -33,9 +34,24 @@ export function statusBar(route, onDuty) {
       <button class="link" @click=${() => { state.pausedWhileHidden = false; update(); }}>${t('common.dismiss')}</button></p>` : nothing}
     <div class="toasts" role="status" aria-live="polite">${state.notices.map((notice) => html`<p class="notice" data-testid="change-notice">${notice.text}
       <button class="link" @click=${() => { state.notices = state.notices.filter((n) => n !== notice); update(); }}>${t('common.dismiss')}</button></p>`)}</div>
-    ${state.rejectedWrites.map((write) => html`<p class="notice error">${t('common.rejected', { message: write.message })}
-      <button class="link" @click=${async () => { await dismissRejected(write.seq); refreshQueue(); }}>${t('common.dismiss')}</button></p>`)}
+    ${parkedView()}
     ${state.error ? html`<p class="notice error">${t('common.error', { message: state.error })}</p>` : nothing}`;
+}
+
+/** Writes the server did not apply (parked by the outbox): kept on screen, on every view, until dismissed. */
+function parkedView() {
+  if (!state.rejectedWrites.length) return nothing;
+  return html`
+    <section class="parked" role="alert" aria-labelledby="parked-title" data-testid="parked">
+      <h2 id="parked-title">${t('parked.heading')}</h2>
+      ${state.rejectedWrites.map((write) => {
+        const { title, detail } = parkedText(write);
+        return html`<div class="notice error" data-testid="parked-write">
+          <strong>${title}</strong><p>${detail}</p>
+          <button class="secondary" @click=${async () => { await dismissRejected(write.seq); refreshQueue(); }}>
+            ${t('parked.dismiss')}</button></div>`;
+      })}
+    </section>`;
 }
 
 export function loginView() {
