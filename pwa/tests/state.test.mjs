@@ -1,7 +1,9 @@
 // Unit tests of the driver app's pure route logic: `npm test` (node's own test runner, no browser).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyPending, describeChange, navigationLinks, nextStop } from '../src/driver/state.js';
+import {
+  applyPending, describeChange, isDone, navigationLinks, nextStop, shownStatus,
+} from '../src/driver/state.js';
 
 function stop(id, sequence, status = 'pending', address = `${id} Rue Ontario Est`) {
   return { id, sequence, status, order: { address, lat: 45.5 + id / 1000, lon: -73.6, parcels: [{ barcode: `P${id}`, loaded_at: null, delivered_at: null }] } };
@@ -61,4 +63,13 @@ test('navigation links all point at the stop', () => {
   const links = navigationLinks(stop(5, 1));
   for (const href of Object.values(links)) assert.match(href, /45\.505,-73\.6/);
   assert.match(links.geo, /^geo:/);
+});
+
+test('a stop whose order dispatch cancelled is no longer to do, and says so', () => {
+  const server = route([stop(1, 1), stop(2, 2)]);
+  server.stops[0].order.status = 'cancelled';
+  assert.equal(nextStop(server).id, 2);
+  assert.equal(isDone(server.stops[0]), true);
+  assert.equal(shownStatus(server.stops[0]), 'cancelled');
+  assert.equal(shownStatus(server.stops[1]), 'pending');
 });

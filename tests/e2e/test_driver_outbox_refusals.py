@@ -142,6 +142,9 @@ def test_stops_moved_or_cancelled_while_offline_are_shown_as_conflicts_and_later
     assert "cancelled this order" in cancelled_text
     for text in texts:
         assert "stop_moved" not in text and "order_cancelled" not in text and "HTTP" not in text, text
+    # The cancelled order's stop is not offered as the next one to do any more.
+    assert "Cancelled" in phone.locator(f"[data-stop-id='{cancelled['id']}']").inner_text()
+    assert cancelled["order"]["address"] not in phone.get_by_test_id("next-stop").inner_text()
 
     # Read, then dismissed one by one; what is not dismissed survives a reload.
     phone.get_by_test_id("parked-write").filter(has_text="another driver").get_by_role(

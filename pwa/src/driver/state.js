@@ -7,13 +7,23 @@ export function sortedStops(route) {
   return [...(route?.stops || [])].sort((a, b) => a.sequence - b.sequence);
 }
 
+/** Still to do. A stop whose order dispatch cancelled is not, whatever the stop's own status says. */
+function isOpen(stop) {
+  return OPEN_STATUSES.has(stop.status) && stop.order?.status !== 'cancelled';
+}
+
 /** The stop the driver should do next: the first one, in planned order, that is not finished. */
 export function nextStop(route) {
-  return sortedStops(route).find((stop) => OPEN_STATUSES.has(stop.status)) || null;
+  return sortedStops(route).find(isOpen) || null;
 }
 
 export function isDone(stop) {
-  return !OPEN_STATUSES.has(stop.status);
+  return !isOpen(stop);
+}
+
+/** What the stop's badge says: its own status, or that its order was cancelled. */
+export function shownStatus(stop) {
+  return stop.order?.status === 'cancelled' && OPEN_STATUSES.has(stop.status) ? 'cancelled' : stop.status;
 }
 
 /**

@@ -9,7 +9,9 @@ import { formatDate, formatTime } from '../../shared/time.js';
 import { endRoute, loadParcel, scanInto, startRoute, toggleBreak } from '../actions.js';
 import { canScanBarcodes } from '../media.js';
 import { enableRoutePush, logout, submitLogin } from '../session.js';
-import { isDone, navigationLinks, nextStop, parcelsOf, sortedStops } from '../state.js';
+import {
+  isDone, navigationLinks, nextStop, parcelsOf, shownStatus, sortedStops,
+} from '../state.js';
 import { BASE, link, refreshQueue, runtime, state, timeZone, update } from '../store.js';
 import { loadRoute } from '../sync.js';
 
@@ -89,7 +91,7 @@ export function stopSummary(stop) {
         · ${tn('stop.parcels', order.parcel_count ?? order.parcels?.length ?? 0)}</span>
       ${order.notes ? html`<span class="meta">${order.notes}</span>` : nothing}
     </span>
-    <span class="badge ${stop.status}">${t(`stop.status.${stop.status}`)}</span>`;
+    <span class="badge ${shownStatus(stop)}">${t(`stop.status.${shownStatus(stop)}`)}</span>`;
 }
 
 export function routeView(route) {
