@@ -63,6 +63,11 @@ def create_app(config: dict | None = None) -> Flask:
     config_module.apply_derived(settings)
     app.config.update(settings)
     app.instance_path = settings["INSTANCE_PATH"]
+    from backend import clock
+
+    if clock.virtual() is not None:
+        logging.getLogger(__name__).warning("%s is set: this server runs on a virtual clock (%s), for tests and "
+                                            "demos only", clock.ENV_VAR, clock.virtual().setting())
 
     from backend.green import make_psycopg_cooperative
 

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, ForeignKey, Integer, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from backend import clock
+
 
 class UTCDateTime(TypeDecorator):
     """Times are stored in UTC and always come back timezone-aware.
@@ -35,7 +37,8 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the one clock business rules read (backend/clock.py: the system's, or a virtual day's)."""
+    return clock.now()
 
 
 def isoformat_or_none(moment: datetime | None) -> str | None:

@@ -14,6 +14,7 @@ import time
 
 from huey import crontab
 
+from backend import clock
 from backend.jobs import queue
 from backend.jobs.tasks import app_task, periodic_app_task
 from backend.notify import outbox, sending
@@ -32,6 +33,8 @@ def drain_once() -> dict:
         queue.drop_state(_NEXT_DRAIN_KEY)  # this is (or replaces) the drain that was scheduled
     counts = sending.deliver_due()
     wait = sending.next_due_in()
+    if wait is not None:
+        wait = clock.real_seconds(wait)  # due times are on the business clock, job delays on the real one
     if wait is not None and wait <= FOLLOW_UP_HORIZON_S:
         _schedule_follow_up(wait)
     return counts
