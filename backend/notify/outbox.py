@@ -125,7 +125,7 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     details = event.details or {}
     eta = parse_time(details.get("eta")) if kind in (MessageKind.approaching, MessageKind.delayed) else None
     language = templates.language_of(recipient.language)
-    subject, body = render_message(order, org, kind, language, eta=eta, reason=details.get("reason"))
+    subject, body = render_message(order, org, kind, language, eta=eta, reason=details.get("reason"), now=now)
     key = f"order:{order.id}:{_delivery_attempt(order.id)}:{kind.value}"
     if kind is MessageKind.delayed and eta is not None:
         key += "@" + eta.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
@@ -134,6 +134,8 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     payload = {"url": tracking_url(order), "kind": kind.value}
     if eta is not None:
         payload["eta"] = eta.isoformat()
+    if details.get("reason"):
+        payload["reason"] = details["reason"]
     common = dict(recipient_id=recipient.id, language=language, subject=subject, body=body, payload=payload,
                   now=now, not_before=not_before)
     rows = []

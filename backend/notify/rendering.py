@@ -54,18 +54,27 @@ def _template(org_id: int, kind: str, language: str) -> tuple[str, str]:
 
 
 def render_message(order: Order, org: Organization, kind: MessageKind, language: str, *,
-                   eta: datetime | None, reason: str | None) -> tuple[str, str]:
+                   eta: datetime | None, reason: str | None, now: datetime) -> tuple[str, str]:
+    """The message as it reads at `now`: a window that has already ended is told as missed ("today, later
+    than your 10:00 AM–12:00 PM window") and an ETA after the window as late ("arriving around 2:30 PM, later
+    than your 10:00 AM–12:00 PM window"), never as a promise. Callers pass the moment the text goes out."""
     tz = depot_timezone(order)
-    window = order.time_windows[0] if order.time_windows else None
+    windows = sorted(order.time_windows, key=lambda w: w.start_at)
+    upcoming = next((w for w in windows if w.end_at > now), None)
+    last = windows[-1] if windows else None
+    if upcoming is not None:
+        window_text = templates.format_window(upcoming.start_at, upcoming.end_at, tz, language)
+    elif last is not None:
+        window_text = templates.format_missed_window(last.start_at, last.end_at, now, tz, language)
+    else:
+        window_text = templates.format_window(None, None, tz, language)
     recipient = order.recipient
-    name = recipient.name if recipient else ""
+    name = (recipient.name if recipient else "") or ""
     values = {
         "recipient_name": name, "first_name": name.split()[0] if name.split() else name, "org_name": org.name,
-        "order_ref": order.external_ref,
-        "window": templates.format_window(window.start_at if window else None, window.end_at if window else None,
-                                          tz, language),
-        "eta": templates.format_eta(eta, tz, language), "tracking_url": tracking_url(order),
-        "reason": templates.reason_text(reason, language),
+        "order_ref": order.external_ref, "window": window_text,
+        "eta": templates.format_eta(eta, tz, language, window=(last.start_at, last.end_at) if last else None),
+        "tracking_url": tracking_url(order), "reason": templates.reason_text(reason, language),
     }
     subject, body = _template(org.id, kind.value, language)
     return templates.render(subject, values), templates.render(body, values)

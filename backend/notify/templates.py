@@ -5,6 +5,7 @@ an organization's wording can never reach into our objects. Times are shown in t
 """
 from __future__ import annotations
 
+import re
 import string
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,31 +20,31 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
     # kind: language: (email subject, text)
     MessageKind.scheduled.value: {
         "en": ("Your {org_name} delivery is scheduled",
-               "Hi {first_name}, your {org_name} delivery is scheduled for {window}. Track it: {tracking_url}"),
+               "Hi {first_name}, your {org_name} delivery is scheduled {window}. Track it: {tracking_url}"),
         "fr": ("Votre livraison {org_name} est planifiée",
                "Bonjour {first_name}, votre livraison {org_name} est prévue {window}. Suivi : {tracking_url}"),
     },
     MessageKind.out_for_delivery.value: {
         "en": ("Your {org_name} delivery is on its way",
-               "Hi {first_name}, your {org_name} delivery is out for delivery today ({window}). "
+               "Hi {first_name}, your {org_name} delivery is on its way, expected {window}. "
                "Track it: {tracking_url}"),
         "fr": ("Votre livraison {org_name} est en route",
-               "Bonjour {first_name}, votre livraison {org_name} est en route aujourd'hui ({window}). "
+               "Bonjour {first_name}, votre livraison {org_name} est en route, attendue {window}. "
                "Suivi : {tracking_url}"),
     },
     MessageKind.approaching.value: {
         "en": ("Your {org_name} driver is on the way",
-               "Hi {first_name}, your driver is heading to you now, arriving around {eta}. {tracking_url}"),
+               "Hi {first_name}, your driver is heading to you now, arriving around {eta}. Track it: {tracking_url}"),
         "fr": ("Votre livreur {org_name} arrive",
-               "Bonjour {first_name}, votre livreur se dirige vers vous, arrivée vers {eta}. {tracking_url}"),
+               "Bonjour {first_name}, votre livreur se dirige vers vous, arrivée vers {eta}. Suivi : {tracking_url}"),
     },
     MessageKind.delayed.value: {
         "en": ("Your {org_name} delivery is running late",
                "Hi {first_name}, sorry: your {org_name} delivery is running late. New estimate: {eta}. "
-               "{tracking_url}"),
+               "Track it: {tracking_url}"),
         "fr": ("Votre livraison {org_name} a du retard",
                "Bonjour {first_name}, désolé : votre livraison {org_name} a du retard. Nouvelle estimation : {eta}. "
-               "{tracking_url}"),
+               "Suivi : {tracking_url}"),
     },
     MessageKind.delivered.value: {
         "en": ("Your {org_name} order was delivered",
@@ -102,15 +103,41 @@ def format_window(start: datetime | None, end: datetime | None, tz: ZoneInfo, la
     """"on Wednesday, November 25, 9:00 AM–11:00 AM" / "le mercredi 25 novembre, 9 h 00 – 11 h 00"."""
     if start is None or end is None:
         return "bientôt" if language == "fr" else "soon"
-    times = (f"{format_time(start, tz, language)} – {format_time(end, tz, language)}" if language == "fr"
-             else f"{format_time(start, tz, language)}–{format_time(end, tz, language)}")
-    return f"{format_day(start, tz, language)}, {times}"
+    return f"{format_day(start, tz, language)}, {format_hours(start, end, tz, language)}"
 
 
-def format_eta(eta: datetime | None, tz: ZoneInfo, language: str) -> str:
+def format_hours(start: datetime, end: datetime, tz: ZoneInfo, language: str) -> str:
+    """"9:00 AM–11:00 AM" / "9 h 00 – 11 h 00"."""
+    if language == "fr":
+        return f"{format_time(start, tz, language)} – {format_time(end, tz, language)}"
+    return f"{format_time(start, tz, language)}–{format_time(end, tz, language)}"
+
+
+def format_missed_window(start: datetime, end: datetime, now: datetime, tz: ZoneInfo, language: str) -> str:
+    """A window that ended before the message goes out, told as missed, never as a promise:
+    "today, later than your 9:00 AM–11:00 AM window" (or, for an earlier day, "as soon as possible, later
+    than your window on Wednesday, November 25, 9:00 AM–11:00 AM")."""
+    hours = format_hours(start, end, tz, language)
+    if start.astimezone(tz).date() == now.astimezone(tz).date():
+        return (f"aujourd'hui, après votre créneau {hours}" if language == "fr"
+                else f"today, later than your {hours} window")
+    local = start.astimezone(tz)
+    if language == "fr":
+        day = f"{_DAYS['fr'][local.weekday()]} {local.day} {_MONTHS['fr'][local.month - 1]}"
+        return f"dès que possible, après votre créneau du {day}, {hours}"
+    return f"as soon as possible, later than your window {format_day(start, tz, language)}, {hours}"
+
+
+def format_eta(eta: datetime | None, tz: ZoneInfo, language: str, *, window: tuple[datetime, datetime] | None = None
+               ) -> str:
+    """"2:30 PM", or when it falls after the window: "2:30 PM, later than your 10:00 AM–12:00 PM window"."""
     if eta is None:
         return "bientôt" if language == "fr" else "soon"
-    return format_time(eta, tz, language)
+    told = format_time(eta, tz, language)
+    if window is not None and eta > window[1]:
+        hours = format_hours(window[0], window[1], tz, language)
+        return f"{told}, après votre créneau {hours}" if language == "fr" else f"{told}, later than your {hours} window"
+    return told
 
 
 def reason_text(reason: str | None, language: str) -> str:
@@ -150,4 +177,10 @@ def render(text: str, values: dict[str, str]) -> str:
         out.append(literal)
         if name is not None:
             out.append(str(values.get(name, "{" + name + "}")) if name in PLACEHOLDERS else "{" + name + "}")
-    return "".join(out)
+    return tidy("".join(out))
+
+
+def tidy(text: str) -> str:
+    """An empty value (a recipient with no name) must not leave "Hi , your" or double spaces behind."""
+    text = re.sub(r"[ \t]+([,.])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
