@@ -8,8 +8,8 @@ Business rules
   subscribed through the tracking link (unless opted out of push), email when they have an address, did
   not opt out and an SMTP server is configured. Opt-outs are checked again just before sending.
 - Dedupe: one row per (order, delivery attempt, message kind, channel, destination) — a unique key, so a
-  listener that runs twice for the same fact writes nothing new. A "delayed" key also names the new ETA
-  (to the minute): a second, genuinely new delay is a new message; the same delay reported twice is not.
+  listener that runs twice for the same fact writes nothing new, and a customer hears at most one
+  "approaching" and one "delayed" per delivery attempt: later changes update the tracking page only.
   The delivery attempt counts reschedules, so a failed order re-delivered another day is announced again.
 - Practice organizations never send anything outside: rows are written as `suppressed` (the trainee sees
   what would have gone out) and the sender refuses them again at send time.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import event, func, select
@@ -126,9 +125,9 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     eta = parse_time(details.get("eta")) if kind in (MessageKind.approaching, MessageKind.delayed) else None
     language = templates.language_of(recipient.language)
     subject, body = render_message(order, org, kind, language, eta=eta, reason=details.get("reason"), now=now)
+    # One message of each kind per delivery attempt: a second delay, or a new ETA after "approaching", updates
+    # the tracking page, not the phone.
     key = f"order:{order.id}:{_delivery_attempt(order.id)}:{kind.value}"
-    if kind is MessageKind.delayed and eta is not None:
-        key += "@" + eta.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
     tz = depot_timezone(order)
     not_before = after_quiet_hours(now, quiet_hours_for(org), tz)
     payload = {"url": tracking_url(order), "kind": kind.value}
