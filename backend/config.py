@@ -103,6 +103,8 @@ def from_environment() -> dict:
         "TRACK_WRITE_RATE_LIMIT": os.environ.get("TRACK_WRITE_RATE_LIMIT", "20 per minute"),
         "NOTIFY_DELAY_THRESHOLD_S": _int("NOTIFY_DELAY_THRESHOLD_S", 900),
         "NOTIFY_QUIET_HOURS": os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00"),
+        "NOTIFY_MAX_PER_ORDER_DAY": _int("NOTIFY_MAX_PER_ORDER_DAY", 5),
+        "NOTIFY_MIN_GAP_S": _int("NOTIFY_MIN_GAP_S", 120),
         "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 8),
         "NOTIFY_RETRY_BASE_S": _float("NOTIFY_RETRY_BASE_S", 30.0),
         "NOTIFY_RETRY_MAX_S": _float("NOTIFY_RETRY_MAX_S", 3600.0),

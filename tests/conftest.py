@@ -73,6 +73,9 @@ def base_config(database_url: str, instance: Path, **extra) -> dict:
         # Stand-ins of outside services (OSRM, push service, Twilio, webhook receivers) listen on loopback over
         # plain http; tests of the outbound guard itself turn these off.
         "OUTBOUND_ALLOW_HTTP": True, "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
+        # Tests text one phone many times in a second; the gap between texts is tested on its own
+        # (tests/notify/test_send_time.py, the day-long audit).
+        "NOTIFY_MIN_GAP_S": 0,
     }
     config.update(extra)
     return config

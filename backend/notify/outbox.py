@@ -11,6 +11,8 @@ Business rules
   listener that runs twice for the same fact writes nothing new, and a customer hears at most one
   "approaching" and one "delayed" per delivery attempt: later changes update the tracking page only.
   The delivery attempt counts reschedules, so a failed order re-delivered another day is announced again.
+- What a row says is decided again when it is sent (backend/notify/freshness.py): re-worded for that moment,
+  dropped when its ETA has passed, capped per order and day, spaced per person.
 - Practice organizations never send anything outside: rows are written as `suppressed` (the trainee sees
   what would have gone out) and the sender refuses them again at send time.
 - A customer message due inside quiet hours waits until they end (backend/notify/quiet_hours.py).

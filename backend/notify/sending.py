@@ -24,6 +24,8 @@ Other rules
 - Checks made again at send time (_why_not_send): practice organizations, opt-outs, removed endpoints, and
   time-sensitive kinds ("approaching", "delayed", "out_for_delivery", "scheduled") overtaken by the order
   being delivered, failed or cancelled are cancelled, not sent late.
+- Customer messages are then worded for the moment they go out, capped per order and day and spaced per
+  person (backend/notify/freshness.py: what is re-worded, what is dropped, what waits).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from sqlalchemy import and_, func, or_, select, update
 from backend.auth.models import Organization
 from backend.database import utcnow
 from backend.extensions import db
+from backend.notify import freshness
 from backend.notify.channels import OutgoingMessage, PermanentError, SendError, TransientError, sender_for
 from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.outbox import FINISHED_ORDER, TIME_SENSITIVE
@@ -214,13 +217,20 @@ def send_one(row_id: int, owner: str) -> OutboxStatus | None:
     """Send one claimed row and record the outcome. Returns the row's new status."""
     # Nothing may be held open while a provider is called: what sending needs is read in a transaction
     # of its own, ended before the call.
+    waiting = None
     with unit_of_work():
         row = db.session.get(OutboxMessage, row_id)
         if row is None or row.lease_owner != owner:
             return None
         org = db.session.get(Organization, row.org_id)
         refused = _why_not_send(row, org)
-        if refused is None:
+        if refused is None and row.recipient_id is not None and row.order_id is not None:
+            verdict = freshness.decide(row, db.session.get(Order, row.order_id), org, utcnow())
+            if verdict.action == "cancel":
+                refused = OutboxStatus.cancelled, verdict.why
+            elif verdict.action == "wait":
+                waiting = verdict
+        if refused is None and waiting is None:
             message = _outgoing(row)
             channel, attempts, max_attempts = row.channel, row.attempts, current_app.config["NOTIFY_MAX_ATTEMPTS"]
             retry_at = _retry_time(row, org)
@@ -229,6 +239,10 @@ def send_one(row_id: int, owner: str) -> OutboxStatus | None:
         status, why = refused
         _finish(row_id, owner, status=status, last_error=why)
         return status
+    if waiting is not None:  # a postponement, not an attempt
+        _finish(row_id, owner, status=OutboxStatus.pending, next_attempt_at=waiting.until, last_error=waiting.why,
+                attempts=OutboxMessage.attempts - 1)
+        return OutboxStatus.pending
     try:
         sender = sender_for(channel.value, current_app.config)
         if sender is None:
