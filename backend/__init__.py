@@ -50,6 +50,9 @@ def _register_job_handlers() -> None:
     from backend.notify import jobs as _notify_jobs  # noqa: F401  (also hooks the outbox into the lifecycle)
     from backend.routing import jobs as _routing_jobs  # noqa: F401
     from backend.tracking import jobs as _tracking_jobs  # noqa: F401
+    from backend.dispatch import order_news
+
+    order_news.install()  # a customer's instructions and order edits reach the driver's open app
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -10,7 +10,7 @@ from backend.api.output_fields import Timestamp
 from backend.dispatch.schemas import DriverRouteSchema, RouteSchema
 
 CHANGE_KINDS = ["created", "published", "resequenced", "added", "removed", "reassigned", "started", "updated",
-                "break", "loaded", "completed"]
+                "break", "loaded", "completed", "instructions"]
 
 
 class DriverChangeSchema(Schema):

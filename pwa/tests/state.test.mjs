@@ -1,9 +1,14 @@
 // Unit tests of the driver app's pure route logic: `npm test` (node's own test runner, no browser).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setLanguage } from '../src/shared/i18n.js';
+import { mergeMessages, ordinal } from '../src/driver/messages.js';
 import {
-  applyPending, describeChange, isDone, navigationLinks, nextStop, shownStatus,
+  applyPending, describeChange, isDone, lateness, navigationLinks, nextStop, shownStatus,
 } from '../src/driver/state.js';
+
+globalThis.document ??= { documentElement: {} };
+mergeMessages();
 
 function stop(id, sequence, status = 'pending', address = `${id} Rue Ontario Est`) {
   return { id, sequence, status, order: { address, lat: 45.5 + id / 1000, lon: -73.6, parcels: [{ barcode: `P${id}`, loaded_at: null, delivered_at: null }] } };
@@ -46,9 +51,45 @@ test("the dispatcher's move is told from the event's change, else found by diffi
   const before = route([stop(1, 1), stop(2, 2), stop(3, 3), stop(4, 4)]);
   const after = route([stop(1, 1), stop(2, 2), stop(4, 3), stop(3, 4)].map((s, i) => ({ ...s, sequence: i + 1 })));
   const change = { kind: 'resequenced', stop_id: 4, address: '14 Rue Ontario', from_sequence: 4, to_sequence: 3 };
-  assert.equal(describeChange(before, after, change), 'Dispatcher moved 14 Rue Ontario to stop 3');
+  assert.equal(describeChange(before, after, change), 'Stop 4 moved to 3rd: 14 Rue Ontario');
   const moved = route([stop(4, 1), stop(1, 2), stop(2, 3), stop(3, 4)]);
-  assert.equal(describeChange(before, moved, null), 'Dispatcher moved 4 Rue Ontario Est to stop 1');
+  assert.equal(describeChange(before, moved, null), 'Stop 4 moved to 1st: 4 Rue Ontario Est');
+  setLanguage('fr');
+  assert.equal(describeChange(before, after, change), 'L’arrêt 4 passe en 3e position : 14 Rue Ontario');
+  setLanguage('en');
+});
+
+test('a changed stop is named with what changed on it: the instructions quoted, who wrote them', () => {
+  const before = route([stop(1, 1), stop(2, 2)]);
+  const after = structuredClone(before);
+  after.stops[1].order.delivery_instructions = 'Gate code 4521';
+  const change = { kind: 'instructions', stop_id: 2, by: 'customer', address: '2 Rue Ontario Est', sequence: 2 };
+  assert.equal(describeChange(before, after, change), 'New instructions from the customer (stop 2): Gate code 4521');
+  assert.equal(describeChange(before, after, { ...change, by: 'dispatch' }), 'New instructions for stop 2: Gate code 4521');
+  after.stops[1].order.delivery_instructions = 'x'.repeat(400);
+  assert.ok(describeChange(before, after, change).length < 220, 'a long text is cut, the history keeps the sentence short');
+  const windowed = structuredClone(before);
+  windowed.stops[0].order.time_windows = [{ start: '2026-11-24T15:00:00Z', end: '2026-11-24T17:00:00Z' }];
+  assert.equal(describeChange(before, windowed, { kind: 'updated', stop_id: 1 }, { windowText: () => '10:00–12:00' }),
+    'Stop 1: new time window 10:00–12:00');
+});
+
+test('ordinals in each language', () => {
+  assert.deepEqual([1, 2, 3, 4, 11, 12, 22].map((n) => ordinal(n, 'en')), ['1st', '2nd', '3rd', '4th', '11th', '12th', '22nd']);
+  assert.equal(ordinal(1, 'fr'), '1re');
+  assert.equal(ordinal(4, 'de'), '4.');
+});
+
+test('a stop is late once its window has ended, or when its ETA falls after the window', () => {
+  const late = stop(1, 1);
+  late.order.time_windows = [{ start: '2026-11-24T15:00:00Z', end: '2026-11-24T17:00:00Z' }];
+  const at = (iso) => Date.parse(iso);
+  assert.equal(lateness(late, at('2026-11-24T16:00:00Z')), null);
+  assert.equal(lateness(late, at('2026-11-24T17:01:00Z')).kind, 'window');
+  late.eta_at = '2026-11-24T17:20:00Z';
+  assert.equal(lateness(late, at('2026-11-24T16:00:00Z')).kind, 'eta');
+  assert.equal(lateness({ ...late, status: 'completed' }, at('2026-11-24T18:00:00Z')), null);
+  assert.equal(lateness(stop(2, 2), at('2026-11-24T18:00:00Z')), null, 'no window, never late');
 });
 
 test("the driver's own actions coming back are not announced", () => {

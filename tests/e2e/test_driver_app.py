@@ -142,8 +142,9 @@ def fail(page, stop: dict, seed: int) -> None:
 
 
 def start_route(page) -> None:
-    page.once("dialog", lambda dialog: dialog.accept())  # "parcels not scanned yet, start anyway?"
     page.get_by_role("button", name="Start route").click()
+    # The app's own dialog: "N parcels not scanned yet. Start anyway?"
+    page.get_by_test_id("app-dialog").get_by_role("button", name="Start anyway").click()
     page.get_by_test_id("duty").filter(has_text="On duty").wait_for()
     page.get_by_test_id("sync-status").filter(has_text="All synced").wait_for()
 
@@ -259,10 +260,11 @@ def test_parcels_scanned_at_loading_are_recorded_and_the_missing_ones_flagged(ph
     loaded = [parcel["barcode"] for stop in route["stops"] for parcel in stop["order"]["parcels"] if parcel["loaded_at"]]
     assert loaded == [parcels[0]]
     # Starting with parcels still missing asks the driver first; declining keeps the van at the depot.
-    asked = []
-    phone.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     phone.get_by_role("button", name="Start route").click()
-    assert asked == [f"{len(parcels) - 1} parcels not scanned yet. Start anyway?"]
+    dialog = phone.get_by_test_id("app-dialog")
+    assert dialog.get_by_text(f"{len(parcels) - 1} parcels not scanned yet. Start anyway?").is_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    assert dialog.count() == 0
     phone.wait_for_timeout(500)  # time enough for an (unwanted) optimistic start to show
     assert phone.get_by_role("button", name="Start route").is_visible()
     assert phone.get_by_test_id("duty").inner_text().strip() == "Off duty — location not shared"

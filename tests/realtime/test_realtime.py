@@ -231,3 +231,40 @@ def test_staying_near_the_next_stop_marks_it_arrived(server, staff, routes):
         assert stop["status"] == "arrived" and stop["actual_arrival_at"]
     finally:
         phone.close()
+
+
+def test_a_customers_instructions_and_a_dispatchers_edit_reach_the_drivers_open_app(server, staff, routes):
+    """The stop's new instructions arrive as route.updated (kind `instructions`), no reload needed; an edit of a
+    field the driver does not see (the order's priority) sends nothing."""
+    import requests
+
+    route = routes[0]
+    phone = Listener(server, driver_session(server, route))
+    try:
+        stop = route["stops"][1]
+        order = staff.get(f"{server.url}/api/v1/orders/{stop['order']['id']}", timeout=10).json()
+        sent = time.monotonic()
+        answer = requests.post(f"{server.url}/api/v1/track/{order['tracking_token']}/instructions",
+                               json={"text": "Gate code 4521, leave it by the blue door"}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        data, received = phone.wait_for("route.updated", lambda d: (d.get("change") or {}).get("kind") == "instructions")
+        assert data is not None, phone.events
+        assert received - sent < 1.0
+        assert data["change"] == {"kind": "instructions", "by": "customer", "stop_id": stop["id"],
+                                  "address": order["address"], "sequence": data["change"]["sequence"]}
+        shown = next(s for s in data["route"]["stops"] if s["id"] == stop["id"])
+        assert shown["order"]["delivery_instructions"] == "Gate code 4521, leave it by the blue door"
+
+        version = data["route"]["version"]
+        edited = staff.patch(f"{server.url}/api/v1/orders/{order['id']}", json={"notes": "Heavy: two people"},
+                             timeout=10)
+        assert edited.status_code == 200, edited.text
+        data, _ = phone.wait_for("route.updated", lambda d: d["route"]["version"] > version)
+        assert data is not None and data["change"]["kind"] == "updated" and data["change"]["by"] == "dispatch"
+        version = data["route"]["version"]
+        unseen = staff.patch(f"{server.url}/api/v1/orders/{order['id']}", json={"priority": 5}, timeout=10)
+        assert unseen.status_code == 200, unseen.text
+        time.sleep(0.3)
+        assert all(d["route"]["version"] <= version for d in phone.of("route.updated"))
+    finally:
+        phone.close()

@@ -2,6 +2,7 @@
 // Every write goes through act() (sync.js): the outbox first, the screen at once, the server when reachable.
 import * as api from '../shared/api.js';
 import { t, tn } from '../shared/i18n.js';
+import { confirmDialog } from './dialog.js';
 import { detectBarcodes } from './media.js';
 import { parcelsOf } from './state.js';
 import { currentRoute, locationSharing, state, update } from './store.js';
@@ -9,13 +10,16 @@ import { act } from './sync.js';
 
 export async function startRoute() {
   const missing = parcelsOf(currentRoute()).filter((parcel) => !parcel.loaded_at);
-  if (missing.length && !confirm(tn('route.missingWarn', missing.length))) return;
+  // Parcels still at the depot: ask first (starting is not undone by a tap).
+  if (missing.length && !(await confirmDialog({ title: t('route.confirmStart'), text: tn('route.missingWarn', missing.length),
+    confirm: t('route.startAnyway'), danger: true }))) return;
   await act('route.start');
 }
 
 export async function endRoute() {
-  if (!confirm(t('route.confirmEnd'))) return;
-  await act('route.end');
+  const confirmed = await confirmDialog({ title: t('route.confirmEnd'), text: t('route.confirmEndText'),
+    confirm: t('route.end'), danger: true });
+  if (confirmed) await act('route.end');
 }
 
 export async function toggleBreak() {

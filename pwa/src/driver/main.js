@@ -5,12 +5,16 @@
 // session.js; what the driver does: actions.js, pod.js; what the app shows: views/.
 import { html, render } from 'lit-html';
 import { t } from '../shared/i18n.js';
+import { dialogView, onDialogChange, showPendingDialog } from './dialog.js';
+import { mergeMessages } from './messages.js';
+import { onNoticesChange } from './notices.js';
 import { attachSignaturePad } from './pod.js';
 import { boot, listenToThePhone } from './session.js';
 import {
   currentRoute, findStop, followDuty, parsePath, setRenderer, showView, state,
 } from './store.js';
 import { loginView, routeView, statusBar } from './views/route.js';
+import { historyView, showHistoryIfOpen } from './views/notices.js';
 import { deliverView, failView, stopView } from './views/stop.js';
 import './styles.css';
 
@@ -23,6 +27,8 @@ function update() {
   const onDuty = followDuty(route);
   render(appView(route, onDuty), root);
   if (state.view.name === 'deliver') attachSignaturePad();
+  showPendingDialog();
+  showHistoryIfOpen();
 }
 
 function appView(route, onDuty) {
@@ -37,10 +43,15 @@ function appView(route, onDuty) {
   } else {
     screen = routeView(route);
   }
-  return html`${statusBar(route, onDuty)}${screen}`;
+  return html`${statusBar(route, onDuty)}${screen}${historyView()}${dialogView()}`;
 }
 
+mergeMessages();
 setRenderer(update);
+onNoticesChange(update);
+onDialogChange(update);
+// A stop becomes late by the clock alone: look again every half minute.
+setInterval(() => { if (state.session && !document.hidden) update(); }, 30000);
 window.addEventListener('popstate', () => showView(parsePath(location.pathname)));
 listenToThePhone();
 

@@ -90,7 +90,7 @@ export async function submitDelivery(stop) {
 
 export async function submitFailure(stop) {
   const form = pod;
-  form.error = form.reason ? null : t('fail.reason');
+  form.error = form.reason ? null : t('fail.needReason');
   if (form.error || form.submitting) {
     update();
     return;

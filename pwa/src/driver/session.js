@@ -6,6 +6,7 @@ import { clearUserData, getMeta, getSnapshot, setMeta } from '../shared/db.js';
 import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
 import { pushSupported, subscribeThisBrowser } from '../shared/push.js';
 import { connectSocket, emitWithAck, loadClockOffset } from '../shared/socket.js';
+import { windowRange } from './format.js';
 import { describeChange } from './state.js';
 import {
   addNotice, locationSharing, refreshQueue, runtime, state, stopSocket, update, wakeLock,
@@ -39,7 +40,7 @@ function startSocket() {
     if (!route) return;
     if (route.driver && state.session?.driver_id && route.driver.id !== state.session.driver_id) {
       // The route went to another driver: say so, and ask the server what this driver has now.
-      addNotice(describeChange(state.snapshot, route, payload.change) || t('change.generic'));
+      addNotice(describeChange(state.snapshot, route, payload.change, { windowText: windowRange }) || t('change.generic'));
       loadRoute();
       return;
     }

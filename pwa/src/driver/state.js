@@ -1,5 +1,6 @@
 // Pure functions over route snapshots: no DOM, no IndexedDB, easy to reason about.
-import { t } from '../shared/i18n.js';
+import { language, t } from '../shared/i18n.js';
+import { ordinal } from './messages.js';
 
 const OPEN_STATUSES = new Set(['pending', 'arrived']);
 
@@ -94,46 +95,89 @@ export function parcelsOf(route) {
 // (started, break, loaded, completed, updated) and need no announcement.
 const DISPATCHER_CHANGES = new Set(['resequenced', 'reassigned', 'added', 'removed']);
 const ORDER_FIELDS = ['address', 'time_windows', 'notes', 'delivery_instructions', 'recipient', 'cod_amount_cents'];
+const QUOTE_LENGTH = 160;
 
-function orderEdited(before, after) {
-  return Boolean(before && after) && ORDER_FIELDS.some((field) =>
-    JSON.stringify(before.order[field]) !== JSON.stringify(after.order[field]));
+function quote(text) {
+  const clean = String(text || '').replace(/\s+/g, ' ').trim();
+  return clean.length > QUOTE_LENGTH ? `${clean.slice(0, QUOTE_LENGTH - 1)}…` : clean;
+}
+
+// The HTTP answer and the socket event may write the same instant differently ("Z" or "+00:00").
+const comparable = (field, value) => (field === 'time_windows'
+  ? JSON.stringify((value || []).map((window) => [Date.parse(window.start), Date.parse(window.end)]))
+  : JSON.stringify(value));
+
+function changedField(before, after) {
+  if (!before || !after) return null;
+  return ORDER_FIELDS.find((field) => comparable(field, before.order[field]) !== comparable(field, after.order[field])) || null;
+}
+
+/** One sentence naming the stop and what changed on it (its instructions, window, note, address). */
+function editDescription(before, after, { by, windowText, field = changedField(before, after) }) {
+  if (!after) return null;
+  const sequence = after.sequence;
+  const order = after.order;
+  switch (field) {
+    case null:
+      return null;
+    case 'delivery_instructions':
+      if (!order.delivery_instructions) return t('change.instructionsCleared', { sequence });
+      return t(by === 'customer' ? 'change.instructionsCustomer' : 'change.instructionsDispatch',
+        { sequence, text: quote(order.delivery_instructions) });
+    case 'time_windows':
+      return t('change.window', { sequence, window: windowText(order) });
+    case 'notes':
+      return order.notes ? t('change.notes', { sequence, text: quote(order.notes) }) : t('change.updatedStop', { sequence, address: order.address });
+    case 'address':
+      return t('change.address', { sequence, address: order.address });
+    default:
+      return t('change.updatedStop', { sequence, address: order.address });
+  }
+}
+
+function movedDescription(address, from, to) {
+  if (from != null && from !== to) return t('change.moved', { from, nth: ordinal(to, language()), address });
+  return t('change.movedTo', { to, address });
 }
 
 /**
- * Tell the driver, in one sentence, what the dispatcher changed; null when nothing they need to know
- * (their own action coming back, or a change of version only).
+ * Tell the driver, in one sentence, what changed on their route and at which stop; null when nothing they
+ * need to know (their own action coming back, or a change of version only). `windowText(order)` formats a
+ * stop's time window for the sentence.
  */
-export function describeChange(previous, next, change) {
-  const byId = new Map([...(previous?.stops || []), ...(next?.stops || [])].map((stop) => [stop.id, stop]));
-  const addressOf = (stopId) => change?.address || byId.get(stopId)?.order?.address || '';
+export function describeChange(previous, next, change, { windowText = () => '' } = {}) {
+  const beforeOf = (stopId) => previous?.stops.find((stop) => stop.id === stopId);
+  const afterOf = (stopId) => next?.stops.find((stop) => stop.id === stopId);
   if (change && change.kind) {
-    const address = addressOf(change.stop_id);
-    if (change.kind === 'updated') {
-      const before = previous?.stops.find((stop) => stop.id === change.stop_id);
-      const after = next?.stops.find((stop) => stop.id === change.stop_id);
-      return orderEdited(before, after) ? t('change.updated', { address }) : null;
+    const before = beforeOf(change.stop_id);
+    const after = afterOf(change.stop_id);
+    const address = change.address || after?.order?.address || before?.order?.address || '';
+    if (change.kind === 'instructions') {
+      return editDescription(before, after, { by: change.by, windowText, field: 'delivery_instructions' });
     }
+    if (change.kind === 'updated') return editDescription(before, after, { by: change.by, windowText });
     if (!DISPATCHER_CHANGES.has(change.kind)) return null;
     if (change.kind === 'resequenced') {
-      const to = change.to_sequence ?? next?.stops.find((stop) => stop.id === change.stop_id)?.sequence;
-      if (address && to != null) return t('change.resequenced', { address, to });
-      return diffDescription(previous, next) || t('change.generic');
+      const to = change.to_sequence ?? after?.sequence;
+      if (address && to != null) return movedDescription(address, change.from_sequence ?? before?.sequence, to);
+      return diffDescription(previous, next, windowText) || t('change.generic');
     }
+    if (change.kind === 'added' && address && after) return t('change.addedAt', { sequence: after.sequence, address });
+    if (change.kind === 'removed' && address && before) return t('change.removedStop', { sequence: before.sequence, address });
     return address ? t(`change.${change.kind}`, { address }) : t('change.generic');
   }
-  return diffDescription(previous, next);
+  return diffDescription(previous, next, windowText);
 }
 
-function diffDescription(previous, next) {
+function diffDescription(previous, next, windowText) {
   if (!previous || !next) return null;
   if (previous.id !== next.id) return t('change.generic');
   const before = new Map(previous.stops.map((stop) => [stop.id, stop]));
   const after = new Map(next.stops.map((stop) => [stop.id, stop]));
   const added = next.stops.find((stop) => !before.has(stop.id));
-  if (added) return t('change.added', { address: added.order.address });
+  if (added) return t('change.addedAt', { sequence: added.sequence, address: added.order.address });
   const removed = previous.stops.find((stop) => !after.has(stop.id));
-  if (removed) return t('change.removed', { address: removed.order.address });
+  if (removed) return t('change.removedStop', { sequence: removed.sequence, address: removed.order.address });
   // Moving one stop shifts its neighbours by one; the moved stop is the one that jumped farthest.
   let moved = null;
   let farthest = 0;
@@ -144,9 +188,25 @@ function diffDescription(previous, next) {
       moved = stop;
     }
   }
-  if (moved) return t('change.resequenced', { address: moved.order.address, to: moved.sequence });
-  const edited = next.stops.find((stop) => orderEdited(before.get(stop.id), stop));
-  return edited ? t('change.updated', { address: edited.order.address }) : null;
+  if (moved) return movedDescription(moved.order.address, before.get(moved.id).sequence, moved.sequence);
+  const edited = next.stops.find((stop) => changedField(before.get(stop.id), stop));
+  return edited ? editDescription(before.get(edited.id), edited, { by: null, windowText }) : null;
+}
+
+/**
+ * Is this open stop late? 'window' when its last window has already ended, 'eta' when the live ETA (or the
+ * planned arrival) falls after it; null when on time, done, or without a window.
+ */
+export function lateness(stop, now = Date.now()) {
+  if (isDone(stop)) return null;
+  const windows = stop.order.time_windows || [];
+  if (!windows.length) return null;
+  const end = Math.max(...windows.map((window) => Date.parse(window.end)));
+  if (!Number.isFinite(end)) return null;
+  if (now > end) return { kind: 'window', end };
+  const eta = Date.parse(stop.eta_at || stop.planned_arrival_at || '');
+  if (Number.isFinite(eta) && eta > end) return { kind: 'eta', end, eta };
+  return null;
 }
 
 /** Links that hand the stop over to a navigation app in one tap. */

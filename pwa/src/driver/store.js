@@ -1,7 +1,8 @@
 // The driver app's state, the phone's handles (socket, location sharing, wake lock), in-app navigation
 // and the one render hook: actions change `state` and call update(); main.js registers the renderer.
-import { newKey, pending, rejected } from '../shared/outbox.js';
+import { pending, rejected } from '../shared/outbox.js';
 import { LocationSharing, ScreenWakeLock } from './location.js';
+import { addNotice } from './notices.js';
 import { applyPending } from './state.js';
 
 export const BASE = '/driver';
@@ -15,7 +16,7 @@ export const state = {
   rejectedWrites: [],
   online: navigator.onLine,
   syncing: false,
-  notices: [], // [{id, text}] what changed, shown until dismissed
+  freshInstructions: new Set(), // stops whose instructions changed while the app was open
   error: null,
   view: parsePath(location.pathname),
   pausedWhileHidden: false,
@@ -57,6 +58,8 @@ export function navigate(path) {
 
 export function showView(view) {
   const backToList = view.name === 'route' && state.view.name !== 'route';
+  // The "new" mark on changed instructions lasts until the driver has seen that stop and leaves it.
+  if (state.view.stopId && state.view.stopId !== view.stopId) state.freshInstructions.delete(state.view.stopId);
   state.view = view;
   state.directions = null;
   update();
@@ -93,9 +96,7 @@ export async function refreshQueue() {
   update();
 }
 
-export function addNotice(text) {
-  state.notices = [...state.notices.slice(-2), { id: newKey(), text }];
-}
+export { addNotice };
 
 export function stopSocket() {
   runtime.socket?.disconnect();

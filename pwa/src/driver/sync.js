@@ -5,6 +5,7 @@ import { ApiError, NetworkError } from '../shared/api.js';
 import { getSnapshot, saveSnapshot, setMeta } from '../shared/db.js';
 import { enqueue, newKey, replay } from '../shared/outbox.js';
 import { serverNow } from '../shared/socket.js';
+import { windowRange } from './format.js';
 import { describeChange } from './state.js';
 import {
   addNotice, currentRoute, locationSharing, refreshQueue, state, stopSocket, update,
@@ -16,8 +17,9 @@ export async function adoptSnapshot(route, change) {
   if (saved !== route) return; // an older version than the one we have
   state.snapshot = route;
   if (change !== undefined && previous) {
-    const text = describeChange(previous, currentRoute(), change);
+    const text = describeChange(previous, currentRoute(), change, { windowText: windowRange });
     if (text) addNotice(text);
+    if (change?.kind === 'instructions' && change.stop_id) state.freshInstructions.add(change.stop_id);
   }
   update();
 }

@@ -10,8 +10,11 @@ import { endRoute, loadParcel, scanInto, startRoute, toggleBreak } from '../acti
 import { canScanBarcodes } from '../media.js';
 import { enableRoutePush, logout, submitLogin } from '../session.js';
 import {
-  isDone, navigationLinks, nextStop, parcelsOf, shownStatus, sortedStops,
+  isDone, lateness, navigationLinks, nextStop, parcelsOf, shownStatus, sortedStops,
 } from '../state.js';
+import { windowText } from '../format.js';
+import { serverNow } from '../../shared/socket.js';
+import { bannerView, historyButton } from './notices.js';
 import { BASE, link, refreshQueue, runtime, state, timeZone, update } from '../store.js';
 import { loadRoute } from '../sync.js';
 
@@ -27,6 +30,7 @@ export function statusBar(route, onDuty) {
       ${state.session ? html`<span class="pill ${onDuty ? 'duty' : 'off'}" data-testid="duty">
         ${onDuty ? (route.on_break ? t('route.onBreak') : t('route.onDuty')) : t('route.offDuty')}</span>` : nothing}
       ${connected === false && state.online && state.session ? html`<span class="dot" aria-hidden="true"></span>` : nothing}
+      ${state.session ? historyButton() : nothing}
     </div>
     ${state.session && pushSupported() && Notification.permission === 'default' && state.push !== 'on'
       ? html`<p class="hint"><button class="link" data-testid="enable-push" @click=${enableRoutePush}>
@@ -34,8 +38,7 @@ export function statusBar(route, onDuty) {
     ${onDuty ? html`<p class="hint">${t('route.hiddenHint')}</p>` : nothing}
     ${state.pausedWhileHidden && onDuty ? html`<p class="notice warn">${t('route.pausedWhileHidden')}
       <button class="link" @click=${() => { state.pausedWhileHidden = false; update(); }}>${t('common.dismiss')}</button></p>` : nothing}
-    <div class="toasts" role="status" aria-live="polite">${state.notices.map((notice) => html`<p class="notice" data-testid="change-notice">${notice.text}
-      <button class="link" @click=${() => { state.notices = state.notices.filter((n) => n !== notice); update(); }}>${t('common.dismiss')}</button></p>`)}</div>
+    ${bannerView()}
     ${parkedView()}
     ${state.error ? html`<p class="notice error">${t('common.error', { message: state.error })}</p>` : nothing}`;
 }
@@ -69,10 +72,17 @@ export function loginView() {
     </form>`;
 }
 
-export function windowText(order) {
-  const window = order.time_windows?.[0];
-  if (!window) return '';
-  return t('stop.window', { start: formatTime(window.start, timeZone()), end: formatTime(window.end, timeZone()) });
+export { windowText };
+
+/** The "late" flag of an open stop: a short badge in lists, the reason in words on the stop's own screen. */
+export function lateFlag(stop, { long = false } = {}) {
+  const late = lateness(stop, Date.parse(serverNow()));
+  if (!late) return nothing;
+  const end = formatTime(new Date(late.end).toISOString(), timeZone());
+  const reason = late.kind === 'window' ? t('stop.lateWindowPassed', { time: end })
+    : t('stop.lateEta', { eta: formatTime(new Date(late.eta).toISOString(), timeZone()), time: end });
+  return long ? html`<p class="flag late" data-testid="late">${reason}</p>`
+    : html`<span class="badge late" data-testid="late" title=${reason}>${t('stop.late')}</span>`;
 }
 
 /** The live ETA when the server has one, else the planned arrival. */
@@ -89,6 +99,7 @@ export function stopSummary(stop) {
       <strong class="address">${order.address}</strong>
       <span class="meta">${windowText(order)}${etaText(stop)}
         · ${tn('stop.parcels', order.parcel_count ?? order.parcels?.length ?? 0)}</span>
+      ${lateFlag(stop)}
       ${order.notes ? html`<span class="meta">${order.notes}</span>` : nothing}
     </span>
     <span class="badge ${shownStatus(stop)}">${t(`stop.status.${shownStatus(stop)}`)}</span>`;
@@ -115,8 +126,7 @@ export function routeView(route) {
       ${route.status === 'published' || route.status === 'draft'
         ? html`<button class="primary" @click=${startRoute}>${t('route.start')}</button>` : nothing}
       ${route.status === 'in_progress' ? html`
-        <button class="secondary" @click=${toggleBreak}>${route.on_break ? t('route.breakEnd') : t('route.breakStart')}</button>
-        <button class="secondary" @click=${endRoute}>${t('route.end')}</button>` : nothing}
+        <button class="secondary" @click=${toggleBreak}>${route.on_break ? t('route.breakEnd') : t('route.breakStart')}</button>` : nothing}
     </div>
     <h2>${t('route.stops')}</h2>
     <ol class="stops" data-testid="stop-list">
@@ -124,6 +134,11 @@ export function routeView(route) {
         <a class="stop-row" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}
            aria-label=${`${t('stop.open', { sequence: stop.sequence })}: ${stop.order.address}`}>${stopSummary(stop)}</a></li>`)}
     </ol>
+    ${route.status === 'in_progress' ? html`
+      <section class="card end-of-day" aria-labelledby="end-title">
+        <h2 id="end-title">${t('route.endOfDay')}</h2>
+        <button class="danger" data-testid="end-route" @click=${endRoute}>${t('route.end')}</button>
+      </section>` : nothing}
     <button class="link" @click=${logout}>${t('login.logout')}</button>`;
 }
 
@@ -145,6 +160,7 @@ export function nextCard(stop) {
       <h2 id="next-title">${t('route.next')} · ${t('stop.sequence', { sequence: stop.sequence })}</h2>
       <p class="address big">${order.address}</p>
       <p class="meta">${windowText(order)}${etaText(stop)}</p>
+      ${lateFlag(stop, { long: true })}
       ${navLinks(stop)}
       <a class="button secondary" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}>
         ${t('stop.open', { sequence: stop.sequence })}</a>

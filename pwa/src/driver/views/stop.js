@@ -9,7 +9,7 @@ import { canScanBarcodes } from '../media.js';
 import { MAX_PHOTOS, addPhotos, podFor, removePhoto, submitDelivery, submitFailure } from '../pod.js';
 import { isDone } from '../state.js';
 import { BASE, link, state, update } from '../store.js';
-import { etaText, navLinks, windowText } from './route.js';
+import { etaText, lateFlag, navLinks, windowText } from './route.js';
 
 const FAILURE_REASONS = ['not_home', 'refused', 'damaged', 'wrong_address', 'no_access', 'other'];
 
@@ -38,6 +38,7 @@ export function stopView(route, stop) {
       <p class="address big">${order.address}</p>
       <p class="meta">${windowText(order)}${etaText(stop)}
         ${order.external_ref ? html` · ${order.external_ref}` : nothing}</p>
+      ${lateFlag(stop, { long: true })}
       ${order.cod_amount_cents > 0 ? html`<p class="flag">${t('stop.cod', { amount: formatMoney(order.cod_amount_cents, state.session.org?.currency) })}</p>` : nothing}
       ${order.requires_id_check ? html`<p class="flag">${t('stop.idCheck')}</p>` : nothing}
       ${order.min_age ? html`<p class="flag">${t('stop.minAge', { age: order.min_age })}</p>` : nothing}
@@ -46,7 +47,9 @@ export function stopView(route, stop) {
       ${recipient.phone ? html`<div class="row">
         <a class="button secondary" href="tel:${recipient.phone}">${t('stop.call')}</a>
         <a class="button secondary" href="sms:${recipient.phone}">${t('stop.sms')}</a></div>` : nothing}</section>` : nothing}
-    ${order.delivery_instructions ? html`<section class="card"><h2>${t('stop.instructions')}</h2><p class="pre">${order.delivery_instructions}</p></section>` : nothing}
+    ${order.delivery_instructions ? html`<section class="card ${state.freshInstructions.has(stop.id) ? 'fresh' : ''}" data-testid="instructions">
+      <h2>${t('stop.instructions')}${state.freshInstructions.has(stop.id) ? html` <span class="badge new">${t('stop.instructionsNew')}</span>` : nothing}</h2>
+      <p class="pre">${order.delivery_instructions}</p></section>` : nothing}
     ${order.notes ? html`<section class="card"><h2>${t('stop.notes')}</h2><p class="pre">${order.notes}</p></section>` : nothing}
     <section class="card"><h2>${t('pod.barcodes')}</h2>
       <ul class="parcels">${(order.parcels || []).map((parcel) => html`<li>${parcel.barcode}

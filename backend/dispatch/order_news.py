@@ -1,0 +1,62 @@
+"""What changes on an order reaches the phone of the driver who will deliver it, while the app is open.
+
+A customer who writes "gate code 4521" on the tracking page, or a dispatcher who edits the window or the
+notes of an order already on a published route, changes what the driver sees at that stop: the route's
+version goes up and `route.updated` carries the change (kind `instructions` or `updated`) after the
+commit, so an open stop screen shows it without a reload.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, Stop
+from backend.extensions import db
+from backend.orders.enums import ActorType
+from backend.orders.models import Order, OrderEvent
+
+# The order fields the driver's app shows (DriverOrderSchema); an edit of any other field is not news.
+DRIVER_VISIBLE_FIELDS = frozenset({"address", "lat", "lon", "time_windows", "notes", "delivery_instructions",
+                                   "recipient", "cod_amount_cents", "requires_id_check", "min_age", "parcels"})
+ON_THE_ROAD = (RouteStatus.published, RouteStatus.in_progress)
+
+
+def _open_stop(order: Order) -> Stop | None:
+    return db.session.scalar(
+        select(Stop).join(Route, Route.id == Stop.route_id)
+        .where(Stop.order_id == order.id, Route.status.in_(ON_THE_ROAD), Stop.status.not_in(FINISHED_STOP))
+        .order_by(Route.id.desc()))
+
+
+def _change_for(order: Order, event: OrderEvent) -> dict | None:
+    if event.type == "instructions_updated":
+        return {"kind": "instructions", "by": "customer" if event.actor_type is ActorType.customer else "dispatch"}
+    if event.type == "updated":
+        fields = set((event.details or {}).get("fields") or ())
+        if not fields & DRIVER_VISIBLE_FIELDS:
+            return None
+        if fields <= {"delivery_instructions"}:
+            return {"kind": "instructions", "by": "dispatch"}
+        return {"kind": "updated", "by": "dispatch"}
+    return None
+
+
+def on_order_event(order: Order, event: OrderEvent) -> None:
+    """The lifecycle listener (same transaction, no commit): bump the route that will deliver this order."""
+    change = _change_for(order, event)
+    if change is None:
+        return
+    stop = _open_stop(order)
+    if stop is None:
+        return
+    from backend.dispatch.service import bump
+
+    change.update(stop_id=stop.id, address=order.address, sequence=stop.sequence)
+    bump(stop.route, change)
+
+
+def install() -> None:
+    """Hook into the order lifecycle (idempotent)."""
+    from backend.orders import lifecycle
+
+    if on_order_event not in lifecycle.EVENT_LISTENERS:
+        lifecycle.EVENT_LISTENERS.append(on_order_event)
