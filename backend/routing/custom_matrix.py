@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import RoutingError
-
-
-def _refuse(msg: str):
-    raise RoutingError(msg)
+from .errors import refuse
 
 
 class LazyMatrix:
@@ -60,11 +56,11 @@ class ListMatrix(LazyMatrix):
         n = len(rows)
         for row in rows:
             if len(row) != n:
-                _refuse(f"{what} must be a square matrix, got a row of {len(row)} entries for {n} rows")
+                refuse(f"{what} must be a square matrix, got a row of {len(row)} entries for {n} rows")
         self.rows, self.what, self.shape = rows, what, (n, n)
 
     def _bad(self):
-        _refuse(f"Invalid matrix entry ({self.what}).")
+        refuse(f"Invalid matrix entry ({self.what}).")
 
     def __getitem__(self, key):
         x = self.rows[key[0]][key[1]]
@@ -168,15 +164,15 @@ def _integers(values, what: str) -> np.ndarray:
         try:
             arr = np.asarray(values)
         except (TypeError, ValueError):
-            _refuse(f"Invalid matrix entry ({what}).")
+            refuse(f"Invalid matrix entry ({what}).")
         if arr.dtype.kind == "f" and isinstance(values, np.ndarray):
             if not np.all(np.isfinite(arr)) or np.any(arr != np.rint(arr)):
-                _refuse(f"Invalid matrix entry ({what}).")
+                refuse(f"Invalid matrix entry ({what}).")
             arr = arr.astype(np.int64)
         if arr.dtype.kind not in "iu":
-            _refuse(f"Invalid matrix entry ({what}).")
+            refuse(f"Invalid matrix entry ({what}).")
     if arr.size and arr.min() < 0:
-        _refuse(f"Invalid matrix entry ({what}).")
+        refuse(f"Invalid matrix entry ({what}).")
     return arr
 
 
@@ -185,12 +181,12 @@ def read_matrix(value, what: str) -> np.ndarray:
     if isinstance(value, (list, tuple)):
         n = len(value)
         if n == 0:
-            _refuse(f"{what} is empty")
+            refuse(f"{what} is empty")
         for row in value:
             if not isinstance(row, (list, tuple)) or len(row) != n:
-                _refuse(f"{what} must be a square matrix, got a row of "
+                refuse(f"{what} must be a square matrix, got a row of "
                         f"{len(row) if isinstance(row, (list, tuple)) else 'no'} entries for {n} rows")
     arr = _integers(value, what)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        _refuse(f"{what} must be a square matrix, got shape {arr.shape}")
+        refuse(f"{what} must be a square matrix, got shape {arr.shape}")
     return compact_int(arr)

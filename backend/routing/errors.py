@@ -20,3 +20,8 @@ class RoutingError(Exception):
     def to_output(self) -> dict:
         """The VROOM-shaped output of a failed solve."""
         return {"code": self.code, "error": self.message}
+
+
+def refuse(msg: str):
+    """Refuse malformed input (VROOM's input error)."""
+    raise RoutingError(msg)

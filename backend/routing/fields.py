@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import math
 
-from .errors import RoutingError
+from .errors import refuse
 from .model import MAX_TIME
-
-
-def refuse(msg: str):
-    raise RoutingError(msg)
 
 
 def read_int(value, what: str, minimum: int | None = 0, allow_none=False):

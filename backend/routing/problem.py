@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .custom_matrix import LazyMatrix, LazyZeros, read_matrix, read_matrix_lazily
+from .errors import refuse
 from .fields import (LocationTable, read_amount, read_durations_per_type, read_id, read_int, read_number, read_skills,
-                     read_time_window, read_time_windows, refuse)
+                     read_time_window, read_time_windows)
 from .matrix import DEFAULT_CACHE, provider_from_options
 from .model import (DEFAULT_CO2_COST_PER_KG, DEFAULT_PROFILE, MAX_TIME, OBJECTIVES, VROOM_DEFAULT_PER_HOUR, Break,
                     Model, Task, Vehicle)
