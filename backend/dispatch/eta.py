@@ -48,7 +48,7 @@ def refresh_route_etas(route_id: int) -> dict | None:
     plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
                                              start=start, start_at=now, pace=observed_pace(route))
     threshold = current_app.config["ETA_NOTIFY_THRESHOLD_S"]
-    moved = []
+    moved, newly_late = [], []
     for stop, (arrival, _departure) in zip(remaining, plan["arrivals"]):
         if stop.status is StopStatus.arrived:
             arrival = stop.actual_arrival_at or arrival
@@ -60,7 +60,10 @@ def refresh_route_etas(route_id: int) -> dict | None:
             lifecycle.record(stop.order, "eta_changed", actor_type=ActorType.system,
                              details={"eta": isoformat_or_none(arrival), "previous_eta": isoformat_or_none(previous),
                                       "window_end": isoformat_or_none(window_end), "stale_position": stale})
-            _alert_if_late(route, stop, arrival, window_end)
+            if stop.status is StopStatus.pending and _newly_late(stop, arrival, window_end):
+                newly_late.append(stop)
+    if newly_late:
+        emit.queue_emit(db.session, "alert", late_risk_payload(route), rooms.dispatch(route.org_id))
     if position is not None:
         position.etas_computed_at = now
     if moved:
@@ -90,20 +93,31 @@ def observed_pace(route: Route) -> float:
     return pace_factor(observations)
 
 
-def _alert_if_late(route: Route, stop, arrival, window_end) -> None:
-    """Warn dispatchers once per stop when its ETA passes the end of its window (before it is missed)."""
+def _newly_late(stop, arrival, window_end) -> bool:
+    """A stop still to do whose ETA passed the end of its window, recorded once per stop (the order's
+    history keeps when dispatch was warned)."""
     if window_end is None or arrival <= window_end:
-        return
+        return False
     already = db.session.scalar(select(OrderEvent.id).where(OrderEvent.order_id == stop.order_id,
                                                             OrderEvent.type == "late_alert"))
     if already:
-        return
-    late_by = int((arrival - window_end).total_seconds())
+        return False
     lifecycle.record(stop.order, "late_alert", actor_type=ActorType.system,
                      details={"eta": isoformat_or_none(arrival), "window_end": isoformat_or_none(window_end),
-                              "late_by_s": late_by})
-    emit.queue_emit(db.session, "alert", late_risk_payload(route, stop, arrival, window_end),
-                    rooms.dispatch(route.org_id))
+                              "late_by_s": int((arrival - window_end).total_seconds())})
+    return True
+
+
+def late_stops(route: Route) -> list:
+    """The route's stops still to do whose ETA is past the end of their window (finished ones never are)."""
+    late = []
+    for stop in sorted(route.stops, key=lambda s: s.sequence):
+        window_end = max((w.end_at for w in stop.order.time_windows), default=None)
+        if stop.status is StopStatus.pending and stop.eta_at and window_end and stop.eta_at > window_end:
+            late.append({"stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
+                         "address": stop.order.address, "eta": stop.eta_at, "window_end": window_end,
+                         "late_by_s": int((stop.eta_at - window_end).total_seconds())})
+    return late
 
 
 def eta_updated_payload(route: Route, moved: list, stale: bool) -> dict:
@@ -117,11 +131,11 @@ def customer_eta_payload(stop, stale: bool) -> dict:
     return CustomerEtaSchema().dump({"eta_at": stop.eta_at, "stale_position": stale})
 
 
-def late_risk_payload(route: Route, stop, arrival, window_end) -> dict:
-    return LateRiskAlertSchema().dump({
-        "route_id": route.id, "stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
-        "address": stop.order.address, "eta": arrival, "window_end": window_end,
-        "late_by_s": int((arrival - window_end).total_seconds())})
+def late_risk_payload(route: Route) -> dict:
+    """One alert per route, carrying every stop of it now at risk: the console keeps one line per route."""
+    stops = late_stops(route)
+    return LateRiskAlertSchema().dump({"route_id": route.id, "driver": route.driver, "count": len(stops),
+                                       "stops": stops})
 
 
 def routes_due_for_refresh(max_age: timedelta) -> list[int]:

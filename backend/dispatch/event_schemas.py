@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from backend.api.events import live_event
 from backend.api.output_fields import Timestamp
-from backend.dispatch.schemas import DriverRouteSchema, RouteSchema
+from backend.dispatch.schemas import DriverRouteSchema, DriverSelfSchema, RouteSchema
 
 CHANGE_KINDS = ["created", "published", "resequenced", "added", "removed", "reassigned", "started", "updated",
                 "break", "loaded", "completed", "instructions"]
@@ -69,11 +69,7 @@ class CustomerEtaSchema(Schema):
     stale_position = fields.Boolean()
 
 
-class LateRiskAlertSchema(Schema):
-    """`alert` (kind late_risk) to dispatchers, once per stop: its ETA is past the end of its window."""
-
-    kind = fields.Constant("late_risk", metadata={"type": "string", "enum": ["late_risk"]})
-    route_id = fields.Integer()
+class LateRiskStopSchema(Schema):
     stop_id = fields.Integer()
     order_id = fields.Integer()
     external_ref = fields.String()
@@ -81,6 +77,18 @@ class LateRiskAlertSchema(Schema):
     eta = Timestamp()
     window_end = Timestamp()
     late_by_s = fields.Integer()
+
+
+class LateRiskAlertSchema(Schema):
+    """`alert` (kind late_risk) to dispatchers, per route: sent when a stop of it newly gets an ETA past the
+    end of its window, it lists every stop of the route still to do that is now at risk (the console
+    replaces the route's line). Finished stops are never listed."""
+
+    kind = fields.Constant("late_risk", metadata={"type": "string", "enum": ["late_risk"]})
+    route_id = fields.Integer()
+    driver = fields.Nested(DriverSelfSchema, allow_none=True)
+    count = fields.Integer()
+    stops = fields.List(fields.Nested(LateRiskStopSchema))
 
 
 class DriverConflictAlertSchema(Schema):
@@ -103,6 +111,6 @@ live_event("route.updated", DriverRouteUpdatedSchema, audience="the route's driv
 live_event("eta.updated", EtaUpdatedSchema, audience="dispatchers, the route's watchers and its driver",
            description="Stops' ETAs moved by more than ETA_NOTIFY_THRESHOLD_S.")
 live_event("eta.updated", CustomerEtaSchema, audience="a tracking page", description="This order's ETA moved.")
-live_event("alert", LateRiskAlertSchema, audience="dispatchers", description="A stop will likely miss its window.")
+live_event("alert", LateRiskAlertSchema, audience="dispatchers", description="Stops of a route will likely miss their windows (one alert per route).")
 live_event("alert", DriverConflictAlertSchema, audience="dispatchers",
            description="A driver's action conflicted with a change dispatch made while the phone was offline.")

@@ -4,14 +4,26 @@ The use case reads the day (writing nothing, so no lock is held while the solver
 take minutes), solves it, then saves the plan in one unit of work: the depot's earlier drafts of
 that day go and the new drafts come together. A solve that fails, is refused or whose orders
 changed meanwhile leaves the earlier drafts exactly as they were.
+
+A plan made after the day has begun starts from now (dispatch.timing): no van leaves before now nor
+before its driver's shift, drivers on duty (a fresh fix) leave from where they are, and no planned
+time or ETA is in the past. Windows already over are no reason to refuse an order: it is planned late
+and listed under "late" (the console flags the stop); an order whose window is still open but cannot
+be reached in time any more is planned after it (late) too. A plan made after a driver's shift has
+ended (at night) starts now, flagged under "after_shift_driver_ids", its stops late.
+Hard rules still leave orders out, each with its reason under "unassigned": the length of the
+driver's shift (no route is longer: time_window), the van's capacity (capacity), the skills an
+order needs (skills).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from backend.dispatch import problems
+from backend.database import utcnow
+from backend.dispatch import problems, timing
 from backend.dispatch.models import Route, RouteStatus, Stop
 from backend.dispatch.service import PLANNABLE, actor_of, build_route
 from backend.errors import InvalidInput
@@ -80,13 +92,27 @@ def plan_day(org_id: int, day: date, depot_id: int, *, driver_ids: list[int] | N
         raise InvalidInput("No order to plan for this day.", fields={"order_ids": ["Nothing to plan."]})
     vehicle_ids = [d.default_vehicle_id for d in drivers if d.default_vehicle_id]
     vehicles = {v.id: v for v in db.session.scalars(select(Vehicle).where(Vehicle.id.in_(vehicle_ids)))} if vehicle_ids else {}
-    problem = problems.build_day_problem(depot, day, drivers, vehicles, orders, objective=objective)
+    now = utcnow()
+    not_before = timing.plan_moment(day, depot, now)
+    starts = {driver.id: position for driver in drivers
+              if (position := timing.on_duty_position(None, driver.id, now)) is not None} if not_before else {}
+    problem = problems.build_day_problem(depot, day, drivers, vehicles, orders, objective=objective,
+                                         not_before=not_before, starts=starts)
+    overtime = problems.after_shift(problem, drivers, depot, day)
     vans = [(driver.id, driver.default_vehicle_id) for driver in drivers]
     jobs = [(order.id, order.external_ref) for order in orders]
+    day_started = not_before is not None and any(
+        not_before > datetime.combine(day, driver.shift_start, ZoneInfo(depot.timezone)) for driver in drivers)
     db.session.rollback()  # only read so far: no transaction stays open while the solver works
-    solution = solve(problem, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop)
-    if solution.get("code", 0) != 0:
-        raise InvalidInput(solution.get("error", "The optimizer refused the problem."), code="routing_error")
+    solution = _solve(problem, time_limit, on_progress, should_stop)
+    out_of_reach = _too_late_for_window(problem, solution) if day_started else set()
+    if out_of_reach:
+        # Windows that close before a van can get there now the day is under way: served late rather
+        # than refused (planned, and flagged), at the price of a second solve.
+        for job in problem["jobs"]:
+            if job["id"] in out_of_reach:
+                job.pop("time_windows", None)
+        solution = _solve(problem, time_limit, on_progress, should_stop)
     with unit_of_work():
         _replace_drafts(org_id, day, depot_id, actor)
         routes = []
@@ -98,6 +124,25 @@ def plan_day(org_id: int, day: date, depot_id: int, *, driver_ids: list[int] | N
             route = build_route(org_id, {"date": day, "depot_id": depot_id, "driver_id": driver_id,
                                          "vehicle_id": vehicle_id, "order_ids": sequence}, actor)
             routes.append(route.id)
+        late = [{"order_id": stop.order_id, "external_ref": stop.order.external_ref, **flag}
+                for route_id in routes for stop in db.session.get(Route, route_id).stops
+                if (flag := timing.planned_late(stop)) is not None]
     unassigned = [{"order_id": jobs[item["id"] - 1][0], "external_ref": jobs[item["id"] - 1][1],
                    "reason": item.get("reason", "")} for item in solution.get("unassigned", [])]
-    return {"route_ids": routes, "unassigned": unassigned, "summary": solution.get("summary", {})}
+    return {"route_ids": routes, "unassigned": unassigned, "summary": solution.get("summary", {}),
+            "late": [{**item, "window_end": item["window_end"].isoformat()} for item in late],
+            "after_shift_driver_ids": overtime}
+
+
+def _solve(problem, time_limit, on_progress, should_stop) -> dict:
+    solution = solve(problem, time_limit=time_limit, on_progress=on_progress, should_stop=should_stop)
+    if solution.get("code", 0) != 0:
+        raise InvalidInput(solution.get("error", "The optimizer refused the problem."), code="routing_error")
+    return solution
+
+
+def _too_late_for_window(problem: dict, solution: dict) -> set[int]:
+    """Jobs left out only because their windows cannot be reached any more."""
+    windowed = {job["id"] for job in problem["jobs"] if job.get("time_windows")}
+    return {item["id"] for item in solution.get("unassigned", [])
+            if item.get("reason") == "time_window" and item["id"] in windowed}

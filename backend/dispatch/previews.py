@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.database import isoformat_or_none
-from backend.dispatch import problems
+from backend.dispatch import timing
 from backend.dispatch.models import Route, Stop
 from backend.dispatch.summaries import window_end
 from backend.extensions import db
@@ -18,18 +18,22 @@ def fleet_of(route: Route):
 
 
 def preview_of(route: Route, stops: list[Stop]) -> dict:
-    """The ETAs and violations of `route` if its stops were `stops`, in this order (nothing saved)."""
-    depot, driver, vehicle = fleet_of(route)
-    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
+    """The ETAs and violations of `route` if its stops were `stops`, in this order (nothing saved).
+
+    Timed as a re-plan would be (dispatch.timing): the stops still to do from now and, when the driver
+    is on duty, from the driver's position; visited stops keep the times they were visited at."""
+    plan = timing.time_route(route, stops)
     result = {"route_id": route.id, "version": route.version, "distance_m": plan["distance_m"],
               "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []), "stops": []}
-    for position, (stop, (arrival, departure), violations) in enumerate(
-            zip(stops, plan["arrivals"], plan["violations"]), start=1):
+    for position, stop in enumerate(stops, start=1):
+        arrival, departure, violations = plan["timed"].get(id(stop)) or (
+            stop.actual_arrival_at, stop.actual_departure_at, [])
         closes_at = window_end(stop.order)
         result["stops"].append({
             "stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
-            "address": stop.order.address, "sequence": position, "eta": arrival.isoformat(),
-            "departure": departure.isoformat(), "planned_arrival_at": isoformat_or_none(stop.planned_arrival_at),
+            "address": stop.order.address, "sequence": position, "eta": isoformat_or_none(arrival),
+            "departure": isoformat_or_none(departure),
+            "planned_arrival_at": isoformat_or_none(stop.planned_arrival_at),
             "window_end": isoformat_or_none(closes_at), "violations": violations})
     return result
 

@@ -53,12 +53,15 @@ def order_amounts(order: Order) -> list[int]:
     return [int(round(order.weight_kg * KG_SCALE)), int(round(order.volume_l * KG_SCALE)), int(order.parcel_count)]
 
 
-def job_for(order: Order, job_id: int, origin: datetime) -> dict:
+def job_for(order: Order, job_id: int, origin: datetime, *, not_before: datetime | None = None) -> dict:
+    """The order as a solver job. With `not_before` (a plan made after its day began), windows already
+    over are left out: an order whose every window has passed is planned late, not refused."""
     job = {"id": job_id, "location": [order.lon, order.lat], "service": int(order.service_time_s),
            "delivery": order_amounts(order), "priority": max(0, min(100, int(order.priority))),
            "description": order.external_ref}
+    open_windows = [w for w in order.time_windows if not_before is None or w.end_at > not_before]
     windows = [[max(0, to_offset(w.start_at, origin)), max(0, to_offset(w.end_at, origin))]
-               for w in order.time_windows]
+               for w in open_windows]
     windows = [w for w in windows if w[1] > w[0]]
     if windows:
         job["time_windows"] = windows
@@ -87,11 +90,16 @@ def vehicle_for(vehicle_id: int, depot: Depot, driver: Driver | None, vehicle: V
     spec["end"] = [driver.end_lon, driver.end_lat] if driver and driver.end_lat is not None else [depot.lon, depot.lat]
     shift_start = driver.shift_start if driver else time(8, 0)
     shift_end = driver.shift_end if driver else time(18, 0)
-    window_start = to_offset(datetime.combine(origin.date(), shift_start, origin.tzinfo), origin)
+    shift_from = to_offset(datetime.combine(origin.date(), shift_start, origin.tzinfo), origin)
+    window_end = to_offset(datetime.combine(origin.date(), shift_end, origin.tzinfo), origin)
+    window_start = shift_from
     if start_at is not None:
         window_start = max(window_start, to_offset(start_at, origin))
-    window_end = to_offset(datetime.combine(origin.date(), shift_end, origin.tzinfo), origin)
-    spec["time_window"] = [window_start, max(window_end, window_start)]
+    if window_start >= window_end:
+        # Planned after the shift is over (a plan made at night): the route starts now and is still no
+        # longer than a shift; its stops are planned late and flagged, not dropped.
+        window_end = window_start + max(0, window_end - shift_from)
+    spec["time_window"] = [window_start, window_end]
     capacity = [0, 0, 0]
     if vehicle is not None:
         capacity = [int(vehicle.capacity_weight_kg * KG_SCALE), int(vehicle.capacity_volume_l * KG_SCALE),
@@ -146,14 +154,27 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
 # --- planning a day -------------------------------------------------------------------------------
 
 def build_day_problem(depot: Depot, day: date, drivers: list[Driver], vehicles: dict[int, Vehicle],
-                      orders: list[Order], *, objective: str = "cost") -> dict:
-    """One VROOM problem for a day: a vehicle per available driver, a job per order."""
+                      orders: list[Order], *, objective: str = "cost", not_before: datetime | None = None,
+                      starts: dict[int, tuple[float, float]] | None = None) -> dict:
+    """One VROOM problem for a day: a vehicle per available driver, a job per order.
+
+    `not_before` (now, when the day is under way): no van starts earlier and windows already over are
+    left out; `starts`: drivers on duty start from their last position instead of their start address."""
     origin = day_origin(day, depot.timezone)
-    problem = {"vehicles": [], "jobs": [job_for(order, index + 1, origin) for index, order in enumerate(orders)],
+    problem = {"vehicles": [], "jobs": [job_for(order, index + 1, origin, not_before=not_before)
+                                        for index, order in enumerate(orders)],
                "options": {**base_options(), "objective": objective}}
     for index, driver in enumerate(drivers):
         vehicle = vehicles.get(driver.default_vehicle_id) if driver.default_vehicle_id else None
-        spec = vehicle_for(index + 1, depot, driver, vehicle, origin)
+        spec = vehicle_for(index + 1, depot, driver, vehicle, origin, start=(starts or {}).get(driver.id),
+                           start_at=not_before)
         spec["description"] = driver.user.name
         problem["vehicles"].append(spec)
     return problem
+
+
+def after_shift(problem: dict, drivers: list[Driver], depot: Depot, day: date) -> list[int]:
+    """The drivers whose shift had ended when the day was planned (their routes start now: overtime)."""
+    origin = day_origin(day, depot.timezone)
+    return [driver.id for driver, van in zip(drivers, problem["vehicles"])
+            if van["time_window"][0] >= to_offset(datetime.combine(day, driver.shift_end, origin.tzinfo), origin)]

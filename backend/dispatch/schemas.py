@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from backend.api import QuerySchema
 from backend.api.output_fields import Day, Derived, Timestamp
+from backend.dispatch import timing
 from backend.dispatch.models import RouteStatus, StopStatus
 from backend.dispatch.summaries import route_summary
 from backend.orders.enums import FailureReason, OrderStatus
@@ -233,8 +234,24 @@ class DriverStopSchema(Schema):
     order = fields.Nested(DriverOrderSchema)
 
 
+class PlannedLateSchema(Schema):
+    late_by_s = fields.Integer()
+    window_end = Timestamp()
+    window_passed = fields.Boolean(metadata={"description": "The window had ended before the route's "
+                                                            "remaining work was planned to start."})
+
+
+class PlannedLate(fields.Nested):
+    """Computed from the stop: planned after its window while still to do (dispatch.timing.planned_late)."""
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return timing.planned_late(obj)
+
+
 class StaffStopSchema(DriverStopSchema):
     order = fields.Nested(StaffOrderSchema)
+    planned_late = PlannedLate(PlannedLateSchema, allow_none=True, metadata={
+        "description": "Set when the stop, still to do, is planned after the end of its window (and why)."})
 
 
 class DepotRefSchema(Schema):

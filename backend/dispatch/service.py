@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.dispatch import payloads, problems
+from backend.dispatch import payloads, problems, timing
 from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, Stop, StopStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
@@ -132,21 +132,35 @@ def _load_orders(org_id: int, order_ids: list[int]) -> list[Order]:
 
 
 def replan(route: Route) -> dict:
-    """Planned times of the stops as sequenced, from the route's start (VROOM plan mode)."""
+    """Planned times of the stops as sequenced, never before now (dispatch.timing): a route planned after
+    its start begins at the later of now and the shift start, from the driver when on duty; visited
+    stops keep their times. On the road, ETAs come from the driver's position (dispatch.eta)."""
+    stops = sorted(route.stops, key=lambda s: s.sequence)
+    plan = timing.time_route(route, stops)
+    for stop in stops:
+        if id(stop) not in plan["timed"]:
+            continue
+        arrival, departure, _violations = plan["timed"][id(stop)]
+        stop.planned_arrival_at, stop.planned_departure_at = arrival, departure
+        if route.status is not RouteStatus.in_progress:
+            stop.eta_at = arrival
+    if route.status is RouteStatus.in_progress:
+        # The day's plan figures stay the whole route's (plan versus actual), with the new sequence.
+        whole = problems.evaluate_sequence(*_fleet(route), route.date, [s.order for s in stops])
+        route.planned_distance_m, route.planned_duration_s = whole["distance_m"], whole["duration_s"]
+        route.planned_end_at = plan["end_at"] or route.planned_end_at
+    else:
+        route.planned_distance_m = plan["distance_m"]
+        route.planned_duration_s = plan["duration_s"]
+        route.planned_start_at, route.planned_end_at = plan["start_at"], plan["end_at"]
+    return plan
+
+
+def _fleet(route: Route):
     depot = db.session.get(Depot, route.depot_id)
     driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
     vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
-    stops = sorted(route.stops, key=lambda s: s.sequence)
-    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in stops])
-    for stop, (arrival, departure) in zip(stops, plan["arrivals"]):
-        stop.planned_arrival_at, stop.planned_departure_at = arrival, departure
-        # On the road, ETAs come from the driver's position (dispatch.eta), not from the plan.
-        if stop.status not in FINISHED_STOP and route.status is not RouteStatus.in_progress:
-            stop.eta_at = arrival
-    route.planned_distance_m = plan["distance_m"]
-    route.planned_duration_s = plan["duration_s"]
-    route.planned_start_at, route.planned_end_at = plan["start_at"], plan["end_at"]
-    return plan
+    return depot, driver, vehicle
 
 
 def build_route(org_id: int, data: dict, principal: Principal | None) -> Route:
@@ -189,6 +203,8 @@ def publish_route(principal: Principal, route_id: int) -> Route:
         raise InvalidInput("Assign a driver before publishing.", fields={"driver_id": ["Required."]})
     route.status = RouteStatus.published
     route.published_at = utcnow()
+    if route.planned_start_at is not None and route.planned_start_at < route.published_at:
+        replan(route)  # a draft made earlier in the day: its times (and customers' ETAs) start from now
     for stop in route.stops:
         if stop.order.status is OrderStatus.planned:
             lifecycle.transition(stop.order, OrderStatus.dispatched, details={"route_id": route.id},
@@ -220,31 +236,22 @@ def _ordered_stops(route: Route, stop_ids: list[int]) -> list[Stop]:
 def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -> dict:
     """What a new order of stops would do — ETAs and every violation — without saving anything.
 
-    A route on the road is timed from the driver's last position and the current time, at the
-    driver's pace today; visited stops keep their actual times."""
+    Timed as a re-plan would be (dispatch.timing): not before now, from the driver when on duty; a
+    route on the road at the driver's pace today; visited stops keep their actual times."""
     route = get_route(principal, route_id)
     stops = _ordered_stops(route, stop_ids)
-    depot = db.session.get(Depot, route.depot_id)
-    driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
-    vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
-    to_time, start, start_at, pace = stops, None, None, 1.0
+    pace = 1.0
     if route.status is RouteStatus.in_progress:
         from backend.dispatch.eta import observed_pace
-        from backend.tracking.models import DriverPosition
 
-        to_time = [s for s in stops if s.status is StopStatus.pending]
-        position = db.session.get(DriverPosition, route.driver_id) if route.driver_id else None
-        start = (position.lat, position.lon) if position else None
-        start_at, pace = utcnow(), observed_pace(route)
-    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in to_time],
-                                             start=start, start_at=start_at, pace=pace)
-    timed = {stop.id: (arrival, departure, violations) for stop, (arrival, departure), violations
-             in zip(to_time, plan["arrivals"], plan["violations"])}
+        pace = observed_pace(route)
+    plan = timing.time_route(route, stops, pace=pace)
     result = {"route_id": route.id, "version": route.version, "distance_m": plan["distance_m"],
               "duration_s": plan["duration_s"], "route_violations": plan.get("route_violations", []),
-              "from_position": start is not None, "stops": []}
+              "from_position": plan["from_position"] is not None, "stops": []}
     for position_in_route, stop in enumerate(stops, start=1):
-        arrival, departure, violations = timed.get(stop.id, (stop.actual_arrival_at, stop.actual_departure_at, []))
+        arrival, departure, violations = plan["timed"].get(
+            id(stop), (stop.actual_arrival_at, stop.actual_departure_at, []))
         result["stops"].append({"stop_id": stop.id, "sequence": position_in_route,
                                 "eta": arrival.isoformat() if arrival else None,
                                 "departure": departure.isoformat() if departure else None, "violations": violations})

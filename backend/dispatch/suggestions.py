@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.database import utcnow
-from backend.dispatch import problems
-from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
+from backend.dispatch import problems, timing
+from backend.dispatch.models import Route, Stop, StopStatus
 from backend.dispatch.moves import (apply_move, follow_route_status, insert_at, movable_stop, refresh_etas_after,
                                     renumber, target_route, visited_count)
 from backend.dispatch.previews import fleet_of, new_violations, preview_of, violation_lines
@@ -23,20 +23,24 @@ from backend.extensions import db
 from backend.fleet.models import Depot
 from backend.orders import service as orders_service
 from backend.orders.models import Order
-from backend.tracking.models import DriverPosition
 from backend.unit_of_work import transactional
 
 
 def _vehicle_spec(vehicle_id: int, route: Route, origin, *, from_position: bool):
-    """The route's van for the solver: from the driver's last position and now when it is on the road."""
+    """The route's van for the solver, timed as a re-plan would be (dispatch.timing): not before now,
+    from the driver's last position when on duty."""
     depot, driver, vehicle = fleet_of(route)
     start = start_at = None
-    if from_position and route.status is RouteStatus.in_progress and route.driver_id:
-        position = db.session.get(DriverPosition, route.driver_id)
-        if position is not None:
-            start = (position.lat, position.lon)
-        start_at = utcnow()
+    if from_position:
+        now = utcnow()
+        start_at = timing.plan_moment(route.date, depot, now)
+        if start_at is not None:
+            start = timing.on_duty_position(route, route.driver_id, now)
     return problems.vehicle_for(vehicle_id, depot, driver, vehicle, origin, start=start, start_at=start_at)
+
+
+def _not_before(route: Route):
+    return timing.plan_moment(route.date, db.session.get(Depot, route.depot_id), utcnow())
 
 
 def _pending(route: Route) -> list[Stop]:
@@ -73,7 +77,9 @@ def suggest_reoptimization(principal: Principal, route_id: int) -> dict:
     origin = _origin(route)
     spec = _vehicle_spec(1, route, origin, from_position=True)
     spec["steps"] = [{"type": "start"}] + [{"type": "job", "id": s.id} for s in pending] + [{"type": "end"}]
-    problem = {"vehicles": [spec], "jobs": [problems.job_for(s.order, s.id, origin) for s in pending],
+    not_before = _not_before(route)
+    problem = {"vehicles": [spec], "jobs": [problems.job_for(s.order, s.id, origin, not_before=not_before)
+                                            for s in pending],
                "options": _solver_options()}
     try:
         solution = problems.off_hub(reoptimize_route, problem)
@@ -107,7 +113,8 @@ def _insertion_problem(routes: list[Route], origin) -> dict:
         pending = _pending(route)
         spec["steps"] = [{"type": "start"}] + [{"type": "job", "id": s.order_id} for s in pending] + [{"type": "end"}]
         problem["vehicles"].append(spec)
-        problem["jobs"].extend(problems.job_for(s.order, s.order_id, origin) for s in pending)
+        not_before = _not_before(route)
+        problem["jobs"].extend(problems.job_for(s.order, s.order_id, origin, not_before=not_before) for s in pending)
     return problem
 
 
@@ -131,7 +138,7 @@ def suggest_insertion(principal: Principal, order_id: int) -> dict:
         return {"order_id": order.id, "route_id": None, "reason": "no_route"}
     origin = _origin(routes[0])
     problem = _insertion_problem(routes, origin)
-    job = problems.job_for(order, order.id, origin)
+    job = problems.job_for(order, order.id, origin, not_before=_not_before(routes[0]))
     try:
         answer = problems.off_hub(insert_job, problem, job)
     except RoutingError as refused:
@@ -207,7 +214,7 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
     problem = _insertion_problem(routes, origin)
     added_to: dict[int, int] = {}
     for stop in pending:
-        job = problems.job_for(stop.order, stop.order_id, origin)
+        job = problems.job_for(stop.order, stop.order_id, origin, not_before=_not_before(source))
         try:
             answer = problems.off_hub(insert_job, problem, job)
         except RoutingError as refused:

@@ -17,15 +17,16 @@ def test_builders_produce_plain_json(app, org, dispatcher):
     with app.app_context():
         route = db.session.get(Route, route_id)
         stop = route.stops[0]
+        stop.eta_at = max(w.end_at for w in stop.order.time_windows) + timedelta(hours=3)
         built = [payloads.route_snapshot(route), payloads.route_updated(route, {"kind": "resequenced"}),
                  payloads.route_updated_for_driver(route, {"kind": "added", "stop_id": stop.id}),
                  eta.eta_updated_payload(route, [stop], False),
                  eta.customer_eta_payload(stop, True),
-                 eta.late_risk_payload(route, stop, stop.eta_at + timedelta(hours=3), stop.eta_at)]
+                 eta.late_risk_payload(route)]
         for payload in built:
             assert json.loads(json.dumps(payload)) == payload
         assert set(eta.customer_eta_payload(stop, True)) == {"eta", "stale_position"}
-        assert built[-1]["late_by_s"] == 3 * 3600
+        assert built[-1]["count"] == 1 and built[-1]["stops"][0]["late_by_s"] == 3 * 3600
 
 
 def test_distance_is_great_circle():
