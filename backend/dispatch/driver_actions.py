@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.principal import Principal
-from backend.database import utcnow
+from backend.database import insert_ignoring_conflict, utcnow
 from backend.dispatch.event_schemas import DriverConflictAlertSchema
 from backend.dispatch.models import DriverAction, Route, RouteStatus, Stop, StopStatus
 from backend.dispatch.service import FINISHED_STOP, bump, get_route
@@ -59,6 +59,36 @@ def apply(principal: Principal, data: dict) -> dict:
         # The same key arrived twice at once (two tabs, a retry racing the original): the first won.
         route = get_route(principal, data["route_id"])
         return {"status": "duplicate", "message": "", "route": route}
+
+
+def arrive_by_geofence(principal: Principal, route: Route, stop: Stop, at: datetime) -> None:
+    """The geofence found the driver at the next stop: it arrives in the caller's unit of work (the one
+    that stored the fixes), as if the driver had tapped "arrived", under one idempotency key per stop.
+
+    The key is claimed first, by an insert that skips a key already taken (and waits for a concurrent
+    claim to commit), so two fix batches racing neither arrive twice nor lose their fixes. Only a pending
+    stop of a started route arrives this way, and there the lifecycle refuses before anything changed: a
+    refusal needs no rollback; it is kept as a conflict, as a tap's would be.
+    """
+    if route.status is not RouteStatus.in_progress or stop.route_id != route.id or stop.status is not StopStatus.pending:
+        return
+    data = {"idempotency_key": f"geofence-arrive-{stop.id}", "type": "stop.arrive", "at": at, "route_id": route.id,
+            "stop_id": stop.id, "data": {}}
+    claim = insert_ignoring_conflict(DriverAction, ["driver_id", "idempotency_key"]).values(
+        org_id=principal.org_id, driver_id=principal.driver_id, idempotency_key=data["idempotency_key"],
+        type=data["type"], route_id=route.id, stop_id=stop.id, at=at, received_at=utcnow(), outcome="applied",
+        message="")
+    if db.session.execute(claim).rowcount == 0:
+        return
+    try:
+        change = _arrive(principal, route, stop, data)
+    except ActionConflict as conflict:
+        _record_conflict(principal, route, stop.id, data, conflict.message)
+        db.session.execute(update(DriverAction).where(
+            DriverAction.driver_id == principal.driver_id, DriverAction.idempotency_key == data["idempotency_key"])
+            .values(outcome="conflict", message=conflict.message))
+        return
+    bump(route, change)
 
 
 def _apply(principal: Principal, data: dict) -> dict:

@@ -5,8 +5,8 @@
              -> geofence: tracking.dwelled_since near the next stop -> arrival (a driver action)
              -> after commit: an ETA refresh job (dispatch.jobs -> dispatch.eta)
 
-The fixes commit in their own unit of work; an arrival found by the geofence is then applied as its
-own use case, exactly as if the driver had tapped "arrived" (one idempotency key per stop), so the
+One use case, one commit: the fixes and an arrival the geofence finds are stored together, the
+arrival exactly as if the driver had tapped "arrived" (one idempotency key per stop), so the
 driver-action rules (conflicts, duplicates) hold for it too.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend.auth.principal import Principal
+from backend.dispatch import driver_actions
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.extensions import db
 from backend.realtime import emit, rooms
@@ -32,7 +33,7 @@ def active_route_id(principal: Principal) -> int | None:
 
 def record_fixes(principal: Principal, fixes: list[dict], *, batch: bool) -> dict:
     """Store a driver's fixes, tell who may see the driver, and act on an arrival at the next stop."""
-    live_route_id = next_stop_id = arrive_at = None
+    live_route_id = None
     with unit_of_work():
         ingested = tracking_service.ingest(principal.org_id, principal.driver_id, active_route_id(principal), fixes,
                                            batch=batch)
@@ -40,11 +41,12 @@ def record_fixes(principal: Principal, fixes: list[dict], *, batch: bool) -> dic
         if position is not None:
             next_stop = _relay(principal, position)
             arrive_at = _geofence(principal, position, next_stop)
-            live_route_id, next_stop_id = position.route_id, next_stop.id if next_stop is not None else None
+            live_route_id = position.route_id
+            if arrive_at is not None:
+                driver_actions.arrive_by_geofence(principal, db.session.get(Route, live_route_id), next_stop,
+                                                  arrive_at)
     # Read nothing from the session's objects after the commit: each read would reload its row.
     if live_route_id is not None:
-        if arrive_at is not None:
-            _arrive_by_geofence(principal, live_route_id, next_stop_id, arrive_at)
         from backend.dispatch.jobs import request_eta_refresh
 
         request_eta_refresh(live_route_id, current_app.config["ETA_REFRESH_S"])
@@ -79,10 +81,3 @@ def _geofence(principal: Principal, position: DriverPosition, next_stop: Stop | 
                                           radius_m=current_app.config["GEOFENCE_RADIUS_M"],
                                           dwell_s=current_app.config["GEOFENCE_DWELL_S"])
 
-
-def _arrive_by_geofence(principal: Principal, route_id: int, stop_id: int, at: datetime) -> None:
-    """Mark the stop arrived as if the driver had tapped it (one idempotency key per stop)."""
-    from backend.dispatch import driver_actions
-
-    driver_actions.apply(principal, {"idempotency_key": f"geofence-arrive-{stop_id}", "type": "stop.arrive",
-                                     "at": at, "route_id": route_id, "stop_id": stop_id, "data": {}})
