@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from backend.api import PageQuery
+from backend.api.events import live_event
 from backend.api.output_fields import Timestamp
 from backend.notify.schemas import PushSubscriptionInSchema  # noqa: F401  (the same browser object)
 from backend.validators import Id
@@ -77,6 +78,7 @@ class TrackingSchema(Schema):
     pod = fields.Nested(ProofSummarySchema, allow_none=True)
     rating = fields.Nested(RatingOutSchema, allow_none=True)
     can_rate = fields.Boolean()
+    can_rebook = fields.Boolean(metadata={"description": "A new day or drop-off may be chosen (see /rebooking)."})
 
 
 class InstructionsSchema(Schema):
@@ -119,3 +121,107 @@ class StaffRatingSchema(Schema):
 class MapTilesSchema(Schema):
     tile_url = fields.String(metadata={"description": "Tile URL template ({z}/{x}/{y}) of the server's map tiles."})
     tile_attribution = fields.String(metadata={"description": "Plain text to show on the map."})
+
+
+class RebookWindowSchema(Schema):
+    start = fields.String(metadata={"description": "Local HH:MM in the depot's time zone."})
+    end = fields.String()
+    start_at = fields.DateTime()
+    end_at = fields.DateTime()
+
+
+class RebookDaySchema(Schema):
+    date = fields.Date()
+    windows = fields.List(fields.Nested(RebookWindowSchema))
+
+
+class RebookOptionsSchema(Schema):
+    """What the customer may choose on the tracking page."""
+
+    can_rebook = fields.Boolean()
+    reason = fields.String(allow_none=True, metadata={
+        "description": "Why not: on_the_way, order_closed or after_cutoff."})
+    message = fields.String(allow_none=True)
+    timezone = fields.String()
+    delivery_date = fields.Date(allow_none=True)
+    change_until = fields.DateTime(allow_none=True, metadata={
+        "description": "The cut-off of the delivery already booked (null after a failed attempt)."})
+    days = fields.List(fields.Nested(RebookDaySchema))
+    drop_offs = fields.List(fields.String())
+
+
+class RebookInSchema(Schema):
+    date = fields.Date(required=True)
+    window_start = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
+                                 metadata={"description": "The chosen window's start, local HH:MM."})
+    drop_off = fields.String(load_default="in_person", validate=validate.OneOf(["in_person", "door", "neighbour"]))
+    neighbour = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class RebookingRulesSchema(Schema):
+    """An organization's rebooking rules (settings["rebooking"]); windows are local [HH:MM, HH:MM] pairs."""
+
+    windows = fields.List(fields.List(fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")),
+                                      validate=validate.Length(equal=2)), validate=validate.Length(min=1, max=12))
+    horizon_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=90))
+    cutoff_days_before = fields.Integer(strict=True, validate=validate.Range(min=0, max=14))
+    cutoff_time = fields.String(validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+
+    @validates("windows")
+    def _windows_open_before_they_close(self, value, **kwargs):
+        for pair in value:
+            if isinstance(pair, list) and len(pair) == 2 and pair[0] >= pair[1]:
+                raise ValidationError(f"The window {pair[0]}-{pair[1]} closes before it opens.")
+
+
+class CustomerRebookedAlertSchema(Schema):
+    """`alert` (kind customer_rebooked) to dispatchers: a customer chose a new day on the tracking page."""
+
+    kind = fields.Constant("customer_rebooked", metadata={"type": "string", "enum": ["customer_rebooked"]})
+    order_id = fields.Integer()
+    external_ref = fields.String()
+    address = fields.String()
+    date = fields.Date()
+    window_start = fields.String()
+    window_end = fields.String()
+    drop_off = fields.String()
+    removed_from_route_id = fields.Integer(allow_none=True)
+    at = Timestamp()
+
+
+live_event("alert", CustomerRebookedAlertSchema, audience="dispatchers",
+           description="A customer rebooked their delivery on the tracking page; the order is to plan again.")
+
+
+class ConversationMessageSchema(Schema):
+    id = fields.String(metadata={"description": "out-<outbox id> or in-<reply id>."})
+    direction = fields.String(metadata={"enum": ["in", "out"]})
+    kind = fields.String(metadata={"description": "The message kind (scheduled, failed, dispatcher_reply...) "
+                                                  "or customer_reply."})
+    body = fields.String()
+    at = Timestamp()
+    status = fields.String(allow_none=True, metadata={"description": "An outgoing text's delivery status."})
+    by = fields.String(allow_none=True, metadata={"description": "The dispatcher who wrote it."})
+    phone = fields.String()
+
+
+class ConversationSchema(Schema):
+    """An order's SMS conversation with its customer, in time order."""
+
+    order_id = fields.Integer()
+    external_ref = fields.String()
+    phone = fields.String(allow_none=True)
+    can_reply = fields.Boolean()
+    cannot_reply = fields.String(allow_none=True, metadata={"description": "Why a dispatcher cannot answer."})
+    messages = fields.List(fields.Nested(ConversationMessageSchema))
+
+
+class ReplyInSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ReplyOutSchema(Schema):
+    id = fields.Integer()
+    body = fields.String()
+    status = fields.String()
+    created_at = Timestamp()

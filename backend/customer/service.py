@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import config
+from backend.customer import rebooking
 from backend.customer.models import Rating
 from backend.database import utcnow
 from backend.dispatch.models import Route, Stop, StopStatus
@@ -163,6 +164,7 @@ def tracking_view(token: str) -> dict:
         "pod": _proof_summary(token, order),
         "rating": {"score": rating.score, "comment": rating.comment, "at": rating.created_at} if rating else None,
         "can_rate": order.status is OrderStatus.delivered and rating is None,
+        "can_rebook": rebooking.rebook_refusal(order) is None,
     }
 
 
@@ -226,3 +228,14 @@ def ratings_page(org_id: int, *, page: int, per_page: int, driver_id: int | None
     result["items"] = [{"order_id": r.order_id, "external_ref": refs.get(r.order_id, ""), "driver_id": r.driver_id,
                         "score": r.score, "comment": r.comment, "created_at": r.created_at} for r in result["items"]]
     return result
+
+
+def rebooking_options(token: str) -> dict:
+    """The days and windows this link's order may move to (empty, with the reason, when it may not)."""
+    return rebooking.options(order_for_token(token))
+
+
+def rebook(token: str, day, window_start: str, drop_off: str, neighbour: str) -> dict:
+    """The customer moves their delivery; the answer is the tracking view after the move."""
+    rebooking.rebook(order_for_token(token), day, window_start, drop_off, neighbour)
+    return tracking_view(token)

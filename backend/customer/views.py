@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from backend.api import endpoint, page_of
-from backend.auth.principal import PUBLIC, STAFF, current_principal
-from backend.customer import schemas, service
+from backend.api import PageQuery, endpoint, page_of, paginate
+from backend.auth.principal import ADMIN, PUBLIC, STAFF, current_principal
+from backend.customer import rebooking, schemas, service
 from backend.extensions import limiter
+from backend.notify import conversation as notify_conversation, inbound, schemas as notify_schemas
 
 bp = Blueprint("customer", __name__, url_prefix="/api/v1")
 
@@ -65,7 +66,67 @@ def subscribe_push(token, body):
     return service.subscribe_push(token, body["endpoint"], body["keys"]["p256dh"], body["keys"]["auth"])
 
 
+@endpoint(bp, "/track/<string:token>/rebooking", roles=PUBLIC, response=schemas.RebookOptionsSchema,
+          summary="The days and windows the delivery may move to (the depot's open days within the organization's "
+                  "horizon and cut-off), or why it may not.", responses={410: "The link expired."})
+@_reads
+def rebooking_options(token):
+    return service.rebooking_options(token)
+
+
+@endpoint(bp, "/track/<string:token>/rebooking", "POST", roles=PUBLIC, body=schemas.RebookInSchema,
+          response=schemas.TrackingSchema,
+          summary="Move the delivery to another day and window, and say how to leave the parcel. 422 (code "
+                  "in_the_past, beyond_horizon, day_closed, after_cutoff, window_not_offered, neighbour_required) "
+                  "when it cannot; 409 once the driver is on the way or the order is over.",
+          responses={409: "The order can no longer move.", 410: "The link expired."})
+@_writes
+def rebook(token, body):
+    return service.rebook(token, body["date"], body["window_start"], body["drop_off"], body["neighbour"])
+
+
+@endpoint(bp, "/rebooking-rules", roles=STAFF, response=schemas.RebookingRulesSchema,
+          summary="The organization's rebooking rules: windows offered, horizon, cut-off.")
+def rebooking_rules():
+    return rebooking.org_rules(current_principal().org_id).as_settings()
+
+
+@endpoint(bp, "/rebooking-rules", "PATCH", roles=ADMIN, body=schemas.RebookingRulesSchema,
+          response=schemas.RebookingRulesSchema,
+          summary="Change the rebooking rules (windows as local [HH:MM, HH:MM] pairs, horizon_days, "
+                  "cutoff_days_before, cutoff_time).")
+def set_rebooking_rules(body):
+    return rebooking.set_rules(current_principal().org_id, body).as_settings()
+
+
 @endpoint(bp, "/ratings", roles=STAFF, query=schemas.RatingQuery, response=page_of(schemas.StaffRatingSchema),
           summary="Customers' ratings, newest first (filter by driver, or by at most a score to read complaints).")
 def list_ratings(query):
     return service.ratings_page(current_principal().org_id, **query)
+
+
+# --- the order's SMS conversation (dispatchers) ----------------------------------------------------
+
+@endpoint(bp, "/orders/<int:order_id>/conversation", roles=STAFF, response=schemas.ConversationSchema,
+          summary="The order's SMS conversation with its customer: our texts and their replies, in time order.")
+def conversation(order_id):
+    return notify_conversation.conversation(current_principal().org_id, order_id)
+
+
+@endpoint(bp, "/orders/<int:order_id>/conversation", "POST", roles=STAFF, body=schemas.ReplyInSchema,
+          response=schemas.ReplyOutSchema, status=201, idempotent=True,
+          summary="Answer the customer by SMS (through the outbox). 409 when they have no phone, replied STOP, or "
+                  "no SMS provider is configured.", responses={409: "The customer cannot be texted."})
+def reply(order_id, body):
+    principal = current_principal()
+    row = notify_conversation.send_reply(principal.org_id, order_id, body["body"].strip() or body["body"],
+                                         by=principal.name, user_id=principal.user_id)
+    return {"id": row.id, "body": row.body, "status": row.status.value, "created_at": row.created_at}
+
+
+@endpoint(bp, "/notify/inbound/unmatched", roles=STAFF, query=PageQuery,
+          response=page_of(notify_schemas.UnmatchedInboundSchema),
+          summary="Texts to our number from phones no organization knows, newest first (the SMS number is the "
+                  "installation's: every organization's staff see them).")
+def unmatched_replies(query):
+    return paginate(inbound.unmatched_statement(current_principal().org_id), query["page"], query["per_page"])

@@ -27,6 +27,11 @@ class MessageKind(str, enum.Enum):
     delayed = "delayed"
     delivered = "delivered"
     failed = "failed"
+    rebooked = "rebooked"  # the customer chose a new day (or drop-off) on the tracking page: the confirmation
+
+
+# A dispatcher's own words to a customer (the order's conversation): not a template, so not a MessageKind.
+REPLY_KIND = "dispatcher_reply"
 
 
 class OutboxStatus(str, enum.Enum):
@@ -131,7 +136,7 @@ class MessageTemplate(OrgScoped, TimestampMixin, db.Model):
 
 
 class InboundMessage(OrgScoped, db.Model):
-    """A customer's SMS reply, kept for the dispatchers it was forwarded to."""
+    """A customer's SMS reply, kept for the dispatchers it was forwarded to (the order's conversation)."""
 
     __tablename__ = "notify_inbound"
     __table_args__ = (Index("ix_notify_inbound_org_at", "org_id", "received_at"),)
@@ -141,5 +146,21 @@ class InboundMessage(OrgScoped, db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipients.id", ondelete="SET NULL"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    provider_ref: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UnmatchedInboundMessage(db.Model):
+    """A text to our number from a phone no organization knows (no recipient, never texted): kept, never lost.
+
+    The SMS number belongs to the installation, not to one organization, so such a text belongs to nobody
+    yet; the staff of every (non-practice) organization see the list and can recognise a customer."""
+
+    __tablename__ = "notify_inbound_unmatched"
+    __table_args__ = (Index("ix_notify_inbound_unmatched_received", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_phone: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text, default="")
     provider_ref: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -118,8 +118,9 @@ def _row(org: Organization, order: Order, event: OrderEvent, channel: Channel, k
             "subscription_id": None, "webhook_id": None, **fields}
 
 
-def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: datetime) -> list[dict]:
-    kind = message_kind_for(order, event)
+def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: datetime, *,
+                   kind: MessageKind | None = None, key: str | None = None) -> list[dict]:
+    kind = kind or message_kind_for(order, event)
     recipient: Recipient | None = order.recipient
     if kind is None or recipient is None:
         return []
@@ -128,8 +129,8 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     language = templates.language_of(recipient.language)
     subject, body = render_message(order, org, kind, language, eta=eta, reason=details.get("reason"), now=now)
     # One message of each kind per delivery attempt: a second delay, or a new ETA after "approaching", updates
-    # the tracking page, not the phone.
-    key = f"order:{order.id}:{_delivery_attempt(order.id)}:{kind.value}"
+    # the tracking page, not the phone. A caller may name its own key (a confirmation per rebooking).
+    key = key or f"order:{order.id}:{_delivery_attempt(order.id)}:{kind.value}"
     tz = depot_timezone(order)
     not_before = after_quiet_hours(now, quiet_hours_for(org), tz)
     payload = {"url": tracking_url(order), "kind": kind.value}
@@ -221,6 +222,18 @@ def on_login_locked(user, lock_seconds: int) -> None:
         queue_user_push(user.org_id, admin.id, "login_locked", texts["title"],
                         texts["body"].format(name=user.name, role=user.role.value, minutes=minutes),
                         f"login-locked:{user.id}:{stamp}", url="/dispatch")
+
+
+def queue_customer_message(order: Order, event: OrderEvent, kind: MessageKind) -> int:
+    """A message a domain decides to send about `event` (e.g. the confirmation of a rebooking), on the
+    recipient's channels, in the caller's transaction. Once per event: the event's id is in the dedupe key.
+    Returns how many rows were written."""
+    org = db.session.get(Organization, order.org_id)
+    if org is None:
+        return 0
+    rows = _customer_rows(org, order, event, utcnow(), kind=kind, key=f"order:{order.id}:{kind.value}:{event.id}")
+    _insert(rows)
+    return len(rows)
 
 
 def on_order_event(order: Order, event: OrderEvent) -> None:

@@ -199,15 +199,36 @@ class InboundQuerySchema(Schema):
 
 
 class CustomerReplyAlertSchema(Schema):
-    """`alert` (type customer_reply) to dispatchers: a customer answered one of our texts."""
+    """`alert` (kind customer_reply) to dispatchers: a customer answered one of our texts. Every alert names
+    what it is in `kind`, as the others do (it was `type` once, and the console, reading `kind`, dropped it)."""
 
-    type = fields.Constant("customer_reply", metadata={"type": "string", "enum": ["customer_reply"]})
+    kind = fields.Constant("customer_reply", metadata={"type": "string", "enum": ["customer_reply"]})
     id = fields.Integer(metadata={"description": "The reply's id in /notify/inbound."})
     order_id = fields.Integer(allow_none=True)
+    external_ref = fields.String(allow_none=True)
     recipient_id = fields.Integer(allow_none=True)
     sender = fields.String(data_key="from", attribute="from_phone")
     body = fields.String()
     at = Timestamp(attribute="received_at", allow_none=True)
+
+
+class UnmatchedReplyAlertSchema(Schema):
+    """`alert` (kind unmatched_reply) to every organization's dispatchers: a text from a number nobody knows."""
+
+    kind = fields.Constant("unmatched_reply", metadata={"type": "string", "enum": ["unmatched_reply"]})
+    id = fields.Integer(metadata={"description": "The text's id in /notify/inbound/unmatched."})
+    sender = fields.String(data_key="from", attribute="from_phone")
+    body = fields.String()
+    at = Timestamp(attribute="received_at", allow_none=True)
+
+
+class UnmatchedInboundSchema(Schema):
+    """A text from a number no organization knows."""
+
+    id = fields.Integer()
+    from_phone = fields.String()
+    body = fields.String()
+    received_at = fields.DateTime()
 
 
 class LoginLockedAlertSchema(Schema):
@@ -224,5 +245,7 @@ class LoginLockedAlertSchema(Schema):
 
 live_event("alert", CustomerReplyAlertSchema, audience="dispatchers",
            description="A customer's SMS reply (also listed under /notify/inbound).")
+live_event("alert", UnmatchedReplyAlertSchema, audience="every organization's dispatchers",
+           description="A text from a number no organization knows (also listed under /notify/inbound/unmatched).")
 live_event("alert", LoginLockedAlertSchema, audience="the organization's admins",
            description="An account is locked after repeated failed logins.")

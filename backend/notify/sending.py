@@ -43,7 +43,7 @@ from backend.database import utcnow
 from backend.extensions import db
 from backend.notify import freshness
 from backend.notify.channels import OutgoingMessage, PermanentError, SendError, TransientError, sender_for
-from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
+from backend.notify.models import REPLY_KIND, Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.outbox import FINISHED_ORDER, TIME_SENSITIVE
 from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
 from backend.notify.rendering import depot_timezone
@@ -172,7 +172,7 @@ def _why_not_send(row: OutboxMessage, org: Organization | None) -> tuple[OutboxS
         return OutboxStatus.cancelled, "The order no longer exists."
     if row.kind in TIME_SENSITIVE and order.status in FINISHED_ORDER:
         return OutboxStatus.cancelled, f"Superseded: the order is already {order.status.value}."
-    if order.status is OrderStatus.cancelled and row.kind != MessageKind.failed.value:
+    if order.status is OrderStatus.cancelled and row.kind not in (MessageKind.failed.value, REPLY_KIND):
         return OutboxStatus.cancelled, "The order was cancelled."
     recipient = db.session.get(Recipient, row.recipient_id) if row.recipient_id else None
     if recipient is None:

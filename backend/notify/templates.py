@@ -61,6 +61,14 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
                "Bonjour {first_name}, nous n'avons pas pu livrer votre commande {org_name} : {reason}. Pour "
                "choisir une nouvelle livraison, répondez à ce message ou visitez {tracking_url}"),
     },
+    MessageKind.rebooked.value: {
+        "en": ("Your {org_name} delivery is rebooked",
+               "Hi {first_name}, done: your {org_name} delivery is rebooked {window}. To change it again: "
+               "{tracking_url}"),
+        "fr": ("Votre livraison {org_name} est reprogrammée",
+               "Bonjour {first_name}, c'est noté : votre livraison {org_name} est reprogrammée {window}. Pour la "
+               "modifier de nouveau : {tracking_url}"),
+    },
 }
 
 REASONS = {

@@ -152,7 +152,7 @@ def test_other_replies_reach_the_dispatchers_of_the_organization_that_texted(app
     alerts = [m for m in mine.get_received() if m["name"] == "alert"]
     assert len(alerts) == 1
     alert = alerts[0]["args"][0]
-    assert alert["type"] == "customer_reply" and alert["order_id"] == order["id"]
+    assert alert["kind"] == "customer_reply" and alert["order_id"] == order["id"] and alert["external_ref"] == "ORD-1"
     assert alert["body"] == "Please leave it at the back door"
     assert [m for m in theirs.get_received() if m["name"] == "alert"] == []
     stored = dispatcher.get("/api/v1/notify/inbound").get_json()

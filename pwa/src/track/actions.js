@@ -3,6 +3,7 @@
 import { ApiError, NetworkError, get, post } from '../shared/api.js';
 import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
 import { pushSupported, subscribeThisBrowser } from '../shared/push.js';
+import { syncRebooking } from './rebook.js';
 import { CLOSED, ON_THE_WAY } from './state.js';
 import { root, state, token, update } from './store.js';
 
@@ -33,6 +34,7 @@ export async function load() {
       if (view.language) setLanguage(chooseLanguage(view.language));
       if (!ON_THE_WAY.has(view.status)) state.driver = null;
       if (!view.eta) state.etaStale = false;
+      syncRebooking(view);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) state.error = 'not_found';
       else if (error instanceof ApiError && error.status === 410) state.error = 'expired';

@@ -7,6 +7,7 @@ import { render } from 'lit-html';
 import { get } from '../shared/api.js';
 import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
 import { isLive, lastLoad, load, loadSoon } from './actions.js';
+import { mergeMessages } from './messages.js';
 import { page } from './views.js';
 import { root, setRenderer, state, token, update } from './store.js';
 import './styles.css';
@@ -18,6 +19,7 @@ const DRIVER_QUIET_MS = 2 * 60 * 1000; // no position for this long: the driver 
 let trackingMap = null;
 let mapLoading = null;
 
+mergeMessages();
 setLanguage(chooseLanguage());
 
 setInterval(() => {

@@ -5,6 +5,7 @@ import { pushSupported } from '../shared/push.js';
 import { t, tn } from '../shared/i18n.js';
 import { formatDate, formatTime } from '../shared/time.js';
 import { enablePush, load, saveInstructions, sendRating } from './actions.js';
+import { rebookSection } from './rebook.js';
 import { CLOSED, ON_THE_WAY, timelineSteps } from './state.js';
 import { state } from './store.js';
 
@@ -168,6 +169,7 @@ function trackingPage(view) {
       ${view.recipient_first_name ? html`<p>${t('track.hello', { name: view.recipient_first_name })}</p>` : nothing}
     </header>
     ${state.offline ? html`<p class="card notice" role="status">${t('track.offline')}</p>` : nothing}
+    ${view.status === 'failed' ? rebookSection(view) : nothing}
     ${summaryCard(view)}
     ${mapSection()}
     ${timelineSection(view)}
@@ -176,6 +178,7 @@ function trackingPage(view) {
       <p data-testid="address">${view.address}</p>
     </section>
     ${instructionsSection(view)}
+    ${view.status !== 'failed' ? rebookSection(view) : nothing}
     ${proofSection(view)}
     ${ratingSection(view)}
     ${pushSection(view)}
