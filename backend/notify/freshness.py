@@ -11,7 +11,9 @@ before it goes out (`decide`, called by backend/notify/sending.py with the row c
   ahead; otherwise it is **dropped** (cancelled as stale): the tracking page shows the live estimate.
 - **Cap per order and day.** At most NOTIFY_MAX_PER_ORDER_DAY messages per order, channel and local day
   (organization setting `notify_max_per_order_day`). The last one is kept for the outcome ("delivered" or
-  "failed"), so a customer always hears how it ended; a message over the cap is cancelled.
+  "failed"), so a customer always hears how it ended; a message over the cap is cancelled. The confirmation
+  of a rebooking the customer just made is not capped (they are waiting for it).
+- **A dispatcher's answer** in an order's conversation (kind dispatcher_reply) goes as written, at once.
 - **Gap per person.** Two messages to one destination (a phone, an address, a browser) go out at least
   NOTIFY_MIN_GAP_S apart (organization setting `notify_min_gap_s`), whatever the order: one due sooner waits
   — not counted as an attempt — and is re-worded when it goes. Rows another worker is sending count as sent
@@ -27,12 +29,14 @@ from sqlalchemy import func, or_, select
 
 from backend.auth.models import Organization
 from backend.extensions import db
-from backend.notify.models import MessageKind, OutboxMessage, OutboxStatus
+from backend.notify.models import REPLY_KIND, MessageKind, OutboxMessage, OutboxStatus
 from backend.notify.rendering import depot_timezone, parse_time, render_message
 from backend.notify.sms_segments import segments
 from backend.orders.models import Order, OrderEvent
 
 OUTCOMES = {MessageKind.delivered.value, MessageKind.failed.value}
+# The answer to something the customer just did (they rebooked): never over the cap, they are waiting for it.
+ASKED_FOR = {MessageKind.rebooked.value}
 ETA_KINDS = {MessageKind.approaching.value, MessageKind.delayed.value}
 _GONE = (OutboxStatus.sent, OutboxStatus.delivered)
 
@@ -93,13 +97,15 @@ def _sent_today(row: OutboxMessage, order: Order, now: datetime) -> int:
 
 def decide(row: OutboxMessage, order: Order, org: Organization, now: datetime) -> Verdict:
     """Send (the row now carries the words for `now`), wait until a moment, or cancel with the reason."""
+    if row.kind == REPLY_KIND:  # a dispatcher's own words in a conversation: sent as written, at once
+        return Verdict("send")
     cap, gap = limits(org)
     last = _last_sent_to(row, now)
     if gap and last is not None and now - last < timedelta(seconds=gap):
         return Verdict("wait", f"Waiting {gap} s after the previous message to this person.",
                        until=last + timedelta(seconds=gap))
     allowed = cap if row.kind in OUTCOMES else cap - 1
-    if _sent_today(row, order, now) >= allowed:
+    if row.kind not in ASKED_FOR and _sent_today(row, order, now) >= allowed:
         return Verdict("cancel", f"Over the cap of {cap} messages per order and day "
                                  f"(the last one is kept for the outcome).")
     payload = dict(row.payload or {})

@@ -257,3 +257,16 @@ def test_broken_stored_rules_fall_back_to_the_defaults(app, org):
         commit()
         rules = rebooking.org_rules(org.org_id)
         assert rules.as_settings() == rebooking.DEFAULTS
+
+
+def test_the_confirmation_goes_out_even_on_a_busy_day(app, org, dispatcher, failed_order):
+    """The customer is waiting for it: the per-order daily cap that spares them other texts does not drop it."""
+    from tests.notify.helpers import deliver, set_org
+
+    deliver(app)  # the texts of the failed day go out
+    set_org(app, org.org_id, settings={"notify_max_per_order_day": 1})
+    assert rebook(app, failed_order["tracking_token"], today() + timedelta(days=3), "09:00").status_code == 200
+    deliver(app)
+    [confirmation] = outbox(app, kind="rebooked")
+    assert confirmation["status"].value == "sent", confirmation["last_error"]
+    assert "9 h 00" in confirmation["body"]
