@@ -135,7 +135,7 @@ def phone(playwright_browser, demo_server):
 
 def log_in_as_driver(page) -> None:
     page.goto("/driver")
-    page.get_by_label("Phone or email").fill(DRIVER_PHONE)
+    page.get_by_label("Phone number").fill(DRIVER_PHONE)
     page.get_by_label("PIN or password").fill(DRIVER_PIN)
     page.get_by_role("button", name="Log in").click()
     page.get_by_test_id("stop-list").wait_for()

@@ -138,7 +138,7 @@ def test_the_driver_app_and_the_tracking_map_work_under_their_policy(demo_server
     driver, found = watched(phone, "driver")
     response = driver.goto("/driver")
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    driver.get_by_label("Phone or email").fill(DRIVER_PHONE)
+    driver.get_by_label("Phone number").fill(DRIVER_PHONE)
     driver.get_by_label("PIN or password").fill(DRIVER_PIN)
     driver.get_by_role("button", name="Log in").click()
     driver.get_by_test_id("stop-list").wait_for()

@@ -1,6 +1,5 @@
 // Photos, signatures and barcodes on the phone.
-
-const MAX_PHOTO_BYTES = 300 * 1024;
+import { MAX_PHOTO_BYTES, shrink } from './photo-shrink.js';
 
 function canvasToBlob(canvas, type, quality) {
   return new Promise((resolve) => canvas.toBlob(resolve, type, quality));
@@ -25,29 +24,62 @@ async function decode(file) {
   }
 }
 
-/**
- * A camera photo is 3–8 MB; the proof needs ~300 KB. Shrink the longest side, then lower the JPEG
- * quality until it fits; shrink again if the lowest quality is still too big.
- */
-export async function compressPhoto(file, maxBytes = MAX_PHOTO_BYTES) {
+async function compressHere(file, maxBytes) {
   const image = await decode(file);
-  const width = image.width;
-  const height = image.height;
-  let longest = Math.min(1600, Math.max(width, height));
-  let blob = null;
-  for (let round = 0; round < 5; round += 1) {
-    const scale = longest / Math.max(width, height);
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.max(1, Math.round(width * scale));
-    canvas.height = Math.max(1, Math.round(height * scale));
-    canvas.getContext('2d').drawImage(image, 0, 0, canvas.width, canvas.height);
-    for (const quality of [0.82, 0.72, 0.62, 0.52, 0.42]) {
-      blob = await canvasToBlob(canvas, 'image/jpeg', quality);
-      if (blob && blob.size <= maxBytes) return blob;
-    }
-    longest = Math.round(longest * 0.7);
+  return shrink(image, {
+    maxBytes,
+    canvasOf: (width, height) => Object.assign(document.createElement('canvas'), { width, height }),
+    encode: (canvas, quality) => canvasToBlob(canvas, 'image/jpeg', quality),
+  });
+}
+
+// One worker for the app's life, made on first use; null once it failed (then the main thread does it).
+let worker;
+let nextId = 0;
+const waiting = new Map();
+
+function photoWorker() {
+  if (worker !== undefined) return worker;
+  worker = null;
+  if (typeof OffscreenCanvas === 'undefined' || typeof Worker === 'undefined'
+    || !('convertToBlob' in OffscreenCanvas.prototype)) return worker;
+  try {
+    worker = new Worker(new URL('./photo-worker.js', import.meta.url), { type: 'module' });
+  } catch {
+    return worker;
   }
-  return blob;
+  worker.addEventListener('message', ({ data }) => {
+    const job = waiting.get(data.id);
+    waiting.delete(data.id);
+    if (data.error) job?.reject(new Error(data.error));
+    else job?.resolve(data.blob);
+  });
+  worker.addEventListener('error', () => {
+    // The script did not load (offline before it was ever cached): the main thread takes over.
+    worker = null;
+    for (const job of waiting.values()) job.fallback();
+    waiting.clear();
+  });
+  return worker;
+}
+
+/** Get the worker ready before the driver takes a photo (the form is open), so the first one is quick too. */
+export function warmUpPhotoWorker() {
+  photoWorker();
+}
+
+/**
+ * A camera photo is 3–8 MB; the proof needs ~300 KB. Compressed in a worker with an OffscreenCanvas, so the
+ * screen stays responsive; on the main thread where the browser has no OffscreenCanvas.
+ */
+export function compressPhoto(file, maxBytes = MAX_PHOTO_BYTES) {
+  const running = photoWorker();
+  if (!running) return compressHere(file, maxBytes);
+  return new Promise((resolve, reject) => {
+    const id = (nextId += 1);
+    waiting.set(id, { resolve, reject, fallback: () => compressHere(file, maxBytes).then(resolve, reject) });
+    running.postMessage({ id, file, maxBytes });
+  });
 }
 
 /** Read barcodes from a photo where the browser has BarcodeDetector; null means "type it". */

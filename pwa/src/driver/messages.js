@@ -33,8 +33,8 @@ export const DRIVER_MESSAGES = {
     'fail.needReason': 'Choose why you could not deliver.',
     'login.phone': 'Phone number',
     'login.email': 'Email',
-    'login.useEmail': 'Log in with my email instead',
-    'login.usePhone': 'Log in with my phone number instead',
+    'login.useEmail': 'Use my email instead',
+    'login.usePhone': 'Use my phone number instead',
   },
   fr: {
     'notice.more.one': '{count} autre changement : voir l’historique',
@@ -66,8 +66,8 @@ export const DRIVER_MESSAGES = {
     'fail.needReason': 'Choisissez pourquoi la livraison n’a pas pu se faire.',
     'login.phone': 'Numéro de téléphone',
     'login.email': 'Courriel',
-    'login.useEmail': 'Me connecter avec mon courriel',
-    'login.usePhone': 'Me connecter avec mon numéro de téléphone',
+    'login.useEmail': 'Utiliser mon courriel',
+    'login.usePhone': 'Utiliser mon numéro de téléphone',
   },
 };
 

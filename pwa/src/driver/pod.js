@@ -3,7 +3,7 @@
 import { t } from '../shared/i18n.js';
 import { newKey } from '../shared/outbox.js';
 import { serverNow } from '../shared/socket.js';
-import { SignaturePad, compressPhoto } from './media.js';
+import { SignaturePad, compressPhoto, warmUpPhotoWorker } from './media.js';
 import { BASE, locationSharing, navigate, update } from './store.js';
 import { act } from './sync.js';
 
@@ -15,6 +15,7 @@ let pod = null;
 export function podFor(stop, mode) {
   if (!pod || pod.stopId !== stop.id || pod.mode !== mode) {
     for (const photo of pod?.photos || []) URL.revokeObjectURL(photo.url);
+    warmUpPhotoWorker();
     pod = {
       stopId: stop.id, mode, photos: [], busy: 0, barcodes: new Set(), name: stop.order.recipient?.name || '',
       note: '', amount: '', idChecked: false, ageVerified: false, reason: '', error: null, pad: null,

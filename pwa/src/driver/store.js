@@ -22,6 +22,7 @@ export const state = {
   pausedWhileHidden: false,
   directions: null, // {stopId, loading, result, error}
   loginError: null,
+  loginWithEmail: false, // the login field asks for a phone number (phone keypad) unless the driver switches
   loadMessage: null,
 };
 

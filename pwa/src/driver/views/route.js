@@ -63,8 +63,15 @@ export function loginView() {
   return html`
     <form class="card login" @submit=${submitLogin}>
       <h1 tabindex="-1">${t('login.title')}</h1>
-      <label for="login">${t('login.login')}</label>
-      <input id="login" name="login" autocomplete="username" inputmode="email" required>
+      ${state.loginWithEmail ? html`
+        <label for="login">${t('login.email')}</label>
+        <input id="login" name="login" type="email" autocomplete="username" inputmode="email" autocapitalize="off" required>`
+      : html`
+        <label for="login">${t('login.phone')}</label>
+        <input id="login" name="login" type="tel" autocomplete="username" inputmode="tel" required>`}
+      <button type="button" class="link" data-testid="login-kind"
+        @click=${() => { state.loginWithEmail = !state.loginWithEmail; update(); document.getElementById('login')?.focus(); }}>
+        ${state.loginWithEmail ? t('login.usePhone') : t('login.useEmail')}</button>
       <label for="password">${t('login.password')}</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required>
       ${state.loginError ? html`<p class="notice error" role="alert">${state.loginError}</p>` : nothing}

@@ -64,15 +64,24 @@ export function stopView(route, stop) {
     </div>` : nothing}`;
 }
 
+/**
+ * The photos: one row of fixed height that scrolls sideways, the "take a photo" button first, a tile for each
+ * photo being prepared — nothing below (the signature pad) moves when a photo is added or removed.
+ */
 export function photosField(form) {
+  const full = form.photos.length + form.busy >= MAX_PHOTOS;
   return html`
     <fieldset><legend>${t('pod.photos')}</legend>
-      <div class="thumbs">${form.photos.map((photo, index) => html`<figure>
-        <img src=${photo.url} alt="${t('pod.photos')} ${index + 1}" width="96" height="96">
-        <button type="button" class="link" aria-label=${t('pod.removePhoto', { n: index + 1 })} @click=${() => removePhoto(index)}>✕</button></figure>`)}</div>
-      ${form.busy ? html`<p class="meta">${t('pod.compressing')}</p>` : nothing}
-      ${form.photos.length < MAX_PHOTOS ? html`<label class="button secondary file">${t('pod.addPhoto')}
-        <input type="file" accept="image/*" capture="environment" class="visually-hidden" data-testid="photo-input" @change=${addPhotos}></label>` : nothing}
+      <div class="thumbs" data-testid="thumbs">
+        <label class="button secondary file tile ${full ? 'hidden' : ''}">${t('pod.addPhoto')}
+          <input type="file" accept="image/*" capture="environment" class="visually-hidden" data-testid="photo-input"
+            ?disabled=${full} @change=${addPhotos}></label>
+        ${form.photos.map((photo, index) => html`<figure>
+          <img src=${photo.url} alt="${t('pod.photos')} ${index + 1}" width="96" height="96">
+          <button type="button" class="remove" aria-label=${t('pod.removePhoto', { n: index + 1 })} @click=${() => removePhoto(index)}>✕</button></figure>`)}
+        ${Array.from({ length: form.busy }, () => html`<figure class="preparing" data-testid="photo-preparing">
+          <span class="meta">${t('pod.compressing')}</span></figure>`)}
+      </div>
     </fieldset>`;
 }
 
