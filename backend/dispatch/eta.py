@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from backend.database import isoformat_or_none, utcnow
-from backend.dispatch import problems
+from backend.dispatch import problems, summaries
 from backend.dispatch.eta_model import pace_factor
 from backend.dispatch.models import Route, RouteStatus, StopStatus
 from backend.dispatch.event_schemas import CustomerEtaSchema, EtaUpdatedSchema, LateRiskAlertSchema
@@ -54,14 +54,15 @@ def refresh_route_etas(route_id: int) -> dict | None:
             arrival = stop.actual_arrival_at or arrival
         previous = stop.eta_at
         stop.eta_at = arrival
+        # Every stop still to do is checked, moved or not: one planned late from the start never "moves".
+        if stop.status is StopStatus.pending and _newly_late(stop, arrival, summaries.window_end(stop.order)):
+            newly_late.append(stop)
         if previous is None or abs((arrival - previous).total_seconds()) > threshold:
             moved.append(stop)
             window_end = max((w.end_at for w in stop.order.time_windows), default=None)
             lifecycle.record(stop.order, "eta_changed", actor_type=ActorType.system,
                              details={"eta": isoformat_or_none(arrival), "previous_eta": isoformat_or_none(previous),
                                       "window_end": isoformat_or_none(window_end), "stale_position": stale})
-            if stop.status is StopStatus.pending and _newly_late(stop, arrival, window_end):
-                newly_late.append(stop)
     if newly_late:
         emit.queue_emit(db.session, "alert", late_risk_payload(route), rooms.dispatch(route.org_id))
     if position is not None:

@@ -71,6 +71,7 @@ export function jobChanged(job) {
   state.job = job;
   if (job.status === 'succeeded' && previous?.status !== 'succeeded') {
     state.unassigned = job.result?.unassigned || [];
+    state.planResult = job.result || null;
     loadBoard().catch(showError);
   }
   update();
@@ -78,6 +79,7 @@ export function jobChanged(job) {
 
 export async function optimize() {
   state.unassigned = [];
+  state.planResult = null;
   state.notice = null;
   try {
     const job = await post('/api/v1/optimizations', {

@@ -4,7 +4,8 @@ import { get } from '../shared/api.js';
 import { t } from '../shared/i18n.js';
 import { connectSocket } from '../shared/socket.js';
 import { jobChanged, reloadSoon } from './actions.js';
-import { addFeed, replaceRoute, routeById, state, time, update } from './store.js';
+import { lateRouteText } from './lateness.js';
+import { addFeed, replaceRoute, routeById, routeName, state, time, update } from './store.js';
 
 async function feedFromChange(route, change) {
   const driver = route.driver?.name || t('d.route.noDriver');
@@ -31,6 +32,21 @@ async function feedFromChange(route, change) {
   }
 }
 
+/** A route's late-risk line loses the stops finished since its alert (updated in place; gone when none is left). */
+function refreshLateLine(route) {
+  const alert = state.lateRoutes.get(route.id);
+  if (!alert) return;
+  const pending = new Set(route.stops.filter((s) => s.status === 'pending').map((s) => s.id));
+  const stops = alert.stops.filter((s) => pending.has(s.stop_id));
+  if (stops.length === alert.stops.length) return;
+  const updated = { ...alert, stops, count: stops.length };
+  state.lateRoutes.set(route.id, updated);
+  const line = state.feed.find((item) => item.key === `late:${route.id}`);
+  if (!line) return;
+  if (!stops.length) state.feed = state.feed.filter((item) => item !== line);
+  else line.text = lateRouteText(updated, alert.driver?.name || routeName(route), time);
+}
+
 export function connectLive() {
   const socket = connectSocket({
     onConnect: () => { state.connected = true; update(); reloadSoon(); },
@@ -38,6 +54,7 @@ export function connectLive() {
   });
   socket.on('route.updated', async ({ route, change }) => {
     replaceRoute(route);
+    refreshLateLine(route);
     await feedFromChange(route, change);
     update();
     reloadSoon();
@@ -53,9 +70,9 @@ export function connectLive() {
   });
   socket.on('alert', (alert) => {
     if (alert.kind === 'late_risk') {
-      state.atRiskAlerts.add(alert.stop_id);
-      addFeed(t('d.feed.lateRisk', { address: alert.address, eta: time(alert.eta), end: time(alert.window_end) }), 'bad',
-        alert.order_id);
+      state.lateRoutes.set(alert.route_id, alert);
+      const driver = alert.driver?.name || routeName(routeById(alert.route_id) || { id: alert.route_id });
+      addFeed(lateRouteText(alert, driver, time), 'bad', alert.stops?.[0]?.order_id ?? null, `late:${alert.route_id}`);
     } else if (alert.kind === 'driver_conflict') {
       addFeed(t('d.feed.conflict', { message: alert.message }), 'bad');
     }

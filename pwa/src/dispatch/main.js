@@ -12,6 +12,7 @@ import { loadBoard, loadFleet, openOrder } from './actions.js';
 import { colourOf } from './colours.js';
 import { connectLive } from './live.js';
 import { ConsoleMap } from './map.js';
+import { mergeLatenessMessages } from './lateness.js';
 import { mergeMessages } from './messages.js';
 import {
   $, LANGUAGE_KEY, STAFF, atRiskStops, driverName, errorMessage, setRenderer, showError, state, timeZone,
@@ -21,6 +22,7 @@ import { pendingView, routesView } from './views/routes.js';
 import './styles.css';
 
 mergeMessages();
+mergeLatenessMessages();
 
 let consoleMap = null;
 

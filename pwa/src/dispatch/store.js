@@ -26,7 +26,8 @@ export const state = {
   pending: null,
   notice: null,
   feed: [],
-  atRiskAlerts: new Set(),
+  lateRoutes: new Map(), // route id -> the server's latest late-risk alert for it
+  planResult: null,
   positions: new Map(),
   order: null,
   connected: false,
@@ -96,15 +97,17 @@ export function showError(error) {
   update();
 }
 
-/** Stops whose ETA is past the end of their window while still to do, plus those the server alerted on. */
+/** Stops still to do whose ETA is past the end of their window, or that the server's latest alert for their
+ * route lists; a stop delivered, failed or being served is never at risk. */
 export function atRiskStops() {
-  const risky = new Set(state.atRiskAlerts);
+  const risky = new Set();
   for (const route of state.board.routes) {
+    const alerted = new Set((state.lateRoutes.get(route.id)?.stops || []).map((s) => s.stop_id));
     for (const stop of route.stops) {
       if (stop.status !== 'pending') continue;
       const end = windowEnd(stop.order);
       const eta = stop.eta_at ? Date.parse(stop.eta_at) : null;
-      if (end !== null && eta !== null && eta > end) risky.add(stop.id);
+      if ((end !== null && eta !== null && eta > end) || alerted.has(stop.id)) risky.add(stop.id);
     }
   }
   return risky;
@@ -121,8 +124,10 @@ export function replaceRoute(snapshot) {
   }
 }
 
-export function addFeed(text, kind = 'info', orderId = null) {
-  state.feed.unshift({ text, kind, orderId, at: new Date().toISOString() });
+export function addFeed(text, kind = 'info', orderId = null, key = null) {
+  // A keyed line (a route's late risk) replaces its earlier version and comes back to the top.
+  if (key !== null) state.feed = state.feed.filter((item) => item.key !== key);
+  state.feed.unshift({ text, kind, orderId, key, at: new Date().toISOString() });
   state.feed.length = Math.min(state.feed.length, 200);
 }
 

@@ -3,7 +3,8 @@ import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
 import { assignVehicle, openOrder, optimize, runImport, stopOptimization } from '../actions.js';
 import { suggestInsertion } from '../changes.js';
-import { state, update, windowOf } from '../store.js';
+import { driverName, state, update, windowOf } from '../store.js';
+import { planLatenessView } from '../lateness.js';
 
 export function importView() {
   const { result, busy } = state.imports;
@@ -61,6 +62,7 @@ export function optimizerView() {
       ${job.detail?.best_cost != null ? html`<p data-testid="opt-cost">${t('d.bestCost', { cost: job.detail.best_cost })}</p>` : nothing}
       ${job.detail?.elapsed_s != null ? html`<p>${t('d.elapsed', { seconds: job.detail.elapsed_s })}</p>` : nothing}
     </div>` : nothing}
+    ${planLatenessView(state.planResult, driverName)}
     ${state.unassigned.length ? html`<h3>${t('d.unassigned', { count: state.unassigned.length })}</h3>
       <ul data-testid="unassigned">${state.unassigned.map((u) => html`<li>${u.external_ref}: ${t(`d.reason.${u.reason}`)}</li>`)}</ul>` : nothing}
   </section>`;

@@ -8,6 +8,7 @@ import {
   suggestReoptimization, violationsOf,
 } from '../changes.js';
 import { colourOf } from '../colours.js';
+import { plannedLateView } from '../lateness.js';
 import {
   FINISHED, atRiskStops, duration, km, routeById, routeName, state, stopById, time, update, windowOf,
 } from '../store.js';
@@ -43,7 +44,8 @@ function stopView(route, stop, risky, others) {
       <small>${windowOf(stop.order)} · ${t('d.stop.eta', { time: time(stop.eta_at) })}
         ${stop.planned_arrival_at ? html` · ${t('d.stop.planned', { time: time(stop.planned_arrival_at) })}` : nothing}
         · ${t(`stop.status.${stop.status}`)}</small>
-      ${risky ? html`<strong class="risk" role="img" aria-label=${t('d.stop.atRisk')}>⚠ ${t('d.stop.atRisk')}</strong>` : nothing}</span>
+      ${stop.planned_late && stop.status === 'pending' ? plannedLateView(stop, time)
+    : risky ? html`<strong class="risk" role="img" aria-label=${t('d.stop.atRisk')}>⚠ ${t('d.stop.atRisk')}</strong>` : nothing}</span>
     ${!done && others.length ? html`<select aria-label=${t('d.stop.moveTo', { sequence: stop.sequence, address: stop.order.address })}
       @change=${(e) => { const to = Number(e.target.value); e.target.value = ''; if (to) previewMove(stop.id, to, null); }}>
       <option value="">${t('d.stop.moveChoose')}</option>
