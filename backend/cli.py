@@ -187,7 +187,8 @@ def job_command(job_id):
 @with_appcontext
 @click.option("--url", default=None, help="The running server (default http://HOST:PORT).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Day (default: today).")
-@click.option("--speed", default=10.0, show_default=True, help="How much faster than real time drivers move.")
+@click.option("--speed", default=10.0, show_default=True,
+              help="How much faster than real time drivers move (on a virtual clock: the clock's rate).")
 @click.option("--interval", default=3.0, show_default=True, help="Seconds between fixes.")
 @click.option("--fail-rate", default=0.05, show_default=True, help="Share of stops that fail.")
 @click.option("--seed", default=1, show_default=True)
@@ -195,7 +196,6 @@ def job_command(job_id):
 def simulate_command(url, day, speed, interval, fail_rate, seed, slug):
     """Drive the day's published routes with virtual drivers (the demo comes alive; also a load generator)."""
     import asyncio
-    from datetime import datetime as dt
     from zoneinfo import ZoneInfo
 
     from flask import current_app
@@ -207,7 +207,11 @@ def simulate_command(url, day, speed, interval, fail_rate, seed, slug):
 
     app = current_app._get_current_object()
     url = url or f"http://{'127.0.0.1' if app.config['HOST'] in ('0.0.0.0', '::') else app.config['HOST']}:{app.config['PORT']}"
-    day = day.date() if day else dt.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    from backend import clock
+
+    day = day.date() if day else clock.now().astimezone(ZoneInfo(app.config["TIMEZONE"])).date()
+    if clock.virtual() is not None:  # on the road, time passes at the clock's pace
+        speed = clock.virtual().rate
     statement = select(Route).where(Route.date == day, Route.status.in_(
         [RouteStatus.published, RouteStatus.in_progress]), Route.driver_id.is_not(None))
     if slug:

@@ -3,8 +3,9 @@
 Normally the system clock. For a whole day rehearsed in a minute (the day-long audit, demos) every process
 of a deployment — web server, job workers, the simulator — runs on the same virtual clock, set by
 LASTMILE_VIRTUAL_CLOCK="<virtual start, ISO 8601 with offset>@<real start, epoch seconds>x<rate>": virtual
-time is start + (real now - real start) × rate. Processes share no state, only that setting, so they agree
-to the millisecond. A server on a virtual clock logs a warning at start: it is never meant for production.
+time is start + (real now - real start) × rate, and stands still at the start until the real start comes (so
+a day can be loaded and a server started before it begins). Processes share no state, only that setting, so
+they agree to the millisecond. A server on a virtual clock logs a warning at start: it is never meant for production.
 
 Infrastructure timing (leases renewed by threads, job delays, rate limits, timeouts) stays on real time;
 `real_seconds` converts a virtual wait (a retry "in 2 minutes") into the real delay to schedule.
@@ -27,7 +28,7 @@ class VirtualClock:
     rate: float
 
     def now(self) -> datetime:
-        return self.virtual_start + timedelta(seconds=(time.time() - self.real_start) * self.rate)
+        return self.virtual_start + timedelta(seconds=max(0.0, time.time() - self.real_start) * self.rate)
 
     def setting(self) -> str:
         """The LASTMILE_VIRTUAL_CLOCK value that puts another process on this same clock."""
@@ -51,9 +52,10 @@ def parse(setting: str) -> VirtualClock:
     return VirtualClock(start.astimezone(timezone.utc), float(match["real"]), rate)
 
 
-def starting_at(virtual_start: datetime, rate: float) -> VirtualClock:
-    """A virtual clock that reads `virtual_start` now and runs `rate` times faster than real time."""
-    return VirtualClock(virtual_start.astimezone(timezone.utc), time.time(), float(rate))
+def starting_at(virtual_start: datetime, rate: float, *, after_s: float = 0.0) -> VirtualClock:
+    """A virtual clock that reads `virtual_start` until `after_s` real seconds from now, then runs `rate` times
+    faster than real time."""
+    return VirtualClock(virtual_start.astimezone(timezone.utc), time.time() + after_s, float(rate))
 
 
 _clock: VirtualClock | None = parse(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None

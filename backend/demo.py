@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from backend.auth import service as auth_service
 from backend.auth.models import Role
+from backend.database import utcnow
 from backend.extensions import db
 from backend.fleet import service as fleet_service
 from backend.orders import bulk as orders_bulk
@@ -88,7 +89,7 @@ def load(*, day: date | None = None, orders: int = 150, drivers: int = 8, seed: 
     """Create the demo organization and return its logins. Refuses to run twice for one slug."""
     rng = random.Random(seed)
     tz = ZoneInfo(TIMEZONE)
-    day = day or datetime.now(tz).date()
+    day = day or utcnow().astimezone(tz).date()
     org = auth_service.create_organization(name, slug, is_practice=is_practice, currency="CAD")
     domain = f"{slug}.lastmile.test"
     admin = auth_service.build_user(org.id, name="Ada Admin", role=Role.admin, email=f"admin@{domain}",

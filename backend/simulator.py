@@ -4,7 +4,9 @@ Each virtual driver logs in (a session minted by this operator tool, which has t
 connects over Socket.IO, starts its route, drives each leg at a realistic, noisy speed sending a fix
 every few seconds, dwells at each stop, and completes it — or, now and then, fails it with a reason.
 `--speed` makes time pass faster on the road (distances are covered quicker, dwell is shorter) while
-every timestamp stays real, so the server sees a plausible day compressed.
+every timestamp stays real, so the server sees a plausible day compressed. On a virtual clock
+(LASTMILE_VIRTUAL_CLOCK, backend/clock.py) the speed is the clock's rate and every timestamp is virtual, the
+server reading the same clock: a whole day, shift start included, runs in about a minute.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
+from backend import clock
 from backend.geo.sphere import distance_m
 
 FAILURE_REASONS = ("not_home", "not_home", "no_access", "refused", "wrong_address", "damaged")
@@ -39,7 +42,17 @@ def mint_session_cookie(app, user, *, commit: bool = True) -> tuple[str, str]:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return clock.now().isoformat()
+
+
+async def wait_for_shift(planned_start: str | None, speed: float) -> None:
+    """On a virtual clock a driver does not start before the route's planned start (a day rehearsed from
+    before the shift); on the real one a demo starts at once, whatever the hour."""
+    if not planned_start or clock.virtual() is None:
+        return
+    ahead = (datetime.fromisoformat(planned_start.replace("Z", "+00:00")) - clock.now()).total_seconds()
+    if ahead > 0:
+        await asyncio.sleep(ahead / speed)
 
 
 @dataclass
@@ -113,6 +126,7 @@ class VirtualDriver:
                 depot = self.route["depot"]
                 self.position = (depot["lat"], depot["lon"])
                 if self.route["status"] == "published":
+                    await wait_for_shift(self.route.get("planned_start_at"), self.speed)
                     await self._action(http, "route.start")
                 while True:
                     pending = sorted((s for s in self.route["stops"] if s["status"] in ("pending", "arrived")),

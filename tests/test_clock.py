@@ -44,6 +44,14 @@ def test_another_process_given_the_setting_reads_the_same_time():
     assert theirs > shared.virtual_start
 
 
+def test_the_clock_stands_still_until_its_real_start():
+    start = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)
+    clock.use(clock.starting_at(start, 600, after_s=0.2))
+    assert utcnow() == start
+    time.sleep(0.3)
+    assert timedelta(seconds=30) <= utcnow() - start <= timedelta(seconds=300)
+
+
 @pytest.mark.parametrize("setting", ["", "tomorrow@1x2", "2026-06-01T07:00:00@1700000000x60",
                                      "2026-06-01T07:00:00+00:00@1700000000x0", "2026-06-01T07:00:00+00:00@x60"])
 def test_a_malformed_setting_is_refused(setting):

@@ -5,7 +5,7 @@ the organization's dispatchers — after the transaction commits.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
@@ -56,7 +56,7 @@ def driver_route(principal: Principal, day: date | None = None) -> Route:
         depot = db.session.get(Depot, driver.depot_id) if driver.depot_id else fleet_service.default_depot(principal.org_id)
         from zoneinfo import ZoneInfo
 
-        day = datetime.now(ZoneInfo(depot.timezone if depot else "UTC")).date()
+        day = utcnow().astimezone(ZoneInfo(depot.timezone if depot else "UTC")).date()
     route = db.session.scalar(
         select(Route).where(Route.org_id == principal.org_id, Route.driver_id == principal.driver_id,
                             Route.date == day, Route.status != RouteStatus.draft).order_by(Route.id.desc()))
