@@ -135,9 +135,11 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.web import bp as web_bp
     from backend.notify.views import bp as notify_bp
     from backend.customer.views import bp as customer_bp
+    from backend.onboarding.views import bp as onboarding_bp
 
     for blueprint in (auth_bp, fleet_bp, orders_bp, dispatch_bp, dispatch_live_bp, routing_bp, tracking_bp, jobs_bp,
-                      openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp, analytics_bp):
+                      openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp, analytics_bp,
+                      onboarding_bp):
         app.register_blueprint(blueprint)
 
     from backend import headers

@@ -135,6 +135,17 @@ def create_org_command(name, slug, admin_email, admin_name, admin_password, curr
     click.echo(f"Created {name} ({slug}); log in as {admin_email.lower()} and add depots, vehicles and drivers.")
 
 
+@click.command("setup-code")
+@with_appcontext
+def setup_code_command():
+    """Print the code the browser asks for to create the first organization (an empty installation only)."""
+    from backend.onboarding import service as onboarding
+
+    if not database_is_empty():
+        raise click.ClickException("This installation already has an organization; the setup code is spent.")
+    click.echo(onboarding.setup_code())
+
+
 def print_logins(result: dict) -> None:
     click.echo("Logins (password for staff, PIN for drivers):")
     click.echo(f"  admin       {result['admin']:<32} {result['password']}")
@@ -249,6 +260,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(simulate_command)
     app.cli.add_command(plan_command)
     app.cli.add_command(create_org_command)
+    app.cli.add_command(setup_code_command)
     app.cli.add_command(demo_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(job_command)

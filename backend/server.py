@@ -48,7 +48,23 @@ def announce(app) -> str:
     served = public_url.served_address(app.config)
     log.info("Lastmile serving on %s — driver app %s/driver, dispatch console %s/dispatch; links in messages: %s",
              served, served, served, links)
+    _announce_first_run(app, served)
     return links
+
+
+def _announce_first_run(app, served: str) -> None:
+    """An empty installation is set up in the browser with a code only the operator sees: this log."""
+    from backend.cli import database_is_empty
+    from backend.onboarding import service as onboarding
+
+    with app.app_context():
+        try:
+            empty = database_is_empty()
+        except Exception:  # the database may not be migrated yet; the sign-up page says so itself
+            return
+        if empty:
+            log.warning("No organization yet: open %s/ to create the first one with the setup code %s "
+                        "(also printed by `lastmile setup-code`).", served, onboarding.setup_code())
 
 
 def serve(app) -> None:

@@ -16,7 +16,8 @@ bp = Blueprint("web", __name__)
 
 DEFAULT_DIST = pwa_dist()
 ONE_YEAR = 365 * 24 * 3600
-APPS = {"driver": "driver/index.html", "dispatch": "dispatch/index.html", "track": "track/index.html"}
+APPS = {"driver": "driver/index.html", "dispatch": "dispatch/index.html", "track": "track/index.html",
+        "home": "index.html", "admin": "admin/index.html"}
 MANIFESTS = {"driver.webmanifest", "dispatch.webmanifest"}
 
 
@@ -62,6 +63,19 @@ def driver_app(_rest: str | None = None):
 @bp.get("/dispatch/<path:_rest>")
 def dispatch_app(_rest: str | None = None):
     return _app_shell("dispatch")
+
+
+@bp.get("/")
+def landing_page():
+    # Links to the console, the driver app and the API docs; on an empty installation, the first sign-up.
+    return _app_shell("home")
+
+
+@bp.get("/admin")
+@bp.get("/admin/")
+@bp.get("/admin/<path:_rest>")
+def admin_app(_rest: str | None = None):
+    return _app_shell("admin")
 
 
 @bp.get("/t/<token>")

@@ -18,6 +18,9 @@ export default defineConfig({
         driver: resolve(import.meta.dirname, 'driver/index.html'),
         dispatch: resolve(import.meta.dirname, 'dispatch/index.html'),
         track: resolve(import.meta.dirname, 'track/index.html'),
+        // The landing page at / (first-run sign-up on an empty installation) and the admin screens at /admin.
+        home: resolve(import.meta.dirname, 'index.html'),
+        admin: resolve(import.meta.dirname, 'admin/index.html'),
       },
     },
   },

@@ -1,0 +1,30 @@
+from marshmallow import Schema, fields, validate
+
+from backend.validators import Language, Name
+
+
+class SetupStateSchema(Schema):
+    needs_first_organization = fields.Boolean(metadata={
+        "description": "True while the installation has no organization: the landing page offers the sign-up."})
+
+
+class FirstOrganizationSchema(Schema):
+    organization_name = Name(required=True)
+    admin_name = Name(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    currency = fields.String(load_default="CAD", validate=validate.Regexp(r"^[A-Z]{3}$", error="Three capital letters, e.g. CAD."))
+    language = Language(load_default="en")
+    setup_code = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
+        "description": "Printed in the server's log at start while no organization exists; `lastmile setup-code`."})
+
+
+class ChecklistItemSchema(Schema):
+    key = fields.String(metadata={"description": "depot, vehicles, drivers or wording"})
+    done = fields.Boolean()
+
+
+class ChecklistSchema(Schema):
+    show = fields.Boolean(metadata={"description": "The console shows the checklist until every item is done."})
+    items = fields.List(fields.Nested(ChecklistItemSchema))
+
