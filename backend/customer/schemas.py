@@ -27,6 +27,8 @@ class RatingOutSchema(Schema):
 
 class OrganizationNameSchema(Schema):
     name = fields.String()
+    colour = fields.String(allow_none=True, metadata={"description": "The brand colour (#rrggbb); absent when not set."})
+    logo = fields.String(allow_none=True, metadata={"description": "The logo as a data: URL (PNG); absent when not set."})
 
 
 class PlaceSchema(Schema):

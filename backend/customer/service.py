@@ -123,6 +123,15 @@ def proof_file(token: str, file_id: str):
     return pod_service.read_file(order.org_id, file_id, order_id=order.id)
 
 
+def _organization_brand(org) -> dict:
+    """What the tracking page shows of the sender: its name, and the colour and logo its admin chose."""
+    if org is None:
+        return {"name": ""}
+    branding = (org.settings or {}).get("branding") or {}
+    chosen = {name: branding[name] for name in ("colour", "logo") if branding.get(name)}
+    return {"name": org.name, **chosen}
+
+
 def tracking_view(token: str) -> dict:
     order = order_for_token(token)
     depot = db.session.get(Depot, order.depot_id) if order.depot_id else None
@@ -146,7 +155,7 @@ def tracking_view(token: str) -> dict:
     recipient = order.recipient
     return {
         "status": order.status.value,
-        "organization": {"name": org.name if org else ""},
+        "organization": _organization_brand(org),
         "recipient_first_name": (recipient.name.split() or [""])[0] if recipient else None,
         "address": order.address,
         "destination": {"lat": order.lat, "lon": order.lon},

@@ -28,3 +28,15 @@ class ChecklistSchema(Schema):
     show = fields.Boolean(metadata={"description": "The console shows the checklist until every item is done."})
     items = fields.List(fields.Nested(ChecklistItemSchema))
 
+
+
+class OrganizationSettingsSchema(Schema):
+    name = Name(required=True)
+    currency = fields.String(dump_only=True)
+    colour = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="A colour as #rrggbb."), metadata={
+        "description": "The brand colour of the tracking page."})
+    logo = fields.String(allow_none=True, validate=validate.Length(max=3_000_000), metadata={
+        "description": "A data: URL (PNG, JPEG or WebP); stored re-encoded as PNG within 480x160. null removes it."})
+    quiet_hours = fields.String(allow_none=True, validate=validate.Length(max=20), metadata={
+        "description": "HH:MM-HH:MM when customers are not texted; '' for none; null for the server's default."})
+    quiet_hours_default = fields.String(dump_only=True, metadata={"description": "The server's NOTIFY_QUIET_HOURS."})

@@ -5,7 +5,7 @@ from backend.auth import service as auth_service
 from backend.auth.principal import ADMIN, PUBLIC, current_principal
 from backend.auth.schemas import SessionSchema
 from backend.extensions import limiter
-from backend.onboarding import schemas, service
+from backend.onboarding import schemas, service, settings
 
 bp = Blueprint("onboarding", __name__, url_prefix="/api/v1")
 
@@ -40,3 +40,16 @@ def wording_reviewed():
     service.mark_wording_reviewed(current_principal().org_id)
     return service.checklist(current_principal().org_id)
 
+
+
+@endpoint(bp, "/organization/settings", roles=ADMIN, response=schemas.OrganizationSettingsSchema,
+          summary="The organization's name, branding (tracking page) and quiet hours.")
+def organization_settings():
+    return settings.settings_of(current_principal().org_id)
+
+
+@endpoint(bp, "/organization/settings", "PATCH", roles=ADMIN, body=schemas.OrganizationSettingsSchema(partial=True),
+          response=schemas.OrganizationSettingsSchema, summary="Change the organization's name, branding or quiet hours.")
+def update_organization_settings(body):
+    settings.update_settings(current_principal().org_id, body)
+    return settings.settings_of(current_principal().org_id)

@@ -21,8 +21,10 @@ EXCEPTIONS.update({("POST", f"/api/v1/notify/twilio/{hook}", role): 403
 # vroom-express's health check answers 500 when no solver answers; no job worker runs beside the matrix.
 EXCEPTIONS.update({("GET", "/api/v1/vroom/health", role): 500 for role in ("admin", "dispatcher", "api_key")})
 # Public on purpose: logging in, the customer's tracking link (its token is the key), the push key,
-# and Twilio's signed webhooks.
-PUBLIC_RULES = {"/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/push/vapid-public-key",
+# Twilio's signed webhooks, and the first run (whether an installation is empty; its one-time sign-up, which
+# needs the setup code from the server's log).
+PUBLIC_RULES = {"/api/v1/setup", "/api/v1/setup/organization",
+                "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/push/vapid-public-key",
                 "/api/v1/track/<string:token>", "/api/v1/track/<string:token>/instructions",
                 "/api/v1/track/<string:token>/rating", "/api/v1/track/<string:token>/push-subscription",
                 "/api/v1/track/<string:token>/files/<string:file_id>", "/api/v1/track/<string:token>/map",

@@ -214,3 +214,63 @@ def test_dispatchers_are_refused_the_admin_screens(demo_server, browser_page):
     dispatcher = demo_server.dispatcher_session()
     assert dispatcher.get(f"{demo_server.url}/api/v1/users", timeout=10).status_code == 403
     assert dispatcher.get(f"{demo_server.url}/api/v1/setup/checklist", timeout=10).status_code == 403
+
+
+def test_an_api_key_is_shown_once_works_and_stops_when_revoked(demo_server, browser_page):
+    page = browser_page(demo_server.url)
+    _log_in(page, *ADMIN)
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_role("button", name="Create an API key").click()
+    page.locator("#key-form-name-error").filter(has_text="Required.").wait_for()
+    page.get_by_label("What it is for").fill("Shop orders")
+    page.get_by_role("button", name="Create an API key").click()
+    secret = page.get_by_label("The new key").input_value()
+    assert secret.startswith("lm_")
+    _shot(page, "api-key-created")
+    assert_accessible(page, "the API keys screen with a new key")
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert requests.get(f"{demo_server.url}/api/v1/vehicles", headers=bearer, timeout=10).status_code == 200
+    page.get_by_role("button", name="I have stored it").click()
+    assert page.get_by_label("The new key").count() == 0, "the secret is not shown again"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke Shop orders").click()
+    page.get_by_role("status").filter(has_text='The key "Shop orders" is revoked.').wait_for()
+    assert requests.get(f"{demo_server.url}/api/v1/vehicles", headers=bearer, timeout=10).status_code == 401
+
+
+def test_branding_and_quiet_hours_reach_the_tracking_page(demo_server, browser_page, tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (600, 200), (21, 101, 192)).save(logo)
+    page = browser_page(demo_server.url)
+    _log_in(page, *ADMIN)
+    page.get_by_role("link", name="Organization").click()
+    page.get_by_label("Name shown to customers").fill("Montréal Express")
+    page.get_by_label("Brand colour").fill("#ffeb3b")
+    page.get_by_label("Quiet hours", exact=True).select_option("custom")
+    page.get_by_label("Quiet from").fill("21:30")
+    page.get_by_label("Quiet until").fill("07:15")
+    page.get_by_label("Logo").set_input_files(str(logo))
+    page.get_by_role("img", name="Your logo").wait_for()
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#org-form-colour-error").filter(has_text="Too light to read on white").wait_for()
+    assert page.get_by_label("Quiet from").input_value() == "21:30", "a refused save keeps every edit"
+    page.get_by_label("Brand colour").fill("#1565c0")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("status").filter(has_text="Saved: Montréal Express.").wait_for()
+    _shot(page, "organization")
+    assert_accessible(page, "the organization screen")
+
+    admin = demo_server.session(*ADMIN)
+    settings = admin.get(f"{demo_server.url}/api/v1/organization/settings", timeout=10).json()
+    assert (settings["name"], settings["colour"], settings["quiet_hours"]) == ("Montréal Express", "#1565c0", "21:30-07:15")
+    order = admin.get(f"{demo_server.url}/api/v1/orders?per_page=1", timeout=10).json()["items"][0]
+    token = admin.get(f"{demo_server.url}/api/v1/orders/{order['id']}", timeout=10).json()["tracking_token"]
+    customer = browser_page(demo_server.url)
+    customer.goto(f"/t/{token}")
+    customer.get_by_text("Delivery from Montréal Express").wait_for()
+    customer.get_by_role("img", name="Montréal Express").wait_for()
+    brand = customer.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()")
+    assert brand == "#1565c0"
+    _shot(customer, "tracking-branded")

@@ -97,7 +97,7 @@ function control(field, id, value, invalid, describedBy, onInput) {
  * and a general `problem` text. Every error is tied to its input (aria-describedby, aria-invalid).
  */
 export function formView({ id, fields, draft, errors = {}, problem = '', onInput, onSubmit, submitLabel, busy = false,
-  actions = nothing, columns = 2 }) {
+  actions = nothing, columns = 2, before = nothing }) {
   return html`<form id=${id} class="admin-form cols-${columns}" novalidate @submit=${(event) => { event.preventDefault(); onSubmit(); }}>
     ${problem ? html`<p class="form-problem" role="alert" id="${id}-problem">${problem}</p>` : nothing}
     ${fields.map((field) => {
@@ -115,6 +115,7 @@ export function formView({ id, fields, draft, errors = {}, problem = '', onInput
         ${error ? html`<p class="field-error" id="${controlId}-error">${error}</p>` : nothing}
       </div>`;
     })}
+    ${before}
     <div class="form-actions">
       <button type="submit" class="primary" ?disabled=${busy}>${busy ? t('a.saving') : submitLabel}</button>
       ${actions}

@@ -8,6 +8,8 @@ import { mergeAdminMessages } from './messages.js';
 import { checklistView, loadChecklist } from './screens/setup.js';
 import { depots } from './screens/depots.js';
 import { drivers, vehicles } from './screens/fleet.js';
+import { keysView, loadKeys } from './screens/keys.js';
+import { loadOrganization, organizationView } from './screens/organization.js';
 import { users } from './screens/users.js';
 import { LANGUAGE_KEY, errorText, mayLeave, setRenderer, state, update } from './store.js';
 import './styles.css';
@@ -20,6 +22,8 @@ const SECTIONS = {
   vehicles: { screen: vehicles },
   drivers: { screen: drivers },
   users: { screen: users },
+  keys: { view: keysView, reload: loadKeys },
+  organization: { view: organizationView, reload: loadOrganization },
 };
 
 const $ = (id) => document.getElementById(id);

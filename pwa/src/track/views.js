@@ -159,10 +159,20 @@ function pushSection(view) {
     <p role="status">${notes[status] || ''}</p></section>`;
 }
 
+/** The sender's colour, chosen by its admin (who is held to a colour readable on white, 4.5:1). */
+function brand(organization) {
+  const colour = /^#[0-9a-f]{6}$/i.test(organization?.colour || '') ? organization.colour : null;
+  if (colour) document.documentElement.style.setProperty('--brand', colour);
+  else document.documentElement.style.removeProperty('--brand');
+  return nothing;
+}
+
 function trackingPage(view) {
   document.title = `${t(`track.headline.${view.status}`)} — ${t('track.title')}`;
   return html`
     <header class="top">
+      ${brand(view.organization)}
+      ${view.organization?.logo ? html`<img class="logo" src=${view.organization.logo} alt=${view.organization.name || ''}>` : nothing}
       ${view.organization?.name
         ? html`<p class="org">${t('track.from', { organization: view.organization.name })}</p>` : nothing}
       <h1 data-testid="headline" data-status=${view.status}>${t(`track.headline.${view.status}`)}</h1>
