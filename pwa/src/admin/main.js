@@ -35,7 +35,7 @@ function sectionFromHash() {
 
 function navView() {
   return html`<nav class="admin-nav" aria-label=${t('a.nav.label')}>
-    <ul>${Object.keys(SECTIONS).map((name) => html`<li><a href="#${name}"
+    <ul>${Object.keys(SECTIONS).map((name) => html`<li><a href="#${name}" @click=${(event) => { if (!mayLeave()) event.preventDefault(); }}
       aria-current=${state.section === name ? 'page' : nothing}>${t(`a.nav.${name}`)}</a></li>`)}</ul>
   </nav>`;
 }
