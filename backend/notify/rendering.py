@@ -73,7 +73,8 @@ def render_message(order: Order, org: Organization, kind: MessageKind, language:
     values = {
         "recipient_name": name, "first_name": name.split()[0] if name.split() else name, "org_name": org.name,
         "order_ref": order.external_ref, "window": window_text,
-        "eta": templates.format_eta(eta, tz, language, window=(last.start_at, last.end_at) if last else None),
+        "eta": templates.format_eta(eta, tz, language, window=(last.start_at, last.end_at) if last else None,
+                                    now=now),
         "tracking_url": tracking_url(order), "reason": templates.reason_text(reason, language),
     }
     subject, body = _template(org.id, kind.value, language)

@@ -136,12 +136,19 @@ def format_missed_window(start: datetime, end: datetime, now: datetime, tz: Zone
     return f"as soon as possible, later than your window {format_day(start, tz, language)}, {hours}"
 
 
-def format_eta(eta: datetime | None, tz: ZoneInfo, language: str, *, window: tuple[datetime, datetime] | None = None
-               ) -> str:
-    """"2:30 PM", or when it falls after the window: "2:30 PM, later than your 10:00 AM–12:00 PM window"."""
+def format_eta(eta: datetime | None, tz: ZoneInfo, language: str, *, window: tuple[datetime, datetime] | None = None,
+               now: datetime | None = None) -> str:
+    """"2:30 PM", or when it falls after the window: "2:30 PM, later than your 10:00 AM–12:00 PM window"; an
+    ETA on another day than the message names it ("12:30 AM tomorrow", "0 h 30 demain")."""
     if eta is None:
         return "bientôt" if language == "fr" else "soon"
     told = format_time(eta, tz, language)
+    if now is not None:
+        days = (eta.astimezone(tz).date() - now.astimezone(tz).date()).days
+        if days == 1:
+            told += " demain" if language == "fr" else " tomorrow"
+        elif days != 0:
+            told += " " + format_day(eta, tz, language)
     if window is not None and eta > window[1]:
         hours = format_hours(window[0], window[1], tz, language)
         return f"{told}, après votre créneau {hours}" if language == "fr" else f"{told}, later than your {hours} window"

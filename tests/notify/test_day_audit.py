@@ -33,8 +33,8 @@ RATE = 600.0  # virtual seconds per real second: the embedded worker's ~0.5 s po
 SETUP_S = 10.0  # real seconds the clock stands still at the start while the servers start (a busy machine is slow)
 CAP, GAP_S = 5, 120  # the defaults, set explicitly so the audit checks what the server was told
 BROKEN = ("{", "}", "None", "  ", "for on", " ,", "nan")
-TIME_EN = re.compile(r"\b(\d{1,2}):(\d{2}) ([AP]M)\b")
-TIME_FR = re.compile(r"\b(\d{1,2}) h (\d{2})\b")
+TIME_EN = re.compile(r"\b(\d{1,2}):(\d{2}) ([AP]M)( tomorrow)?\b")
+TIME_FR = re.compile(r"\b(\d{1,2}) h (\d{2})( demain)?\b")
 LATE_PHRASE = {"en": re.compile(r"later than your [^.]*? window"), "fr": re.compile(r"après votre créneau (du [^,]+, )?"
                                                                                    r"\d{1,2} h \d{2} – \d{1,2} h \d{2}")}
 
@@ -53,13 +53,13 @@ def _quoted_times(body: str, language: str, day: date) -> list[datetime]:
     found = []
     if language == "fr":
         text = re.sub(r"\d{1,2} h \d{2} – (\d{1,2} h \d{2})", r"\1", text)
-        for hour, minute in TIME_FR.findall(text):
-            found.append(datetime.combine(day, time(int(hour), int(minute)), MONTREAL))
+        for hour, minute, next_day in TIME_FR.findall(text):
+            found.append(datetime.combine(day + timedelta(days=bool(next_day)), time(int(hour), int(minute)), MONTREAL))
     else:
         text = re.sub(r"\d{1,2}:\d{2} [AP]M–(\d{1,2}:\d{2} [AP]M)", r"\1", text)
-        for hour, minute, half in TIME_EN.findall(text):
+        for hour, minute, half, next_day in TIME_EN.findall(text):
             hour = int(hour) % 12 + (12 if half == "PM" else 0)
-            found.append(datetime.combine(day, time(hour, int(minute)), MONTREAL))
+            found.append(datetime.combine(day + timedelta(days=bool(next_day)), time(hour, int(minute)), MONTREAL))
     return found
 
 

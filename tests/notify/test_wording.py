@@ -91,3 +91,15 @@ def test_a_recipient_without_a_first_name_is_greeted_without_a_dangling_comma(ap
     now = datetime.combine(tomorrow(), time(7), TZ)
     _, body = _render(app, order["id"], MessageKind.out_for_delivery, "en", now=now, eta=None)
     assert body.startswith("Hi, your ") and "  " not in body
+
+
+def test_an_eta_on_another_day_names_the_day(app, dispatcher):
+    order = create_order(dispatcher, language="en", name="Sam Lee")
+    evening = datetime.combine(tomorrow(), time(23, 10), TZ)
+    after_midnight = evening + timedelta(minutes=50)
+    _, body = _render(app, order["id"], MessageKind.delayed, "en", now=evening, eta=after_midnight)
+    assert "New estimate: 12:00 AM tomorrow, later than your 9:00 AM–11:00 AM window" in body, body
+    _, body = _render(app, order["id"], MessageKind.delayed, "fr", now=evening, eta=after_midnight)
+    assert "Nouvelle estimation : 0 h 00 demain, après votre créneau 9 h 00 – 11 h 00" in body, body
+    _, body = _render(app, order["id"], MessageKind.approaching, "en", now=evening, eta=evening + timedelta(minutes=20))
+    assert "arriving around 11:30 PM," in body and "tomorrow" not in body, body
