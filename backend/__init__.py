@@ -141,6 +141,9 @@ def create_app(config: dict | None = None) -> Flask:
                       openapi_bp, realtime_bp, web_bp, notify_bp, customer_bp, analytics_bp,
                       onboarding_bp):
         app.register_blueprint(blueprint)
+    from backend.dispatch.order_desk_views import bp as order_desk_bp
+
+    app.register_blueprint(order_desk_bp)
 
     from backend import headers
 

@@ -37,7 +37,8 @@ from backend.tracking.models import DriverPosition
 def console_settings() -> dict:
     """What the console needs from the server's configuration (the map's tiles may be self-hosted)."""
     config = current_app.config
-    return {**map_tiles(config), "road_geometry": bool(config.get("OSRM_URL"))}
+    return {**map_tiles(config), "road_geometry": bool(config.get("OSRM_URL")),
+            "geocoder": bool(config.get("GEOCODER_URL"))}
 
 
 # --- the day at a glance --------------------------------------------------------------------------

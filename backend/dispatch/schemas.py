@@ -177,6 +177,7 @@ class SettingsSchema(Schema):
     tile_url = fields.String()
     tile_attribution = fields.String()
     road_geometry = fields.Boolean()
+    geocoder = fields.Boolean(metadata={"description": "An address search is configured (GEOCODER_URL)."})
 
 
 # --- routes: what each audience receives ----------------------------------------------------------

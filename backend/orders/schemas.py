@@ -183,13 +183,40 @@ class OrderEventSchema(Schema):
     details = fields.Dict()
 
 
+class StatusList(fields.Field):
+    """One status or several separated by commas ("created,rescheduled")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Give statuses separated by commas.")
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in OrderStatus.__members__]
+        if unknown:
+            raise ValidationError(f"Unknown status {', '.join(unknown)}; use "
+                                  f"{', '.join(OrderStatus.__members__)}.")
+        return [OrderStatus[name] for name in dict.fromkeys(names)] or None
+
+
+ORDER_SORTS = ("id", "-id", "delivery_date", "-delivery_date", "external_ref", "-external_ref", "created_at",
+               "-created_at", "status", "-status")
+
+
 class OrderQuerySchema(PageQuery):
-    status = fields.Enum(OrderStatus, load_default=None)
+    status = StatusList(load_default=None, metadata={"description": "A status, or several separated by commas."})
     delivery_date = fields.Date(load_default=None)
+    date_from = fields.Date(load_default=None, metadata={"description": "Delivery date on or after this day."})
+    date_to = fields.Date(load_default=None, metadata={"description": "Delivery date on or before this day."})
     depot_id = Id(load_default=None)
     external_ref = fields.String(load_default=None, validate=validate.Length(max=100))
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "Search in reference, address and recipient name."})
+    sort = fields.String(load_default="id", validate=validate.OneOf(ORDER_SORTS),
+                         metadata={"description": "A column, '-' first for descending; ties by id."})
+
+    @validates_schema
+    def _range_in_order(self, data, **kwargs):
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ValidationError("The end of the range is before its start.", "date_to")
 
 
 class BulkOrdersSchema(Schema):

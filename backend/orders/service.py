@@ -48,12 +48,26 @@ def find_by_ref(org_id: int, external_ref: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.org_id == org_id, Order.external_ref == external_ref))
 
 
-def list_statement(org_id: int, *, status=None, delivery_date=None, depot_id=None, external_ref=None, q=None):
-    statement = select(Order).where(Order.org_id == org_id).order_by(Order.id)
-    if status is not None:
-        statement = statement.where(Order.status == status)
+_SORT_COLUMNS = {"id": Order.id, "delivery_date": Order.delivery_date, "external_ref": Order.external_ref,
+                 "created_at": Order.created_at, "status": Order.status}
+
+
+def list_statement(org_id: int, *, status=None, delivery_date=None, date_from=None, date_to=None, depot_id=None,
+                   external_ref=None, q=None, sort: str = "id"):
+    """Orders matching the filters, in `sort` order (a column name, '-' first for descending; ties by id)."""
+    column = _SORT_COLUMNS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    statement = select(Order).where(Order.org_id == org_id).order_by(
+        column.desc() if descending else column.asc(), Order.id.desc() if descending else Order.id.asc())
+    if status:
+        statuses = status if isinstance(status, (list, tuple, set)) else [status]
+        statement = statement.where(Order.status.in_(statuses))
     if delivery_date is not None:
         statement = statement.where(Order.delivery_date == delivery_date)
+    if date_from is not None:
+        statement = statement.where(Order.delivery_date >= date_from)
+    if date_to is not None:
+        statement = statement.where(Order.delivery_date <= date_to)
     if depot_id is not None:
         statement = statement.where(Order.depot_id == depot_id)
     if external_ref is not None:
@@ -61,7 +75,8 @@ def list_statement(org_id: int, *, status=None, delivery_date=None, depot_id=Non
     if q:
         pattern = f"%{q.replace('%', '').replace('_', '')}%"
         statement = statement.outerjoin(Recipient, Order.recipient_id == Recipient.id).where(
-            or_(Order.external_ref.ilike(pattern), Order.address.ilike(pattern), Recipient.name.ilike(pattern)))
+            or_(Order.external_ref.ilike(pattern), Order.address.ilike(pattern), Recipient.name.ilike(pattern),
+                Recipient.phone.ilike(pattern)))
     return statement
 
 

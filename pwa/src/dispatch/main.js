@@ -14,6 +14,8 @@ import { connectLive } from './live.js';
 import { ConsoleMap } from './map.js';
 import { mergeLatenessMessages } from './lateness.js';
 import { mergeMessages } from './messages.js';
+import { mergeOrderMessages } from './orders/messages.js';
+import './orders/orders.css';
 import {
   $, LANGUAGE_KEY, STAFF, atRiskStops, driverName, errorMessage, setRenderer, showError, state, timeZone,
 } from './store.js';
@@ -23,6 +25,7 @@ import './styles.css';
 
 mergeMessages();
 mergeLatenessMessages();
+mergeOrderMessages();
 
 let consoleMap = null;
 
@@ -40,8 +43,13 @@ function update() {
     if (!analytics) setTimeout(() => consoleMap?.invalidate()); // the map was hidden: let Leaflet measure again
   }
   // --- end analytics tab ---------------------------------------------------------------------------
+  const orders = state.tab === 'orders'; // the order desk takes the map's place too
+  if ($('app').classList.contains('orders-mode') !== orders) {
+    $('app').classList.toggle('orders-mode', orders);
+    if (!orders) setTimeout(() => consoleMap?.invalidate());
+  }
   render(barView(), $('bar'));
-  render(html`${noticeView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics ? nothing : routesView()}`, $('side'));
+  render(html`${noticeView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics || orders ? nothing : routesView()}`, $('side'));
   if (analytics) {
     showAnalytics($('analytics-root'), { user: state.user, depots: state.depots, date: state.date, settings: state.settings })
       .catch(showError);

@@ -6,6 +6,8 @@ import { loadBoard, openOrder } from '../actions.js';
 import { gantt } from '../gantt.js';
 import { LANGUAGE_KEY, $, driverName, showError, state, time, timeZone, update, windowOf } from '../store.js';
 import { importView, optimizerView, unplannedView } from './plan.js';
+import { orderActionsView, orderStatusLine, timelineView } from '../orders/detail.js';
+import { ordersView } from '../orders/desk.js';
 
 export function loginView(onLogin, message = '') {
   return html`<main class="login">
@@ -39,12 +41,12 @@ export function tabsView() {
   const tab = (name) => html`<button role="tab" id="tab-${name}" aria-controls="panel" aria-selected=${state.tab === name ? 'true' : 'false'}
     tabindex=${state.tab === name ? 0 : -1} @click=${() => { state.tab = name; update(); }}>${t(`d.tab.${name}`)}</button>`;
   return html`<div role="tablist" class="tabs" @keydown=${(e) => {
-    const names = ['plan', 'live', 'timeline', 'analytics'];
+    const names = ['plan', 'orders', 'live', 'timeline', 'analytics'];
     if (!['ArrowLeft', 'ArrowRight'].includes(e.key)) return;
     state.tab = names[(names.indexOf(state.tab) + (e.key === 'ArrowRight' ? 1 : names.length - 1)) % names.length];
     update();
     $(`tab-${state.tab}`)?.focus();
-  }}>${tab('plan')}${tab('live')}${tab('timeline')}${tab('analytics')}</div>`;
+  }}>${tab('plan')}${tab('orders')}${tab('live')}${tab('timeline')}${tab('analytics')}</div>`;
 }
 
 export function feedView() {
@@ -78,10 +80,10 @@ export function orderView() {
       @keydown=${(e) => e.key === 'Escape' && close()}>
     <h2 id="order-title">${t('d.order.title', { ref: order.external_ref })}</h2>
     <button type="button" class="close" data-testid="order-close" @click=${close}>${t('d.order.close')}</button>
-    <p>${order.address}<br>${windowOf(order)} · ${order.status}</p>
+    <p>${order.address}<br>${windowOf(order)} · ${orderStatusLine(order)}</p>
+    ${orderActionsView(order)}
     <h3>${t('d.order.timeline')}</h3>
-    <ol class="timeline" data-testid="order-events">${events.map((e) => html`<li><time>${time(e.at)}</time>
-      ${e.type === 'status' ? `${e.from_status} → ${e.to_status}` : e.type}${e.details?.reason ? ` (${e.details.reason})` : ''}</li>`)}</ol>
+    ${timelineView(events)}
     <h3>${t('d.order.proofs')}</h3>
     ${proofs.length ? proofs.map((p) => html`<div class="proof" data-testid="proof">
       <p>${p.outcome}${p.failure_reason ? ` (${p.failure_reason})` : ''} · ${time(p.at)}
@@ -99,6 +101,7 @@ export function orderView() {
 export function panelView() {
   if (state.tab === 'plan') return html`${importView()}${optimizerView()}${unplannedView()}`;
   if (state.tab === 'live') return feedView();
+  if (state.tab === 'orders') return ordersView();
   if (state.tab === 'analytics') return html`<div id="analytics-root"></div>`; // filled by the dashboard module
   return html`<section class="card" aria-label=${t('d.gantt')} data-testid="gantt"><h2>${t('d.tab.timeline')}</h2>
     <div class="gantt-wrap" tabindex="0">${gantt(state.board.routes, timeZone())}</div></section>`;

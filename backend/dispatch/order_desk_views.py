@@ -1,0 +1,46 @@
+"""The order desk's API: the console's list of every order (with its driver), its export, bulk changes."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, stream_with_context
+
+from backend.api import endpoint, page_of
+from backend.auth.principal import STAFF, current_principal
+from backend.dispatch import order_desk
+from backend.dispatch.order_desk_schemas import (AddressQuery, AddressResultSchema, DeskOrderSchema, DeskQuery,
+                                                 SelectionActionSchema, SelectionResultSchema)
+
+bp = Blueprint("order_desk", __name__, url_prefix="/api/v1")
+
+
+@endpoint(bp, "/dispatch/orders", roles=STAFF, query=DeskQuery, response=page_of(DeskOrderSchema),
+          summary="Every order, filtered (date range, statuses, driver, text) and sorted, a page at a time, "
+                  "each with the route and driver it is on.")
+def desk_orders(query):
+    page, per_page = query.pop("page"), query.pop("per_page")
+    return order_desk.search(current_principal(), page, per_page, **query)
+
+
+@endpoint(bp, "/dispatch/orders/export.csv", roles=STAFF, query=DeskQuery, raw_body=True,
+          summary="The orders matching the same filters as CSV (cells escaped against formula injection).",
+          responses={200: "text/csv"})
+def desk_export(query):
+    query.pop("page"), query.pop("per_page")
+    lines = order_desk.export_lines(current_principal(), **query)
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=orders.csv"})
+
+
+@endpoint(bp, "/dispatch/orders/actions", "POST", roles=STAFF, body=SelectionActionSchema,
+          response=SelectionResultSchema, idempotent=True,
+          summary="Cancel, or give a new delivery day to, a selection of orders; each order that cannot "
+                  "change is reported with the reason while the others change.")
+def desk_action(body):
+    return order_desk.apply_to_selection(current_principal(), body["order_ids"], body["action"],
+                                         day=body.get("delivery_date"), reason=body["reason"])
+
+
+@endpoint(bp, "/dispatch/address-search", roles=STAFF, query=AddressQuery, response=AddressResultSchema,
+          summary="Where an address is (the organization's corrected pins, then the geocoder); 409 when no "
+                  "geocoder is configured.")
+def address_search(query):
+    return order_desk.search_address(current_principal(), query["q"])

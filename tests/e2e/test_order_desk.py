@@ -1,0 +1,166 @@
+"""The Orders tab as a dispatcher uses it, in a real chromium against the real server and the demo day:
+find orders by text, status, driver and days; export what is shown; create an order in the form (its
+mistakes shown beside the fields, the pin placed on the map since the demo has no geocoder); cancel it and
+read its timeline in plain words; move a selection to another day. Keyboard only where a person would.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.conftest import DISPATCHER
+
+pytestmark = pytest.mark.browser
+
+MONTREAL = ZoneInfo("America/Montreal")
+SHOTS = Path(os.environ.get("E2E_SHOTS", "/tmp/e2e-shots"))
+
+
+@pytest.fixture
+def console(playwright_browser, demo_server):
+    context = playwright_browser.new_context(base_url=demo_server.url, viewport={"width": 1400, "height": 950},
+                                             locale="en-CA", service_workers="block")
+    context.set_default_timeout(15000)
+    context.add_init_script("localStorage.setItem('lastmile.dispatch.language', 'en')")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/dispatch")
+    page.get_by_label("Email").fill(DISPATCHER[0])
+    page.get_by_label("Password").fill(DISPATCHER[1])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_test_id("connection").filter(has_text="Live").wait_for()
+    page.get_by_role("tab", name="Orders").click()
+    page.get_by_test_id("orders-table").wait_for()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors in the console: {errors}"
+
+
+def total(page) -> str:
+    return page.get_by_test_id("orders-total").inner_text()
+
+
+def rows(page):
+    return page.locator("[data-testid=orders-table] tbody tr")
+
+
+def test_find_orders_by_text_status_driver_and_export_what_is_shown(console, demo_server):
+    page = console
+    assert total(page) == "(24 orders)"
+    page.screenshot(path=str(SHOTS / "orders-list.png"), full_page=True)
+    first_ref = rows(page).first.locator("td").nth(1).inner_text()
+
+    page.get_by_test_id("orders-q").fill(first_ref)
+    page.get_by_test_id("orders-q").press("Enter")  # the filter form submits from the keyboard
+    page.get_by_test_id("orders-total").filter(has_text="(1 order)").wait_for()
+    assert rows(page).first.locator("td").nth(1).inner_text() == first_ref
+
+    page.get_by_role("button", name="Clear filters").click()
+    page.get_by_test_id("orders-total").filter(has_text="(24 orders)").wait_for()
+    page.get_by_test_id("orders-driver").select_option(index=1)
+    page.get_by_test_id("orders-apply").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=orders-total]').textContent.includes('24')")
+    driver_name = page.get_by_test_id("orders-driver").locator("option:checked").inner_text()
+    shown = rows(page).count()
+    assert 0 < shown < 24
+    for index in range(shown):
+        assert rows(page).nth(index).locator("td").nth(7).inner_text().startswith(driver_name)
+
+    href = page.get_by_test_id("orders-export").get_attribute("href")
+    assert "driver_id=" in href and "page=" not in href
+    exported = page.request.get(href)
+    assert exported.ok
+    lines = list(csv.DictReader(io.StringIO(exported.text())))
+    assert len(lines) == shown
+
+    page.get_by_test_id("orders-status").select_option("delivered")
+    page.get_by_test_id("orders-apply").click()
+    page.get_by_test_id("orders-empty").wait_for()
+    page.screenshot(path=str(SHOTS / "orders-empty.png"))
+
+
+def test_create_an_order_in_the_form_then_cancel_it_and_read_its_timeline(console, demo_server):
+    page = console
+    page.get_by_test_id("order-new").click()
+    dialog = page.get_by_test_id("order-form")
+    assert page.evaluate("document.activeElement.name") == "external_ref"
+    dialog.get_by_label("Reference").fill("DESK-1")
+    dialog.get_by_label("Address", exact=True).fill("1 Rue Sainte-Catherine Est, Montréal")
+    dialog.get_by_label("Window opens").fill("14:00")
+    dialog.get_by_label("Window closes").fill("11:00")
+    dialog.get_by_label("Recipient name").fill("Jeanne Roy")
+    dialog.get_by_test_id("order-save").click()
+    assert page.get_by_test_id("form-message").inner_text() == "Some fields need fixing."
+    assert page.get_by_test_id("error-window_start").inner_text() == "The window must close after it opens."
+    assert "Place the pin on the map" in page.get_by_test_id("error-lat").inner_text()
+    assert page.evaluate("document.activeElement.name") == "lat"
+    page.screenshot(path=str(SHOTS / "order-form-errors.png"))
+    assert dialog.get_by_label("Recipient name").input_value() == "Jeanne Roy", "the typed values are kept"
+
+    dialog.get_by_label("Window closes").fill("16:00")
+    box = page.get_by_test_id("pin-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 30, box["y"] + box["height"] / 2)
+    assert dialog.get_by_label("Latitude").input_value() != ""
+    dialog.get_by_label("Phone").fill("not a phone")
+    dialog.get_by_test_id("order-save").click()
+    page.get_by_test_id("error-recipient_phone").wait_for()  # the server's error, next to its field
+    page.screenshot(path=str(SHOTS / "order-form-server-error.png"))
+    dialog.get_by_label("Phone").fill("+15145550123")
+    dialog.get_by_test_id("order-save").click()
+    page.get_by_test_id("notice").filter(has_text="Order DESK-1 created.").wait_for()
+    page.get_by_test_id("orders-total").filter(has_text="(25 orders)").wait_for()
+
+    page.get_by_test_id("orders-q").fill("DESK-1")
+    page.get_by_test_id("orders-apply").click()
+    page.get_by_test_id("orders-total").filter(has_text="(1 order)").wait_for()
+    row = rows(page).first
+    assert "14:00" in row.inner_text() and "To plan" in row.inner_text() and "Not on a route" in row.inner_text()
+    row.get_by_role("button", name="Open").click()
+    detail = page.get_by_test_id("order-detail")
+    page.once("dialog", lambda d: d.accept("customer moved"))
+    detail.get_by_test_id("order-cancel").click()
+    detail.get_by_test_id("order-events").filter(has_text="Cancelled").wait_for()
+    timeline = detail.get_by_test_id("order-events").inner_text()
+    assert "Order created" in timeline and "→" not in timeline and "created" not in timeline.replace("Order created", "")
+    page.screenshot(path=str(SHOTS / "order-timeline.png"))
+    page.get_by_test_id("order-close").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=orders-table] tbody').textContent.includes('Cancelled')")
+
+
+def test_move_a_selection_to_another_day_reports_the_orders_that_cannot_move(console, demo_server):
+    page = console
+    api = demo_server.dispatcher_session()
+    day = (datetime.now(MONTREAL).date() + timedelta(days=1)).isoformat()
+    created = api.post(f"{demo_server.url}/api/v1/orders", json={
+        "external_ref": "LOOSE-1", "address": "5 Rue Ontario Est, Montréal", "lat": 45.51, "lon": -73.56,
+        "delivery_date": day}, timeout=10)
+    assert created.status_code in (200, 201), created.text
+    page.get_by_role("button", name="Clear filters").click()
+    page.get_by_test_id("orders-total").filter(has_text="(25 orders)").wait_for()
+    page.get_by_test_id("orders-q").fill("LOOSE-1")
+    page.get_by_test_id("orders-apply").click()
+    page.get_by_test_id("orders-total").filter(has_text="(1 order)").wait_for()
+    page.get_by_label("Select order LOOSE-1").check()
+    page.get_by_test_id("orders-q").fill("")
+    page.get_by_test_id("orders-apply").click()
+    page.get_by_test_id("orders-total").filter(has_text="(25 orders)").wait_for()
+    planned = rows(page).filter(has_text="stop").first
+    planned.locator("input[type=checkbox]").check()
+    assert page.get_by_test_id("orders-bulk").inner_text().startswith("2 orders selected")
+    target = (datetime.now(MONTREAL).date() + timedelta(days=4)).isoformat()
+    page.get_by_test_id("bulk-day").fill(target)
+    page.get_by_test_id("bulk-set-date").click()
+    report = page.get_by_test_id("bulk-report")
+    report.filter(has_text="1 changed, 1 could not change.").wait_for()
+    assert "on a route" in report.inner_text()
+    page.screenshot(path=str(SHOTS / "orders-bulk.png"))
+    moved = api.get(f"{demo_server.url}/api/v1/orders?external_ref=LOOSE-1").json()["items"][0]
+    assert moved["delivery_date"] == target
