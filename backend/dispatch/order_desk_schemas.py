@@ -60,3 +60,16 @@ class AddressResultSchema(Schema):
     lon = fields.Float()
     display_name = fields.String()
     source = fields.String(metadata={"enum": ["corrected", "geocoder"]})
+
+
+class ColumnMatchingSchema(Schema):
+    columns = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                          values=fields.String(validate=validate.Length(min=1, max=40)), required=True,
+                          validate=validate.Length(max=200),
+                          metadata={"description": "Your header -> our column (see GET .../template.csv)."})
+
+
+class ColumnMatchingOutSchema(Schema):
+    columns = fields.Dict(keys=fields.String(), values=fields.String())
+    known = fields.List(fields.String(), metadata={"description": "Our columns, in the template's order."})
+    required = fields.List(fields.String())

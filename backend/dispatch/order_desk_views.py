@@ -6,8 +6,10 @@ from flask import Blueprint, Response, stream_with_context
 from backend.api import endpoint, page_of
 from backend.auth.principal import STAFF, current_principal
 from backend.dispatch import order_desk
-from backend.dispatch.order_desk_schemas import (AddressQuery, AddressResultSchema, DeskOrderSchema, DeskQuery,
+from backend.dispatch.order_desk_schemas import (AddressQuery, AddressResultSchema, ColumnMatchingOutSchema,
+                                                 ColumnMatchingSchema, DeskOrderSchema, DeskQuery,
                                                  SelectionActionSchema, SelectionResultSchema)
+from backend.orders import import_mapping
 
 bp = Blueprint("order_desk", __name__, url_prefix="/api/v1")
 
@@ -44,3 +46,27 @@ def desk_action(body):
                   "geocoder is configured.")
 def address_search(query):
     return order_desk.search_address(current_principal(), query["q"])
+
+
+def _matching(columns: dict) -> dict:
+    return {"columns": columns, "known": import_mapping.COLUMNS, "required": sorted(import_mapping.REQUIRED_COLUMNS)}
+
+
+@endpoint(bp, "/orders/import/columns", roles=STAFF, response=ColumnMatchingOutSchema,
+          summary="The organization's saved matching of its CSV header names to ours, and our columns.")
+def import_columns():
+    return _matching(import_mapping.saved(current_principal().org_id))
+
+
+@endpoint(bp, "/orders/import/columns", "PUT", roles=STAFF, body=ColumnMatchingSchema,
+          response=ColumnMatchingOutSchema, idempotent=True,
+          summary="Save how the organization's CSV header names match ours; every later import reads them so.")
+def save_import_columns(body):
+    return _matching(import_mapping.save(current_principal().org_id, body["columns"]))
+
+
+@endpoint(bp, "/orders/import/template.csv", roles=STAFF, raw_body=True, responses={200: "text/csv"},
+          summary="A CSV template: every column the import reads and two example rows.")
+def import_template():
+    return Response(import_mapping.template(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=orders-template.csv"})

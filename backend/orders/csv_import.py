@@ -15,7 +15,7 @@ from flask import current_app
 
 from backend.auth.models import Role
 from backend.auth.principal import Principal
-from backend.orders import bulk, csv_io
+from backend.orders import bulk, csv_io, csv_messages, import_mapping
 from backend.unit_of_work import transactional
 
 PREVIEW_ROWS = 200
@@ -29,7 +29,8 @@ def import_csv(org_id: int, raw: bytes, *, dry_run: bool, skip_invalid: bool = F
         if on_progress is not None:
             on_progress(fraction, message, force=force, **detail)
 
-    reader = csv_io.CsvReader(raw, max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    reader = csv_io.CsvReader(raw, max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                              rename=import_mapping.saved(org_id))
     rows_read = iter(reader)
     lines: dict[int, int] = {}  # input index -> line in the file
     validator = bulk.OrderValidator(org_id, where=lambda index: f"line {lines[index]}")
@@ -63,7 +64,8 @@ def import_csv(org_id: int, raw: bytes, *, dry_run: bool, skip_invalid: bool = F
             if result["status"] == "valid":
                 valid.append(result)
             elif result["status"] == "invalid":
-                line_errors.extend({"line": row.line, "field": column, "message": message}
+                line_errors.extend({"line": row.line, "field": column,
+                                    "message": csv_messages.plain(column, message, row.cells)}
                                    for column, message in csv_io.flatten_errors(result["errors"]))
             if len(preview) < PREVIEW_ROWS:
                 preview.append({"line": row.line, "external_ref": result.get("external_ref"), "status": result["status"]})

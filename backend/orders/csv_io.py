@@ -142,7 +142,7 @@ class CsvReader:
     """
 
     def __init__(self, raw: bytes, *, required: set = REQUIRED_COLUMNS, expected: list = COLUMNS,
-                 max_rows: int | None = None, limit_name: str = "IMPORT_MAX_ROWS"):
+                 max_rows: int | None = None, limit_name: str = "IMPORT_MAX_ROWS", rename: dict | None = None):
         self.encoding = detect_encoding(raw)
         self._size = len(raw)
         try:
@@ -168,10 +168,15 @@ class CsvReader:
         except (StopIteration, csv.Error):
             raise CsvFormatError("The file has no header row.", line=1)
         self.header = [h.strip().lstrip("\ufeff").lower() for h in first]
+        self.file_header = list(self.header)
+        if rename:
+            # An organization's own header names (saved column matching); a column already named as ours wins.
+            present = set(self.header)
+            self.header = [rename[h] if h in rename and rename[h] not in present else h for h in self.header]
         missing = required - set(self.header)
         if missing:
-            raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. "
-                                 f"Expected columns: {', '.join(expected)}.", line=1)
+            raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. Match your columns to ours "
+                                 f"before importing, or name them: {', '.join(expected)}.", line=1)
         if len(set(self.header)) != len(self.header):
             raise CsvFormatError("A column name appears twice in the header.", line=1)
         self.rows = 0

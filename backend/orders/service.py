@@ -114,8 +114,10 @@ def build_windows(raw_windows: list[dict], tz: ZoneInfo, day: date | None) -> li
         except ValidationError as exc:
             errors[index] = exc.messages
             continue
-        if end <= start:
-            errors[index] = ["The window ends after it starts."]
+        if end < start:
+            errors[index] = ["The window ends before it starts."]
+        elif end == start:
+            errors[index] = ["The window ends as soon as it starts: give it a length."]
         elif end - start > timedelta(days=2):
             errors[index] = ["A window is at most two days long."]
         else:

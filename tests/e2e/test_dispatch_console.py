@@ -84,15 +84,13 @@ def test_import_a_csv_then_optimize_with_live_progress_to_the_routes(desk, publi
         server = DemoServer(process, database)
         page = desk(server, day)
 
-        # A file refused whole (a column missing) says why, and offers no import.
+        # A file whose columns are not ours asks to match them first; no check while the address is unmatched.
         refused = tmp_path / "refused.csv"
         refused.write_text("ref;where\n1;2\n", encoding="utf-8")
         page.get_by_label("CSV file").set_input_files(str(refused))
-        page.get_by_role("button", name="Check file").click()
-        result = page.get_by_test_id("import-result")
-        result.get_by_text("Missing column(s): address, external_ref").wait_for(timeout=20000)
-        assert result.get_by_role("button", name="Import").count() == 0
-        page.screenshot(path=str(tmp_path / "import-refused.png"))
+        page.get_by_test_id("matching-missing").get_by_text("Still to choose: Address").wait_for(timeout=20000)
+        assert page.get_by_role("button", name="Check file").is_disabled()
+        page.screenshot(path=str(tmp_path / "import-matching.png"))
 
         # Import: a dry run shows the bad row by line and column; then only the good rows are imported.
         page.get_by_label("CSV file").set_input_files(str(csv))

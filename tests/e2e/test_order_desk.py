@@ -164,3 +164,91 @@ def test_move_a_selection_to_another_day_reports_the_orders_that_cannot_move(con
     page.screenshot(path=str(SHOTS / "orders-bulk.png"))
     moved = api.get(f"{demo_server.url}/api/v1/orders?external_ref=LOOSE-1").json()["items"][0]
     assert moved["delivery_date"] == target
+
+
+@pytest.fixture
+def worker_console(playwright_browser, published_demo_db, tmp_path):
+    """The console on a server with the embedded job worker (imports run as jobs)."""
+    import shutil
+
+    from tests.e2e.conftest import DemoServer
+    from tests.servers import ServerProcess
+
+    instance = tmp_path / "worker-instance"
+    instance.mkdir()
+    database = instance / "lastmile.db"
+    shutil.copy(published_demo_db, database)
+    env = {"INSTANCE_PATH": str(instance), "DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": None,
+           "EMBEDDED_WORKER": "1", "LOG_LEVEL": "WARNING"}
+    with ServerProcess(env) as process:
+        server = DemoServer(process, database)
+        context = playwright_browser.new_context(base_url=server.url, viewport={"width": 1400, "height": 950},
+                                                 locale="en-CA", service_workers="block", accept_downloads=True)
+        context.set_default_timeout(20000)
+        context.add_init_script("localStorage.setItem('lastmile.dispatch.language', 'en')")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto("/dispatch")
+        page.get_by_label("Email").fill(DISPATCHER[0])
+        page.get_by_label("Password").fill(DISPATCHER[1])
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_test_id("connection").filter(has_text="Live").wait_for()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        yield page, server
+        context.close()
+        assert not errors, f"uncaught errors in the console: {errors}"
+
+
+def test_a_file_with_its_own_column_names_is_matched_once_then_checked_line_by_line(worker_console, tmp_path):
+    page, server = worker_console
+    with page.expect_download() as download:
+        page.get_by_test_id("import-template").click()
+    template = Path(download.value.path()).read_text(encoding="utf-8")
+    assert template.startswith("external_ref,address,lat,lon,")
+
+    day = (datetime.now(MONTREAL).date() + timedelta(days=2)).isoformat()
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("Order No;Drop-off;Latitude;Longitude;Day;Customer\n"
+                      f"T-1;1 Rue Rachel;45.52;-73.58;{day};Ana\n"
+                      f"T-1;2 Rue Rachel;45.52;-73.58;{day};Bo\n"
+                      f"T-3;;45.52;-73.58;{day};Cy\n", encoding="utf-8")
+    page.get_by_label("CSV file").set_input_files(str(theirs))
+    matching = page.get_by_test_id("column-matching")
+    matching.get_by_test_id("matching-missing").filter(has_text="Still to choose: Address").wait_for()
+    assert page.get_by_role("button", name="Check file").is_disabled()
+    assert matching.get_by_label("Your column “Order No”").input_value() == "external_ref"  # guessed
+    matching.get_by_label("Your column “Drop-off”").select_option("address")
+    assert matching.get_by_test_id("matching-missing").count() == 0
+    page.screenshot(path=str(SHOTS / "import-matching.png"), full_page=True)
+    page.get_by_role("button", name="Check file").click()
+    result = page.get_by_test_id("import-result")
+    problems = result.get_by_test_id("import-problems")
+    problems.wait_for()
+    text = problems.inner_text()
+    assert "Same reference as line 2." in text and "The address is empty: every order needs one." in text
+    assert "No error" not in result.inner_text()
+    lines = [row.locator("td").first.inner_text() for row in problems.locator("tbody tr").all()]
+    assert lines == ["3", "4"]
+    page.screenshot(path=str(SHOTS / "import-problems.png"), full_page=True)
+
+    # The organization's matching is remembered: the next file with these names needs no step.
+    saved = server.dispatcher_session().get(f"{server.url}/api/v1/orders/import/columns", timeout=10).json()
+    assert saved["columns"]["drop-off"] == "address"
+    page.reload()
+    page.get_by_test_id("connection").filter(has_text="Live").wait_for()
+    page.get_by_label("CSV file").set_input_files(str(theirs))
+    page.get_by_test_id("column-matching").get_by_text("Using the column matching saved").wait_for()
+    assert page.get_by_test_id("matching-missing").count() == 0
+
+
+def test_a_refused_file_says_only_why(worker_console, tmp_path):
+    page, _ = worker_console
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"external_ref,address\nA-1,1 Rue\x00 Rachel\n")
+    page.get_by_label("CSV file").set_input_files(str(binary))
+    page.get_by_role("button", name="Check file").click()
+    result = page.get_by_test_id("import-result")
+    result.get_by_text("The file cannot be imported").wait_for()
+    assert "NUL character" in result.inner_text() and "No error" not in result.inner_text()
+    assert result.get_by_role("button", name="Import").count() == 0

@@ -161,6 +161,8 @@ const MESSAGES = {
     'o.field.service_time_s': 'time at the door',
     // CSV import
     'o.import.template': 'Download a template',
+    'o.import.run.one': 'Import {count} order',
+    'o.import.run.other': 'Import {count} orders',
     'o.import.mapping': 'Match your columns',
     'o.import.mappingHint': 'Tell us which of your columns holds what. Saved for your organization’s next import.',
     'o.import.column': 'Your column “{name}”',
@@ -350,6 +352,8 @@ const MESSAGES = {
     'o.field.priority': 'priorité',
     'o.field.service_time_s': 'temps sur place',
     'o.import.template': 'Télécharger un modèle',
+    'o.import.run.one': 'Importer {count} commande',
+    'o.import.run.other': 'Importer {count} commandes',
     'o.import.mapping': 'Associez vos colonnes',
     'o.import.mappingHint': 'Indiquez ce que contient chacune de vos colonnes. Retenu pour le prochain import de votre organisation.',
     'o.import.column': 'Votre colonne « {name} »',

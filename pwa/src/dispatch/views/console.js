@@ -5,7 +5,8 @@ import { language, setLanguage, t } from '../../shared/i18n.js';
 import { loadBoard, openOrder } from '../actions.js';
 import { gantt } from '../gantt.js';
 import { LANGUAGE_KEY, $, driverName, showError, state, time, timeZone, update, windowOf } from '../store.js';
-import { importView, optimizerView, unplannedView } from './plan.js';
+import { optimizerView, unplannedView } from './plan.js';
+import { importView } from '../orders/import.js';
 import { orderActionsView, orderStatusLine, timelineView } from '../orders/detail.js';
 import { ordersView } from '../orders/desk.js';
 

@@ -1,33 +1,10 @@
-// The Plan tab: import orders from a CSV file, choose drivers and vans, optimize, see what is unplanned.
+// The Plan tab: choose drivers and vans, optimize, see what is unplanned (the CSV import: orders/import.js).
 import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
-import { assignVehicle, openOrder, optimize, runImport, stopOptimization } from '../actions.js';
+import { assignVehicle, openOrder, optimize, stopOptimization } from '../actions.js';
 import { suggestInsertion } from '../changes.js';
 import { driverName, state, update, windowOf } from '../store.js';
 import { planLatenessView } from '../lateness.js';
-
-export function importView() {
-  const { result, busy } = state.imports;
-  return html`<section class="card" aria-labelledby="import-title">
-    <h2 id="import-title">${t('d.import.title')}</h2>
-    <label>${t('d.import.file')}<input type="file" accept=".csv,text/csv" data-testid="csv-file"
-      @change=${(e) => { state.imports.file = e.target.files[0] || null; state.imports.result = null; update(); }}></label>
-    <button type="button" ?disabled=${!state.imports.file || busy} @click=${() => runImport(true)}>${busy ? t('d.import.checking') : t('d.import.check')}</button>
-    ${result ? html`<div data-testid="import-result" role="status">
-      ${result.failed ? nothing : result.dryRun ? (result.errors?.length ? html`<p class="error">${t('d.import.errors', { count: result.errors.length })}</p>`
-        : html`<p>${t('d.import.ok', { count: result.rows ?? 0 })}</p>`)
-        : html`<p>${t('d.import.done', { created: result.created ?? 0, existing: result.existing ?? 0 })}</p>`}
-      ${result.failed ? html`<p class="error">${result.failed.message}</p>` : nothing}
-      ${result.errors?.length ? html`<table class="errors"><thead><tr><th>${t('d.import.line')}</th><th>${t('d.import.field')}</th><th>${t('d.import.message')}</th></tr></thead>
-        <tbody>${result.errors.slice(0, 200).map((e) => html`<tr><td>${e.line}</td><td>${e.field}</td><td>${e.message}</td></tr>`)}</tbody></table>` : nothing}
-      ${result.dryRun && !result.failed ? html`
-        ${result.errors?.length ? html`<label class="inline"><input type="checkbox" .checked=${state.imports.skipInvalid}
-          @change=${(e) => { state.imports.skipInvalid = e.target.checked; update(); }}>${t('d.import.skipInvalid')}</label>` : nothing}
-        <button type="button" ?disabled=${busy || (result.errors?.length && !state.imports.skipInvalid)}
-          @click=${() => runImport(false)}>${t('d.import.run', { count: result.valid ?? result.rows ?? 0 })}</button>` : nothing}
-    </div>` : nothing}
-  </section>`;
-}
 
 export function optimizerView() {
   const job = state.job;
