@@ -32,6 +32,9 @@ class Order(OrgScoped, TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("org_id", "external_ref"),
         Index("ix_orders_org_status_date", "org_id", "status", "delivery_date"),
+        # The order desk lists a page of orders by day (or by creation) without sorting the whole table.
+        Index("ix_orders_org_date_id", "org_id", "delivery_date", "id"),
+        Index("ix_orders_org_created", "org_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
