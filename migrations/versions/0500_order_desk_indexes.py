@@ -1,7 +1,7 @@
 """order desk: orders listed by delivery day (and id) without sorting the whole table
 
 Revision ID: 0500_order_desk_indexes
-Revises: 0400_idempotency_keys
+Revises: 0450_inbound_unmatched
 Create Date: 2026-11-30 01:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = '0500_order_desk_indexes'
-down_revision = '0400_idempotency_keys'
+down_revision = '0450_inbound_unmatched'
 branch_labels = None
 depends_on = None
 
