@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.a11y import assert_accessible
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DISPATCHER
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ SHOTS = Path(os.environ.get("E2E_SHOTS", "/tmp/e2e-shots"))
 @pytest.fixture
 def console(playwright_browser, demo_server):
     context = playwright_browser.new_context(base_url=demo_server.url, viewport={"width": 1400, "height": 950},
-                                             locale="en-CA", service_workers="block", bypass_csp=True)
+                                             locale="en-CA", service_workers="block")
     context.set_default_timeout(15000)
     context.add_init_script("localStorage.setItem('lastmile.dispatch.language', 'en')")
     page = context.new_page()
@@ -109,7 +109,7 @@ def test_create_an_order_in_the_form_then_cancel_it_and_read_its_timeline(consol
     assert "Place the pin on the map" in page.get_by_test_id("error-lat").inner_text()
     assert page.evaluate("document.activeElement.name") == "lat"
     page.screenshot(path=str(SHOTS / "order-form-errors.png"))
-    assert_accessible(page, "[data-testid=order-form]")
+    assert_accessible(page, "the order form with its errors")
     assert dialog.get_by_label("Recipient name").input_value() == "Jeanne Roy", "the typed values are kept"
 
     dialog.get_by_label("Window closes").fill("16:00")
@@ -169,7 +169,7 @@ def test_move_a_selection_to_another_day_reports_the_orders_that_cannot_move(con
     report.filter(has_text="1 changed, 1 could not change.").wait_for()
     assert "on a route" in report.inner_text()
     page.screenshot(path=str(SHOTS / "orders-bulk.png"))
-    assert_accessible(page, "#side")
+    assert_accessible(page, "the bulk action report")
     moved = api.get(f"{demo_server.url}/api/v1/orders?external_ref=LOOSE-1").json()["items"][0]
     assert moved["delivery_date"] == target
 
@@ -191,8 +191,7 @@ def worker_console(playwright_browser, published_demo_db, tmp_path):
     with ServerProcess(env) as process:
         server = DemoServer(process, database)
         context = playwright_browser.new_context(base_url=server.url, viewport={"width": 1400, "height": 950},
-                                                 locale="en-CA", service_workers="block", accept_downloads=True,
-                                                 bypass_csp=True)
+                                                 locale="en-CA", service_workers="block", accept_downloads=True)
         context.set_default_timeout(20000)
         context.add_init_script("localStorage.setItem('lastmile.dispatch.language', 'en')")
         page = context.new_page()
@@ -230,7 +229,7 @@ def test_a_file_with_its_own_column_names_is_matched_once_then_checked_line_by_l
     matching.get_by_label("Your column “Drop-off”").select_option("address")
     assert matching.get_by_test_id("matching-missing").count() == 0
     page.screenshot(path=str(SHOTS / "import-matching.png"), full_page=True)
-    assert_accessible(page, "#side")
+    assert_accessible(page, "the CSV column matching")
     page.get_by_role("button", name="Check file").click()
     result = page.get_by_test_id("import-result")
     problems = result.get_by_test_id("import-problems")
@@ -262,3 +261,22 @@ def test_a_refused_file_says_only_why(worker_console, tmp_path):
     result.get_by_text("The file cannot be imported").wait_for()
     assert "NUL character" in result.inner_text() and "No error" not in result.inner_text()
     assert result.get_by_role("button", name="Import").count() == 0
+
+
+def test_an_urgent_order_goes_from_the_form_to_its_suggested_insertion(console, demo_server):
+    page = console
+    page.get_by_test_id("order-new").click()
+    dialog = page.get_by_test_id("order-form")
+    dialog.get_by_label("Reference").fill("URGENT-1")
+    dialog.get_by_label("Address", exact=True).fill("900 Boulevard Décarie, Saint-Laurent")
+    dialog.get_by_label("Latitude").fill("45.5080")
+    dialog.get_by_label("Longitude").fill("-73.6800")
+    dialog.get_by_label("Window opens").fill("15:00")
+    dialog.get_by_label("Window closes").fill("19:00")
+    dialog.get_by_test_id("order-urgent").check()
+    dialog.get_by_test_id("order-save").click()
+    review = page.get_by_test_id("change-review")
+    review.wait_for()
+    assert "URGENT-1" in review.inner_text()
+    assert page.get_by_role("tab", name="Plan").get_attribute("aria-selected") == "true"
+    page.screenshot(path=str(SHOTS / "urgent-insertion.png"))
