@@ -274,3 +274,32 @@ def test_branding_and_quiet_hours_reach_the_tracking_page(demo_server, browser_p
     brand = customer.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()")
     assert brand == "#1565c0"
     _shot(customer, "tracking-branded")
+
+
+def test_a_customer_message_is_worded_with_a_live_preview_and_its_sms_cost(demo_server, browser_page):
+    page = browser_page(demo_server.url)
+    _log_in(page, *ADMIN)
+    page.get_by_role("link", name="Customer messages").click()
+    page.get_by_role("button", name="Edit Out for delivery (en)").click()
+    body = page.get_by_label("Text", exact=True)
+    body.fill("Hi {first_name}, {org_name} arrives around {eta}: {tracking_url} {oops}")
+    preview = page.get_by_test_id("template-preview")
+    assert "Hi Camille, Lastmile Demo — Montréal arrives around 10:40 AM" in preview.inner_text()
+    page.get_by_role("button", name="Save changes").click()
+    page.locator("#template-form-body-error").filter(has_text="Unknown placeholder {oops}").wait_for()
+    assert body.input_value().endswith("{oops}"), "the refused text is kept"
+    body.fill("Hi {first_name}, your parcel from {org_name} arrives around {eta}. Follow it: {tracking_url}")
+    segments = page.get_by_test_id("segments")
+    assert segments.inner_text().startswith("2 SMS segments"), "the org's name has an em dash: UCS-2, 70 a segment"
+    body.fill("Hi {first_name}, arriving around {eta}: {tracking_url}")
+    assert segments.inner_text().startswith("1 SMS segment ")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("status").filter(has_text="The message is saved").wait_for()
+    _shot(page, "templates")
+    assert_accessible(page, "the message templates")
+    admin = demo_server.session(*ADMIN)
+    saved = next(t for t in admin.get(f"{demo_server.url}/api/v1/notify/templates", timeout=10).json()
+                 if t["kind"] == "out_for_delivery" and t["language"] == "en")
+    assert saved["custom"] and saved["body"] == "Hi {first_name}, arriving around {eta}: {tracking_url}"
+    page.get_by_role("button", name="Restore the built-in text").click()
+    page.get_by_role("status").filter(has_text="The built-in text is back.").wait_for()

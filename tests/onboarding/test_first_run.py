@@ -90,3 +90,11 @@ def test_organizations_from_before_the_checklist_are_not_nagged_and_dispatchers_
     assert org.as_role("dispatcher").get("/api/v1/setup/checklist").status_code == 403
     assert org.as_role("dispatcher").post("/api/v1/setup/checklist/wording", json={}).status_code == 403
     assert Api(org.app).get("/api/v1/setup/checklist").status_code == 401
+
+
+def test_the_api_docs_page_lists_every_operation_with_its_roles(app):
+    page = Api(app).get("/api/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "/api/v1/setup/organization" in text and "/api/v1/openapi.json" in text
+    assert "<td>PATCH</td><td><code>/api/v1/organization/settings</code></td>\n<td>admin</td>" in text

@@ -10,6 +10,7 @@ import { depots } from './screens/depots.js';
 import { drivers, vehicles } from './screens/fleet.js';
 import { keysView, loadKeys } from './screens/keys.js';
 import { loadOrganization, organizationView } from './screens/organization.js';
+import { loadTemplates, templatesView } from './screens/templates.js';
 import { users } from './screens/users.js';
 import { LANGUAGE_KEY, errorText, mayLeave, setRenderer, state, update } from './store.js';
 import './styles.css';
@@ -22,6 +23,7 @@ const SECTIONS = {
   vehicles: { screen: vehicles },
   drivers: { screen: drivers },
   users: { screen: users },
+  templates: { view: templatesView, reload: loadTemplates },
   keys: { view: keysView, reload: loadKeys },
   organization: { view: organizationView, reload: loadOrganization },
 };

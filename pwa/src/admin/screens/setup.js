@@ -4,7 +4,7 @@ import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
 import { api, errorText, notify, update } from '../store.js';
 
-const LINKS = { depot: '#depots', vehicles: '#vehicles', drivers: '#drivers' };
+const LINKS = { depot: '#depots', vehicles: '#vehicles', drivers: '#drivers', wording: '#templates' };
 let checklist = null;
 
 export async function loadChecklist() {
