@@ -280,3 +280,14 @@ def test_an_urgent_order_goes_from_the_form_to_its_suggested_insertion(console, 
     assert "URGENT-1" in review.inner_text()
     assert page.get_by_role("tab", name="Plan").get_attribute("aria-selected") == "true"
     page.screenshot(path=str(SHOTS / "urgent-insertion.png"))
+
+
+def test_the_orders_tab_and_a_timeline_in_french(console):
+    page = console
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("heading", name="Toutes les commandes").wait_for()
+    assert "Envoyée au chauffeur" in page.get_by_test_id("orders-table").inner_text()
+    page.locator("[data-testid=orders-table] tbody tr").first.get_by_role("button", name="Ouvrir").click()
+    timeline = page.get_by_test_id("order-events").inner_text()
+    assert "Commande créée" in timeline and "→" not in timeline and "dispatched" not in timeline
+    page.screenshot(path=str(SHOTS / "orders-fr.png"))
