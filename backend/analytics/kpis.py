@@ -23,7 +23,7 @@ from typing import Callable
 ETA_HORIZONS_MIN = (60, 30, 10)
 
 INTEGER_COMPONENTS = (
-    "routes", "stops", "attempted", "delivered", "failed", "windowed_deliveries", "on_time", "first_attempts",
+    "routes", "stops", "attempted", "route_attempted", "delivered", "failed", "windowed_deliveries", "on_time", "first_attempts",
     "first_attempt_delivered", "route_s", "driving_s", "service_s", "waiting_s", "distance_m", "planned_distance_m",
     "planned_duration_s", "cost_cents", "co2_g", "sequenced_stops", "out_of_sequence", "rating_count", "rating_sum",
 )
@@ -127,6 +127,10 @@ def eta_shown(stop: StopFact, horizon_min: int) -> datetime | None:
 def route_day_components(route: RouteFact, stops: list[StopFact]) -> dict:
     """The additive components of one route-day (see INTEGER_COMPONENTS and JSON_COMPONENTS).
 
+    - a route not ended yet (a day in progress) counts only what has happened at its stops (attempts,
+      outcomes, on-time, service, ETAs, ratings, sequence); its route-level figures (routes, route_s,
+      driving_s, waiting_s, distances, plan, cost, CO2) count once it ends, so no KPI reads "0 s" of
+      driving or "-100 %" against the plan for work not done; route_attempted is attempted once it ends;
     - route_s: the worked time, from the route's start to its end (0 when either is unknown);
     - service_s / waiting_s: summed over stops (service_seconds, waiting_seconds);
     - driving_s: route_s less service and waiting (never negative);
@@ -186,6 +190,12 @@ def route_day_components(route: RouteFact, stops: list[StopFact]) -> dict:
     components["failure_reasons"] = reasons
     components["eta_errors"] = eta
     components["rating_scores"] = scores
+    if route.ended_at is None:
+        for name in ("routes", "route_s", "driving_s", "waiting_s", "distance_m", "planned_distance_m",
+                     "planned_duration_s", "cost_cents", "co2_g"):
+            components[name] = 0
+    else:
+        components["route_attempted"] = components["attempted"]
     return components
 
 
@@ -279,8 +289,8 @@ def failed_deliveries(t):
 
 @kpi("stops_per_route_hour", "stops/h", "higher")
 def stops_per_route_hour(t):
-    """Attempted stops per hour of route time (route start to route end, summed over routes)."""
-    return ratio(t["attempted"], t["route_s"], 3600, 2)
+    """Attempted stops per hour of route time (route start to route end, summed over routes that ended)."""
+    return ratio(t["route_attempted"], t["route_s"], 3600, 2)
 
 
 @kpi("driving_s_per_route", "s", "lower")
@@ -303,8 +313,9 @@ def waiting_s_per_route(t):
 
 @kpi("distance_m_per_stop", "m", "lower")
 def distance_m_per_stop(t):
-    """Distance driven (breadcrumbs; the planned distance for a route without breadcrumbs) per attempted stop."""
-    return ratio(t["distance_m"], t["attempted"], 1, 0)
+    """Distance driven (breadcrumbs; the planned distance for a route without breadcrumbs) per attempted
+    stop (of routes that ended)."""
+    return ratio(t["distance_m"], t["route_attempted"], 1, 0)
 
 
 @kpi("distance_m_per_route", "m", "lower")
@@ -316,8 +327,9 @@ def distance_m_per_route(t):
 @kpi("cost_cents_per_stop", "cents", "lower")
 def cost_cents_per_stop(t):
     """Vehicle cost per attempted stop: per route, the vehicle's fixed cost + per-hour cost x route hours +
-    per-km cost x distance driven (each rounded to a cent), summed, divided by attempted stops."""
-    return ratio(t["cost_cents"], t["attempted"], 1, 0)
+    per-km cost x distance driven (each rounded to a cent), summed, divided by the attempted stops of
+    routes that ended."""
+    return ratio(t["cost_cents"], t["route_attempted"], 1, 0)
 
 
 @kpi("cost_cents_per_route", "cents", "lower")
@@ -328,8 +340,9 @@ def cost_cents_per_route(t):
 
 @kpi("co2_g_per_stop", "g", "lower")
 def co2_g_per_stop(t):
-    """CO2 per attempted stop: the vehicle's g/km x distance driven, summed over routes, per attempted stop."""
-    return ratio(t["co2_g"], t["attempted"], 1, 0)
+    """CO2 per attempted stop: the vehicle's g/km x distance driven, summed over routes, per attempted
+    stop (of routes that ended)."""
+    return ratio(t["co2_g"], t["route_attempted"], 1, 0)
 
 
 @kpi("co2_g_per_route", "g", "lower")

@@ -46,6 +46,8 @@ class DailyRollup(OrgScoped, db.Model):
     routes: Mapped[int] = mapped_column(default=0)
     stops: Mapped[int] = mapped_column(default=0)
     attempted: Mapped[int] = mapped_column(default=0)
+    # Attempted stops of routes that had ended: what route time, distance and cost are spread over.
+    route_attempted: Mapped[int] = mapped_column(default=0, server_default="0")
     delivered: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     windowed_deliveries: Mapped[int] = mapped_column(default=0)

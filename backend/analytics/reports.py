@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from backend.analytics import kpis
 from backend.analytics.facts import depot_rows, operational_route_days, rollup_row
 from backend.analytics.models import GRAIN_DEPOT, GRAIN_ROUTE, SOURCE_OPERATIONS, ClosedDay, DailyRollup, FailedDelivery
-from backend.dispatch.models import Route
+from backend.dispatch.models import Route, RouteStatus
 from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
@@ -33,6 +33,10 @@ def _check_range(start: date, end: date) -> None:
 def route_days(org_id: int, start: date, end: date, *, source: str = SOURCE_OPERATIONS, depot_id=None,
                driver_id=None, vehicle_id=None, import_id=None, grain: str | None = None) -> list[dict]:
     """The period's roll-up rows: stored ones for closed days, computed now for open ones.
+
+    A day in progress counts only what has happened (kpis.route_day_components: a route not ended adds its
+    stops' outcomes, not its time, distance or plan); in_progress_routes() says how many routes are not
+    counted whole yet, so the figures are shown as partial.
 
     Route grain (one row per route-day) when a driver or vehicle is asked for, else depot grain (one row
     per depot-day); both sum to the same KPIs."""
@@ -63,6 +67,22 @@ def route_days(org_id: int, start: date, end: date, *, source: str = SOURCE_OPER
                 live.append(rollup_row(org_id, day, route, components))
         rows += live if grain == GRAIN_ROUTE else depot_rows(live)
     return rows
+
+
+def in_progress_routes(org_id: int, start: date, end: date, *, source: str = SOURCE_OPERATIONS, depot_id=None,
+                       driver_id=None, vehicle_id=None, **_ignored) -> int:
+    """Routes of the period's open days not finished yet (published or on the road): left out of the figures."""
+    if source != SOURCE_OPERATIONS:
+        return 0
+    _check_range(start, end)
+    closed = select(ClosedDay.day).where(ClosedDay.org_id == org_id, ClosedDay.day >= start, ClosedDay.day <= end)
+    statement = select(func.count(Route.id)).where(
+        Route.org_id == org_id, Route.date >= start, Route.date <= end, Route.date.not_in(closed),
+        Route.status.in_([RouteStatus.published, RouteStatus.in_progress]))
+    for column, value in ((Route.depot_id, depot_id), (Route.driver_id, driver_id), (Route.vehicle_id, vehicle_id)):
+        if value is not None:
+            statement = statement.where(column == value)
+    return db.session.scalar(statement) or 0
 
 
 def _open_days(org_id: int, start: date, end: date) -> list[date]:
@@ -176,7 +196,8 @@ def _failure_dict(row: FailedDelivery) -> dict:
 def plan_vs_actual(org_id: int, start: date, end: date, **filters) -> list[dict]:
     """Per route: planned and driven distance and duration, and how often the plan's sequence was left."""
     result = []
-    for row in sorted(route_days(org_id, start, end, grain=GRAIN_ROUTE, **filters),
+    ended = [row for row in route_days(org_id, start, end, grain=GRAIN_ROUTE, **filters) if row["routes"]]
+    for row in sorted(ended,  # a route still on the road has no actual to hold against its plan yet
                       key=lambda r: (r["day"], r.get("route_id") or 0, r.get("driver_label") or "")):
         result.append({
             "day": row["day"].isoformat(), "route_id": row.get("route_id"), "driver_id": row.get("driver_id"),

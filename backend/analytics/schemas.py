@@ -81,6 +81,8 @@ class KpiValuesSchema(Schema):
 class SeriesSchema(Schema):
     items = fields.List(fields.Nested(KpiValuesSchema))
     definitions = fields.List(fields.Nested(KpiDefinitionSchema))
+    in_progress_routes = fields.Integer(metadata={"description": "Routes of the period still to finish: left out "
+                                                                 "of the figures until they end (partial)."})
 
 
 class GoalRefSchema(Schema):
@@ -109,6 +111,8 @@ class ScorecardSchema(Schema):
     period = fields.String(metadata={"enum": ["day", "week", "month"]})
     depot_id = fields.Integer(allow_none=True)
     kpis = fields.List(fields.Nested(ScorecardItemSchema))
+    in_progress_routes = fields.Integer(metadata={"description": "Routes of the period still to finish: left out "
+                                                                 "of the figures until they end (partial)."})
 
 
 class BreakdownItemSchema(Schema):
@@ -124,6 +128,8 @@ class BreakdownItemSchema(Schema):
 class BreakdownSchema(Schema):
     by = fields.String(metadata={"enum": ["driver", "depot", "vehicle", "reason", "day"]})
     items = fields.List(fields.Nested(BreakdownItemSchema))
+    in_progress_routes = fields.Integer(metadata={"description": "Routes of the period still to finish: left out "
+                                                                 "of the figures until they end (partial)."})
 
 
 class FailedDeliverySchema(Schema):
@@ -172,6 +178,8 @@ class PlanVsActualSchema(Schema):
 
 class PlanVsActualListSchema(Schema):
     items = fields.List(fields.Nested(PlanVsActualSchema))
+    in_progress_routes = fields.Integer(metadata={"description": "Routes of the period still to finish: left out "
+                                                                 "of the figures until they end (partial)."})
 
 
 class RatingCommentSchema(Schema):

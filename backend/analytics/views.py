@@ -4,6 +4,8 @@ Admins and dispatchers only; every query is scoped to the caller's organization.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import csv
 import io
 import json
@@ -83,7 +85,14 @@ def chart(path: str, query_schema, build, *, summary: str, csv_summary: str, res
 
 def _series(query, as_csv=False):
     items = reports.series(current_org_id(), query["start"], query["end"], query["grain"], **_filters(query))
-    return _respond(items, {"items": items, "definitions": kpis.definitions()}, query, "kpis", as_csv)
+    return _respond(items, {"items": items, "definitions": kpis.definitions(), **_partial(query)}, query, "kpis",
+                    as_csv)
+
+
+def _partial(query, start=None, end=None) -> dict:
+    """How many routes of the period are still to finish (left out of the figures: they are partial)."""
+    return {"in_progress_routes": reports.in_progress_routes(
+        current_org_id(), start or query["start"], end or query["end"], **_filters(query))}
 
 
 chart("/kpis", schemas.SeriesQuery, _series, response=schemas.SeriesSchema,
@@ -105,6 +114,9 @@ def _scorecard(query, as_csv=False):
     end = query.get("end") or utcnow().date()
     card = service.scorecard(current_org_id(), end, period=query["period"], depot_id=query.get("depot_id"),
                              source=query["source"])
+    filters = {"depot_id": query.get("depot_id"), "source": query["source"]}
+    card["in_progress_routes"] = reports.in_progress_routes(current_org_id(), date.fromisoformat(card["from"]),
+                                                            date.fromisoformat(card["to"]), **filters)
     return _respond(card["kpis"], card, query, "scorecard", as_csv)
 
 
@@ -117,7 +129,8 @@ chart("/scorecard", schemas.ScorecardQuery, _scorecard, response=schemas.Scoreca
 
 def _breakdown(query, as_csv=False):
     items = reports.breakdown(current_org_id(), query["start"], query["end"], query["by"], **_filters(query))
-    return _respond(items, {"by": query["by"], "items": items}, query, f"breakdown-{query['by']}", as_csv)
+    return _respond(items, {"by": query["by"], "items": items, **_partial(query)}, query,
+                    f"breakdown-{query['by']}", as_csv)
 
 
 chart("/breakdown", schemas.BreakdownQuery, _breakdown, response=schemas.BreakdownSchema,
@@ -143,7 +156,7 @@ chart("/failed-deliveries", schemas.FailuresQuery, _failures, response=schemas.F
 
 def _routes(query, as_csv=False):
     items = reports.plan_vs_actual(current_org_id(), query["start"], query["end"], **_filters(query))
-    return _respond(items, {"items": items}, query, "plan-vs-actual", as_csv)
+    return _respond(items, {"items": items, **_partial(query)}, query, "plan-vs-actual", as_csv)
 
 
 chart("/plan-vs-actual", schemas.PeriodQuery, _routes, response=schemas.PlanVsActualListSchema,

@@ -10,6 +10,7 @@ import csv
 import io
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -143,6 +144,15 @@ def test_the_dashboard_shows_the_apis_numbers_for_a_played_day_and_links_the_sam
     located = [f for f in failures["items"] if f["lat"] is not None]
     assert len(located) == len(FAILURES)
     assert page.locator("path.failure-marker").count() == len(located)
+
+    # The played route is still on the road: the figures say they are partial, and the plan against the
+    # actual has no row for it yet (no "0 h 00 −3 h 44" for a route not finished).
+    partial = page.get_by_test_id("a-series").get_by_test_id("a-partial")
+    assert partial.inner_text() == "Partial: 1 route is still on the road; it is counted when it ends."
+    assert page.get_by_test_id("a-plan").locator(f"tr[data-route-id='{route['id']}']").count() == 0
+    shots = Path(__file__).resolve().parents[2] / "instance" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "analytics-partial-day.png"), full_page=True)
 
     # The CSV links are the same requests with format=csv: text/csv with the same numbers.
     reason_csv = page.request.get(page.get_by_test_id("csv-reason").get_attribute("href"))

@@ -2,7 +2,7 @@
 // numbers in a table (the failures map: a list), so nothing is told by a chart alone; trends and goal
 // status are words as well as colours.
 import { html, nothing } from 'lit-html';
-import { t } from '../shared/i18n.js';
+import { t, tn } from '../shared/i18n.js';
 import { cssProperties } from '../shared/style.js';
 import { duration, formatKpi, formatTrend, inputUnit, number, targetToInput } from './format.js';
 import {
@@ -21,6 +21,7 @@ function card(name, title, body, { wide = false } = {}) {
   return html`<section class="a-card ${wide ? 'wide' : ''}" aria-labelledby="a-${name}-title" data-testid="a-${name}"
       aria-busy=${state.loading ? 'true' : 'false'}>
     <header><h3 id="a-${name}-title">${title}</h3>${csvLink(name, title)}</header>
+    ${data?.in_progress_routes ? html`<p class="partial" data-testid="a-partial">${tn('a.partial', data.in_progress_routes)}</p>` : nothing}
     ${error ? html`<p class="error" role="alert">${t('a.error', { message: errorText(error) })}</p>`
     : data ? body(data) : html`<p>${t('a.loading')}</p>`}
   </section>`;
