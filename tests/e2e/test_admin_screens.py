@@ -303,3 +303,19 @@ def test_a_customer_message_is_worded_with_a_live_preview_and_its_sms_cost(demo_
     assert saved["custom"] and saved["body"] == "Hi {first_name}, arriving around {eta}: {tracking_url}"
     page.get_by_role("button", name="Restore the built-in text").click()
     page.get_by_role("status").filter(has_text="The built-in text is back.").wait_for()
+
+
+def test_the_console_leads_admins_to_the_admin_screens_and_not_dispatchers(demo_server, browser_page):
+    for login, sees_it in ((ADMIN[0], True), ("dispatch@demo.lastmile.test", False)):
+        page = browser_page(demo_server.url)
+        page.add_init_script("localStorage.setItem('lastmile.dispatch.language', 'en')")
+        page.goto("/dispatch")
+        page.get_by_label("Email").fill(login)
+        page.get_by_label("Password").fill("lastmile-demo")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_test_id("connection").wait_for()
+        assert page.get_by_role("link", name="Administration").count() == (1 if sees_it else 0), login
+    page = browser_page(demo_server.url)
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("Administration")).click()
+    page.get_by_role("heading", name="Admin login").wait_for()

@@ -34,6 +34,7 @@ export function barView() {
       <option value="fr" ?selected=${language() === 'fr'}>Français</option>
     </select></label>
     <span class="live ${state.connected ? 'on' : 'off'}" role="status" data-testid="connection">${state.connected ? t('d.connected') : t('d.disconnected')}</span>
+    ${state.user?.role === 'admin' ? html`<a class="admin-link" href="/admin">${t('d.admin')}</a>` : nothing}
     <button type="button" @click=${async () => { await logout(); location.reload(); }}>${t('d.logout')}</button>
   </header>`;
 }
