@@ -4,6 +4,7 @@ import { get } from '../shared/api.js';
 import { t } from '../shared/i18n.js';
 import { connectSocket } from '../shared/socket.js';
 import { jobChanged, reloadSoon } from './actions.js';
+import { loadUnmatched, onCustomerAlert } from './conversation.js';
 import { lateRouteText } from './lateness.js';
 import { addFeed, replaceRoute, routeById, routeName, state, time, update } from './store.js';
 
@@ -49,7 +50,7 @@ function refreshLateLine(route) {
 
 export function connectLive() {
   const socket = connectSocket({
-    onConnect: () => { state.connected = true; update(); reloadSoon(); },
+    onConnect: () => { state.connected = true; update(); reloadSoon(); loadUnmatched(); },
     onDisconnect: () => { state.connected = false; update(); },
   });
   socket.on('route.updated', async ({ route, change }) => {
@@ -75,6 +76,8 @@ export function connectLive() {
       addFeed(lateRouteText(alert, driver, time), 'bad', alert.stops?.[0]?.order_id ?? null, `late:${alert.route_id}`);
     } else if (alert.kind === 'driver_conflict') {
       addFeed(t('d.feed.conflict', { message: alert.message }), 'bad');
+    } else {
+      onCustomerAlert(alert);
     }
     update();
   });

@@ -4,6 +4,8 @@ import { catalogue } from '../shared/i18n.js';
 const MESSAGES = {
   en: {
     'rebook.title': 'Choose a new delivery',
+    'rebook.missedWindow': 'The attempt was planned for',
+    'rebook.doneTitle': 'New delivery booked',
     'rebook.titleChange': 'Not home that day?',
     'rebook.introFailed': 'Pick the day and time that suit you. We will plan your delivery again.',
     'rebook.introScheduled': 'You can move your delivery until {day} at {time}.',
@@ -33,6 +35,8 @@ const MESSAGES = {
   },
   fr: {
     'rebook.title': 'Choisir une nouvelle livraison',
+    'rebook.missedWindow': 'La tentative était prévue',
+    'rebook.doneTitle': 'Nouvelle livraison réservée',
     'rebook.titleChange': 'Absent ce jour-là ?',
     'rebook.introFailed': 'Choisissez le jour et l’heure qui vous conviennent. Nous replanifierons votre livraison.',
     'rebook.introScheduled': 'Vous pouvez déplacer votre livraison jusqu’au {day} à {time}.',

@@ -154,7 +154,7 @@ export function rebookSection(view) {
   const zone = view.timezone;
   const until = rebook.options?.change_until;
   return html`<section class="card rebook ${failed ? 'urgent' : ''}" aria-labelledby="rebook-title" data-testid="rebook">
-    <h2 id="rebook-title">${failed ? t('rebook.title') : t('rebook.titleChange')}</h2>
+    <h2 id="rebook-title">${failed ? t('rebook.title') : rebook.done ? t('rebook.doneTitle') : t('rebook.titleChange')}</h2>
     ${done}
     ${failed ? html`<p>${t('rebook.introFailed')}</p>` : nothing}
     ${!failed && until ? html`<p class="meta">${t('rebook.introScheduled', { day: formatDate(until, zone), time: formatTime(until, zone) })}</p>` : nothing}

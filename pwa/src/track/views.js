@@ -5,7 +5,7 @@ import { pushSupported } from '../shared/push.js';
 import { t, tn } from '../shared/i18n.js';
 import { formatDate, formatTime } from '../shared/time.js';
 import { enablePush, load, saveInstructions, sendRating } from './actions.js';
-import { rebookSection } from './rebook.js';
+import { rebook, rebookSection } from './rebook.js';
 import { CLOSED, ON_THE_WAY, timelineSteps } from './state.js';
 import { state } from './store.js';
 
@@ -34,7 +34,7 @@ function summaryCard(view) {
   const eta = view.eta ? formatTime(view.eta, zone) : t('track.etaUnknown');
   return html`<section class="card summary" aria-labelledby="when">
     <h2 id="when" class="visually-hidden">${t('track.window')}</h2>
-    ${windows.length ? html`<p class="label">${t('track.window')}</p>
+    ${windows.length ? html`<p class="label">${t(view.status === 'failed' ? 'rebook.missedWindow' : 'track.window')}</p>
       <p class="big" data-testid="window">${windows.map((text) => html`<span class="line">${text}</span>`)}</p>`
       : nothing}
     ${live ? html`<p class="label">${t('track.eta')}</p>
@@ -167,6 +167,11 @@ function brand(organization) {
   return nothing;
 }
 
+/** After a failed attempt, and right after a rebooking (its confirmation), rebooking comes first on the page. */
+function rebookFirst(view) {
+  return view.status === 'failed' || Boolean(rebook.done);
+}
+
 function trackingPage(view) {
   document.title = `${t(`track.headline.${view.status}`)} — ${t('track.title')}`;
   return html`
@@ -179,7 +184,7 @@ function trackingPage(view) {
       ${view.recipient_first_name ? html`<p>${t('track.hello', { name: view.recipient_first_name })}</p>` : nothing}
     </header>
     ${state.offline ? html`<p class="card notice" role="status">${t('track.offline')}</p>` : nothing}
-    ${view.status === 'failed' ? rebookSection(view) : nothing}
+    ${rebookFirst(view) ? rebookSection(view) : nothing}
     ${summaryCard(view)}
     ${mapSection()}
     ${timelineSection(view)}
@@ -188,7 +193,7 @@ function trackingPage(view) {
       <p data-testid="address">${view.address}</p>
     </section>
     ${instructionsSection(view)}
-    ${view.status !== 'failed' ? rebookSection(view) : nothing}
+    ${rebookFirst(view) ? nothing : rebookSection(view)}
     ${proofSection(view)}
     ${ratingSection(view)}
     ${pushSection(view)}

@@ -5,6 +5,7 @@ import { language, setLanguage, t } from '../../shared/i18n.js';
 import { loadBoard, openOrder } from '../actions.js';
 import { gantt } from '../gantt.js';
 import { LANGUAGE_KEY, $, driverName, showError, state, time, timeZone, update, windowOf } from '../store.js';
+import { conversationView, unmatchedView } from '../conversation.js';
 import { optimizerView, unplannedView } from './plan.js';
 import { importView } from '../orders/import.js';
 import { orderActionsView, orderStatusLine, timelineView } from '../orders/detail.js';
@@ -59,6 +60,7 @@ export function feedView() {
         ${item.orderId ? html`<a href="#" @click=${(e) => { e.preventDefault(); openOrder(item.orderId); }}>${item.text}</a>` : item.text}</li>`)
         : html`<li>${t('d.feed.empty')}</li>`}
     </ol>
+    ${unmatchedView()}
     <h3>${t('d.drivers.live')}</h3>
     <ul data-testid="driver-positions">${[...state.positions.values()].map((p) => html`<li data-driver-id=${p.driver_id}>
       ${t('d.drivers.position', { name: driverName(p.driver_id), lat: p.lat.toFixed(5), lon: p.lon.toFixed(5), time: time(p.at) })}</li>`)}</ul>
@@ -94,6 +96,7 @@ export function orderView() {
       ${p.photos.map((f) => html`<figure><img src=${f.url} alt=${t('d.order.photo', { time: time(f.captured_at) })} loading="lazy"><figcaption>${t('d.order.photo', { time: time(f.captured_at) })}</figcaption></figure>`)}
       ${p.signature ? html`<figure><img src=${p.signature.url} alt=${t('d.order.signature')} class="signature"><figcaption>${t('d.order.signature')}</figcaption></figure>` : nothing}
     </div>`) : html`<p>${t('d.order.noProof')}</p>`}
+    ${conversationView(order)}
     ${notifications ? html`<h3>${t('d.order.notifications')}</h3>
       ${notifications.length ? html`<ul data-testid="notifications">${notifications.map((n) => html`<li>${n.channel} · ${n.kind} → ${n.destination}: <strong>${n.status}</strong>${n.provider_status ? ` (${n.provider_status})` : ''}</li>`)}</ul>`
         : html`<p>${t('d.order.noNotification')}</p>`}` : nothing}
