@@ -250,7 +250,7 @@ def simulate_command(url, day, speed, interval, fail_rate, seed, slug):
                 done[0] = finished
 
         stats = asyncio.run(simulate(url, sessions, speed=speed, interval_s=interval, fail_rate=fail_rate, seed=seed,
-                                     on_tick=tick))
+                                     on_tick=tick, day=day.isoformat()))
     click.echo(f"{stats.delivered} delivered, {stats.failed} failed, {stats.fixes} fixes, {len(stats.errors)} errors")
     for error in stats.errors[:5]:
         click.echo(f"  error: {error}")

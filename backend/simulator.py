@@ -65,10 +65,10 @@ class Stats:
 
 class VirtualDriver:
     def __init__(self, base_url: str, cookie: str, csrf: str, *, rng: random.Random, speed: float, interval_s: float,
-                 fail_rate: float, stats: Stats, name: str = ""):
+                 fail_rate: float, stats: Stats, name: str = "", day: str | None = None):
         self.base_url, self.cookie, self.csrf = base_url.rstrip("/"), cookie, csrf
         self.rng, self.speed, self.interval_s, self.fail_rate = rng, speed, interval_s, fail_rate
-        self.stats, self.name = stats, name
+        self.stats, self.name, self.day = stats, name, day
         self.route: dict | None = None
         self.position: tuple[float, float] | None = None
 
@@ -114,7 +114,9 @@ class VirtualDriver:
 
         headers = {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
         async with aiohttp.ClientSession(headers=headers) as http:
-            async with http.get(f"{self.base_url}/api/v1/driver/route") as response:
+            # The day named, not the server's "today": a rehearsed evening may run past midnight.
+            query = f"?date={self.day}" if self.day else ""
+            async with http.get(f"{self.base_url}/api/v1/driver/route{query}") as response:
                 if response.status != 200:
                     self.stats.errors.append(await response.json())
                     return
@@ -162,11 +164,11 @@ class VirtualDriver:
 
 
 async def simulate(base_url: str, sessions: list[tuple[str, str, str]], *, speed: float, interval_s: float,
-                   fail_rate: float, seed: int, on_tick=None) -> Stats:
+                   fail_rate: float, seed: int, on_tick=None, day: str | None = None) -> Stats:
     """Run one virtual driver per (cookie, csrf, name) until every route has ended."""
     stats = Stats()
     drivers = [VirtualDriver(base_url, cookie, csrf, rng=random.Random(seed + index), speed=speed,
-                             interval_s=interval_s, fail_rate=fail_rate, stats=stats, name=name)
+                             interval_s=interval_s, fail_rate=fail_rate, stats=stats, name=name, day=day)
                for index, (cookie, csrf, name) in enumerate(sessions)]
     tasks = [asyncio.create_task(driver.run()) for driver in drivers]
     while not all(task.done() for task in tasks):

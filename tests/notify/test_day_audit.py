@@ -31,7 +31,7 @@ MONTREAL = ZoneInfo("America/Montreal")
 DAY = date(2027, 6, 16)  # a Wednesday (the demo depot opens Monday to Saturday), no change of hour nearby
 RATE = 600.0  # virtual seconds per real second: the embedded worker's ~0.5 s poll is then ~5 virtual minutes
 SETUP_S = 10.0  # real seconds the clock stands still at the start while the servers start (a busy machine is slow)
-CAP, GAP_S = 5, 120  # the defaults, set explicitly so the audit checks what the server was told
+CAP, GAP_S = 5, 1200  # a gap long enough to shape the day (texts to one person come minutes apart anyway)
 BROKEN = ("{", "}", "None", "  ", "for on", " ,", "nan")
 TIME_EN = re.compile(r"\b(\d{1,2}):(\d{2}) ([AP]M)( tomorrow)?\b")
 TIME_FR = re.compile(r"\b(\d{1,2}) h (\d{2})( demain)?\b")
@@ -178,7 +178,8 @@ def _run_day(template, folder, start: time) -> dict:
                                                "NOTIFY_MIN_GAP_S", clock.ENV_VAR)}
     with ServerProcess({**server_env, "REDIS_URL": None, "PUBLIC_BASE_URL": None}, port=port) as server:
         real_time.sleep(max(0.0, shared.real_start - real_time.time()))
-        result = _flask(env, "simulate", "--url", server.url, "--interval", "1", "--fail-rate", "0.25",
+        result = _flask(env, "simulate", "--url", server.url, "--date", DAY.isoformat(), "--interval", "1",
+                        "--fail-rate", "0.25",
                         "--seed", "5", "--org", "demo", timeout=240)
         assert "0 errors" in result.stdout, result.stdout
         app = create_app(base_config(url, instance))
