@@ -8,7 +8,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
 from backend.api import REGISTRY, ByRole
-from backend.errors import PROBLEM_JSON
+from backend.errors import PROBLEM_JSON, PROBLEM_TYPES
+from backend.openapi_examples import add_examples
 
 bp = Blueprint("openapi", __name__)
 _cache: dict | None = None
@@ -82,12 +83,20 @@ def build_spec() -> dict:
             operation.setdefault("parameters", []).append({"in": "query", "schema": item.query})
         if item.body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": item.body}}}
+        elif item.body_doc is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": item.body_doc}}}
         elif item.method in ("POST", "PUT", "PATCH") and item.content_types != ("application/json",):
             operation["requestBody"] = {"required": True, "content": {
                 ct: {"schema": {"type": "string", "format": "binary"}} for ct in item.content_types}}
+        elif item.method in ("POST", "PUT", "PATCH"):
+            operation["description"] = "Takes no request body (send none, or `{}`)."
         responses: dict = {}
         success = {"description": "OK"}
-        if isinstance(item.response, ByRole):
+        if item.produces is not None:
+            success["content"] = {content_type: {"schema": schema} for content_type, schema in item.produces.items()}
+        elif item.answer_doc is not None:
+            success["content"] = {"application/json": {"schema": item.answer_doc}}
+        elif isinstance(item.response, ByRole):
             success["content"] = {"application/json": {"schema": {"oneOf": [item.response.staff,
                                                                              item.response.driver]}}}
             success["description"] = (f"Staff get {schema_name(item.response.staff)}; drivers get "
@@ -105,13 +114,18 @@ def build_spec() -> dict:
         if item.roles:
             operation["security"] = [{"apiKey": []}, {"session": []}]
             responses["401"] = {"description": "Not logged in", **error_ref}
-            responses["403"] = {"description": "Role not allowed: " + ", ".join(r.value for r in item.roles),
-                                **error_ref}
+            responses["403"] = {"description": "Any other role (only " + ", ".join(r.value for r in item.roles)
+                                               + " may call this)", **error_ref}
+        operation["x-roles"] = [role.value for role in item.roles]  # empty: public, no login
         operation["responses"] = responses
         paths.setdefault(path, {})[item.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    # The problem types the API reference lists under #problem-<code>, where every error's `type` points.
+    document["x-problem-types"] = dict(PROBLEM_TYPES)
+    add_examples(document)
+    return document
 
 
 @bp.get("/api/v1/openapi.json")

@@ -17,7 +17,8 @@ bp = Blueprint("web", __name__)
 DEFAULT_DIST = pwa_dist()
 ONE_YEAR = 365 * 24 * 3600
 APPS = {"driver": "driver/index.html", "dispatch": "dispatch/index.html", "track": "track/index.html",
-        "home": "index.html", "admin": "admin/index.html"}
+        "home": "index.html", "admin": "admin/index.html",
+        "docs": "docs/index.html"}
 MANIFESTS = {"driver.webmanifest", "dispatch.webmanifest"}
 
 
@@ -84,6 +85,12 @@ def tracking_page(token: str):
     response = _app_shell("track")
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is a secret link
     return response
+
+
+@bp.get("/api/docs")
+def api_reference():
+    """The API reference, rendered in the browser from /api/v1/openapi.json (problem `type` URIs point here)."""
+    return _app_shell("docs")
 
 
 @bp.get("/sw.js")

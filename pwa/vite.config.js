@@ -1,4 +1,4 @@
-// One build, three apps. Each app is an HTML entry under its own folder so the server can map
+// One build: the apps and the API reference (/api/docs). Each app is an HTML entry under its own folder so the server can map
 // /driver, /dispatch and /t/<token> to dist/<app>/index.html; shared code lands in hashed chunks
 // under /assets/ (served with a one-year cache). The service worker is built by scripts/postbuild.mjs
 // because it needs the final list of files to precache.
@@ -21,6 +21,7 @@ export default defineConfig({
         // The landing page at / (first-run sign-up on an empty installation) and the admin screens at /admin.
         home: resolve(import.meta.dirname, 'index.html'),
         admin: resolve(import.meta.dirname, 'admin/index.html'),
+        docs: resolve(import.meta.dirname, 'docs/index.html'),
       },
     },
   },

@@ -82,7 +82,11 @@ def _build_sqlite_app():
 
 
 APP, CALLERS = _build_sqlite_app()
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+# A problem VROOM can solve waits (up to its time limit, 60 s by default) for a job worker, and none runs
+# here: since the document describes VROOM's body, most generated problems are solvable. /vroom's inputs,
+# good and bad, are covered field by field in tests/vroom/ (conformance suite, a worker running).
+WAITS_FOR_A_SOLVER = ["POST /api/v1/vroom"]
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP).exclude(name=WAITS_FOR_A_SOLVER)
 
 
 def _labels(*, roles=None, public_with_token=False) -> list[str]:

@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, Response, request
 
 from backend.analytics import kpis, reports, schemas, service
-from backend.api import PageQuery, endpoint, page_of, paginate
+from backend.api import CSV_ANSWER, PageQuery, endpoint, page_of, paginate
 from backend.auth.principal import ADMIN, STAFF, current_org_id, current_principal
 from backend.csv_cells import safe_cell
 from backend.errors import InvalidInput
@@ -77,7 +77,7 @@ def chart(path: str, query_schema, build, *, summary: str, csv_summary: str, res
     endpoint(bp, path, roles=STAFF, query=query_schema, response=response, responses=CSV_NOTE,
              summary=summary)(as_json)
     endpoint(bp, f"{path}.csv", roles=STAFF, query=query_schema, raw_body=True, responses=CSV_NOTE,
-             summary=csv_summary)(as_csv)
+             summary=csv_summary, produces=CSV_ANSWER)(as_csv)
 
 
 

@@ -47,9 +47,19 @@ class EndpointSpec:
     responses: dict = field(default_factory=dict)
     etag: object = None
     idempotent: bool = False
+    produces: dict | None = None  # a non-JSON answer: content type -> OpenAPI schema
+    body_doc: dict | None = None  # a JSON body read by hand (raw_body): its OpenAPI schema
+    answer_doc: dict | None = None  # a JSON answer built by hand: its OpenAPI schema
 
 
 REGISTRY: list[EndpointSpec] = []
+
+# Non-JSON answers as the OpenAPI document describes them (`produces=`).
+CSV_ANSWER = {"text/csv": {"type": "string", "description": "UTF-8 CSV with a header row; cells that a spreadsheet "
+                                                            "would read as a formula are escaped.",
+                           "example": "date,deliveries\r\n2026-11-24,182\r\n"}}
+PICTURE_ANSWER = {content_type: {"type": "string", "format": "binary"}
+                  for content_type in ("image/jpeg", "image/png", "image/webp")}
 
 
 @dataclass
@@ -102,12 +112,16 @@ def _json_body() -> dict | list:
 def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: str, body=None, query=None,
              response=None, status: int = 200, many_body: bool = False, raw_body: bool = False,
              content_types=("application/json",), responses: dict | None = None, etag=None,
-             idempotent: bool = False):
+             idempotent: bool = False, produces: dict | None = None, body_doc: dict | None = None,
+             answer_doc: dict | None = None):
     """Register a view. `roles` is required: PUBLIC (an empty tuple) is an explicit choice.
 
     `etag` (an ETagged) puts the resource's ETag on the answer and honours If-Match on writes;
     `idempotent` honours the Idempotency-Key header (backend/api/idempotency.py): a retried request gets
-    the first answer again instead of being done twice."""
+    the first answer again instead of being done twice.
+    For the OpenAPI document, views that read or answer by hand say what: `produces` (a non-JSON answer:
+    content type -> OpenAPI schema), `body_doc` and `answer_doc` (OpenAPI schemas of a JSON body read
+    and of a JSON answer built without marshmallow)."""
     body_schema = body(many=many_body) if isinstance(body, type) else body
     query_schema = query() if isinstance(query, type) else query
     response_schema = response() if isinstance(response, type) else response
@@ -116,7 +130,7 @@ def endpoint(bp: Blueprint, rule: str, method: str = "GET", *, roles, summary: s
         rule=f"{prefix}{rule}", method=method, roles=tuple(roles), summary=summary, tag=bp.name,
         body=body_schema, query=query_schema, response=response_schema, status=status,
         content_types=content_types if raw_body else ("application/json",), responses=responses or {},
-        etag=etag, idempotent=idempotent))
+        etag=etag, idempotent=idempotent, produces=produces, body_doc=body_doc, answer_doc=answer_doc))
 
     def decorate(view):
         def respond(principal, url_args: dict) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from backend.api import PageQuery, endpoint, page_of, paginate
+from backend.api import PICTURE_ANSWER, PageQuery, endpoint, page_of, paginate
 from backend.auth.principal import ADMIN, PUBLIC, STAFF, current_principal
 from backend.customer import rebooking, schemas, service
 from backend.extensions import limiter
@@ -26,7 +26,8 @@ def track(token):
 
 
 @endpoint(bp, "/track/<string:token>/files/<string:file_id>", roles=PUBLIC, raw_body=True,
-          summary="A photo or signature of this order's proof of delivery.", responses={200: "image/*"})
+          summary="A photo or signature of this order's proof of delivery.", responses={200: "image/*"},
+          produces=PICTURE_ANSWER)
 @_reads
 def proof_file(token, file_id):
     proof, data = service.proof_file(token, file_id)

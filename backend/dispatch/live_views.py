@@ -8,7 +8,7 @@ import logging
 
 from flask import Blueprint, Response
 
-from backend.api import endpoint
+from backend.api import PICTURE_ANSWER, endpoint
 from backend.api.preconditions import ETagged
 from backend.auth.principal import STAFF, current_principal
 from backend.dispatch import live, moves, proofs, suggestions
@@ -94,7 +94,7 @@ def order_proofs(order_id):
 
 @endpoint(bp, "/files/<string:file_id>", roles=STAFF, raw_body=True,
           summary="Download a proof-of-delivery photo or signature.",
-          responses={200: "image/jpeg, image/png or image/webp"})
+          responses={200: "image/jpeg, image/png or image/webp"}, produces=PICTURE_ANSWER)
 def download_file(file_id):
     from backend.pod import service as pod_service
 

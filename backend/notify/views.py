@@ -120,7 +120,9 @@ def twilio_status():
 @endpoint(bp, "/notify/twilio/inbound", "POST", roles=PUBLIC, raw_body=True,
           content_types=("application/x-www-form-urlencoded",),
           summary="Twilio's incoming-SMS webhook (signed): STOP/START/HELP, other replies go to dispatchers. "
-                  "Answers in TwiML.", responses={200: "TwiML (application/xml)"})
+                  "Answers in TwiML.", responses={200: "TwiML (application/xml)"},
+          produces={"application/xml": {"type": "string", "example": '<?xml version="1.0" encoding="UTF-8"?>'
+                                        '<Response><Message>You will get no more messages.</Message></Response>'}})
 def twilio_inbound():
     form = _verified_twilio_form()
     sender = form.get("From", "")[:32]

@@ -2,7 +2,7 @@ from flask import Blueprint, Response, request
 
 from sqlalchemy import select
 
-from backend.api import endpoint, page_of, paginate
+from backend.api import CSV_ANSWER, endpoint, page_of, paginate
 from backend.api.preconditions import ETagged
 from backend.auth.principal import STAFF, current_org_id, current_principal
 from backend.errors import InvalidInput
@@ -69,7 +69,7 @@ def import_orders(query):
 
 
 @endpoint(bp, "/orders/export.csv", roles=STAFF, query=schemas.ExportQuery, raw_body=True,
-          summary="Export orders matching the filters as CSV.", responses={200: "text/csv"})
+          summary="Export orders matching the filters as CSV.", responses={200: "text/csv"}, produces=CSV_ANSWER)
 def export_orders(query):
     query.pop("page"), query.pop("per_page")
     orders = db.session.scalars(service.list_statement(current_org_id(), **query).limit(100_000)).unique().all()

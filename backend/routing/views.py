@@ -10,6 +10,7 @@ from backend.jobs.models import JobStatus
 from backend.jobs.views import JobSchema
 from backend.validators import Id
 from backend.routing import express
+from backend.routing.express_doc import VROOM_PROBLEM, VROOM_SOLUTION
 
 bp = Blueprint("routing", __name__, url_prefix="/api/v1")
 
@@ -64,7 +65,9 @@ def _vroom_answer(problem: dict, request_: express.Request, seed: int | None, *,
     return jsonify(express.error(express.INTERNAL_ERROR, "Internal error: the solver did not answer in time")), 500
 
 
-@endpoint(bp, "/vroom", "POST", roles=STAFF, query=VroomQuery, raw_body=True,
+@endpoint(bp, "/vroom", "POST", roles=STAFF, query=VroomQuery, raw_body=True, body_doc=VROOM_PROBLEM,
+          answer_doc=VROOM_SOLUTION, responses={400: "VROOM input error (code 2)", 413: "Too large (code 4)",
+                                                500: "Internal or routing error (code 1 or 3)"},
           summary="vroom-express compatible: POST a VROOM problem (options c, g, l), get VROOM's solution "
                   "or its error object with vroom-express's status (400 input, 413 too large, 500 internal/routing).")
 def vroom(query):
@@ -81,7 +84,8 @@ def vroom(query):
 HEALTH_WAIT_S = 10.0
 
 
-@endpoint(bp, "/vroom/health", "GET", roles=STAFF,
+@endpoint(bp, "/vroom/health", "GET", roles=STAFF, produces={"application/json": {
+              "type": "string", "maxLength": 0, "description": "Empty: the status is the answer."}},
           summary="vroom-express's health check: 200 when a small problem solves, 500 otherwise (empty body).")
 def vroom_health():
     # a worker that does not take the job within seconds is as unhealthy as a failing solver
