@@ -7,7 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from backend.api import REGISTRY, ByRole
+from backend.api import CSV_ANSWER, REGISTRY, ByRole
 from backend.errors import PROBLEM_JSON, PROBLEM_TYPES
 from backend.openapi_examples import add_examples
 
@@ -92,8 +92,10 @@ def build_spec() -> dict:
             operation["description"] = "Takes no request body (send none, or `{}`)."
         responses: dict = {}
         success = {"description": "OK"}
-        if item.produces is not None:
-            success["content"] = {content_type: {"schema": schema} for content_type, schema in item.produces.items()}
+        # A path ending in .csv answers CSV (the convention every export follows) unless it says otherwise.
+        produces = item.produces or (CSV_ANSWER if item.rule.endswith(".csv") else None)
+        if produces is not None:
+            success["content"] = {content_type: {"schema": schema} for content_type, schema in produces.items()}
         elif item.answer_doc is not None:
             success["content"] = {"application/json": {"schema": item.answer_doc}}
         elif isinstance(item.response, ByRole):

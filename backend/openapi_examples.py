@@ -8,6 +8,7 @@ Request examples leave out read-only fields, answer examples write-only ones.
 from __future__ import annotations
 
 import copy
+import re
 
 MAX_DEPTH = 6
 _BY_FORMAT = {
@@ -21,10 +22,20 @@ _BY_NAME = (
     ("email", "dispatch@example.com"), ("phone", "+15145550123"), ("login", "dispatch@example.com"),
     ("address", "4500 Rue Ontario Est, Montréal, QC"), ("timezone", "America/Montreal"), ("currency", "CAD"),
     ("language", "fr"), ("barcode", "LM2611240001"), ("external_ref", "SHOP-10042"), ("url", "https://example.com/"),
-    ("color", "#1b6ef3"), ("name", "Marie Tremblay"), ("note", "Left with the concierge"), ("message", "On the way"),
+    ("colo", "#1b6ef3"), ("name", "Marie Tremblay"), ("note", "Left with the concierge"), ("message", "On the way"),
     ("reason", "customer called"), ("token", "k3Jd9s0aQvX2mB7nR4tY1w"), ("code", "ABC123"),
 )
 _BY_EXACT_NAME = {"pin": "4821"}
+# Tried in turn when a field's pattern refuses the value its name suggests (times of day, colours, codes...).
+_FOR_PATTERNS = ("09:30", "09:30:00", "#1b6ef3", "4821", "ABC123", "abc", "A", "fr", "CA", "2026-11-24",
+                 "+15145550123", "dispatch@example.com", "https://example.com/")
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return True
 _NUMBERS_BY_NAME = (("lat", 45.5017), ("lon", -73.6893), ("lng", -73.6893))
 
 
@@ -39,6 +50,9 @@ def _string(schema: dict, name: str) -> str:
         return _BY_FORMAT[schema["format"]]
     lowered = name.lower()
     value = _BY_EXACT_NAME.get(lowered) or next((text for key, text in _BY_NAME if key in lowered), "text")
+    pattern = schema.get("pattern")
+    if pattern and not _matches(pattern, value):
+        value = next((candidate for candidate in _FOR_PATTERNS if _matches(pattern, candidate)), value)
     low, high = schema.get("minLength", 0), schema.get("maxLength")
     if len(value) < low:
         value = value + "x" * (low - len(value))
