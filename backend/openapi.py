@@ -136,29 +136,3 @@ def openapi_json():
     if _cache is None:
         _cache = build_spec()
     return jsonify(_cache)
-
-
-@bp.get("/api/docs")
-def api_docs():
-    """The same declarations as openapi.json, readable in a browser: each operation, who may call it, and why."""
-    from flask import Response, render_template_string
-
-    from backend.api import REGISTRY
-
-    seen, operations = set(), []
-    for item in REGISTRY:
-        if (item.method, item.rule) not in seen:
-            seen.add((item.method, item.rule))
-            operations.append(item)
-    page = render_template_string("""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Lastmile API</title></head>
-<body><main><h1>Lastmile API</h1>
-<p>The machine-readable description: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3). Integrations
-authenticate with an API key (<code>Authorization: Bearer lm_…</code>, created by an admin at <a href="/admin#keys">/admin</a>);
-errors are RFC 9457 problem+json. <a href="/">Home</a></p>
-<table><thead><tr><th scope="col">Method</th><th scope="col">Path</th><th scope="col">Who may call it</th>
-<th scope="col">What it does</th></tr></thead><tbody>
-{% for op in operations %}<tr><td>{{ op.method }}</td><td><code>{{ op.rule }}</code></td>
-<td>{{ op.roles | map(attribute='value') | join(', ') if op.roles else 'anyone' }}</td><td>{{ op.summary }}</td></tr>
-{% endfor %}</tbody></table></main></body></html>""", operations=sorted(operations, key=lambda o: (o.rule, o.method)))
-    return Response(page, mimetype="text/html")
