@@ -116,7 +116,7 @@ def parse_row(org_id: int, row: dict, tz: ZoneInfo) -> tuple[dict, list[tuple[st
     if bool(data.get("window_start")) != bool(data.get("window_end")):
         errors.append(("window_end", "Give both ends of the window."))
     elif data.get("window_start") and data["window_end"] <= data["window_start"]:
-        errors.append(("window_end", "The window ends after it starts."))
+        errors.append(("window_end", "The window must end after it starts."))
     for column in ("planned_sequence", "service_time_s"):
         text = row.get(column, "")
         if text:

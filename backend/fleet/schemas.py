@@ -80,7 +80,7 @@ class DriverSchema(Schema):
             if (data.get(f"{place}_lat") is None) != (data.get(f"{place}_lon") is None):
                 raise ValidationError(f"Give both {place}_lat and {place}_lon, or neither.", f"{place}_lat")
         if data.get("shift_start") and data.get("shift_end") and data["shift_start"] >= data["shift_end"]:
-            raise ValidationError("The shift ends after it starts.", "shift_end")
+            raise ValidationError("The shift must end after it starts.", "shift_end")
 
 
 class DriverCreateSchema(DriverSchema):

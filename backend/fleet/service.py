@@ -102,7 +102,7 @@ def update(kind: str, org_id: int, object_id: int, data: dict):
     merged_shift = (data.get("shift_start", getattr(found, "shift_start", None)),
                     data.get("shift_end", getattr(found, "shift_end", None)))
     if kind == "driver" and all(merged_shift) and merged_shift[0] >= merged_shift[1]:
-        raise InvalidInput("The shift ends after it starts.", fields={"shift_end": ["Before shift_start."]})
+        raise InvalidInput("The shift must end after it starts.", fields={"shift_end": ["Must be after shift_start."]})
     for name, value in data.items():
         setattr(found, name, value)
     return found
