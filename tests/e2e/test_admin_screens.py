@@ -319,3 +319,32 @@ def test_the_console_leads_admins_to_the_admin_screens_and_not_dispatchers(demo_
     page.goto("/")
     page.get_by_role("link", name=re.compile("Administration")).click()
     page.get_by_role("heading", name="Admin login").wait_for()
+
+
+def test_a_webhook_shows_its_secret_once_and_its_delivery_log(demo_server, browser_page):
+    from tests.support import order_payload
+
+    page = browser_page(demo_server.url)
+    _log_in(page, *ADMIN)
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_role("button", name="Add a webhook").click()
+    page.get_by_label("Address (URL)").fill("not a url")
+    page.get_by_label("Description").fill("Shop")
+    page.get_by_role("button", name="Add a webhook").last.click()
+    page.locator("#webhooks-form-url-error").wait_for()
+    assert page.get_by_label("Description").input_value() == "Shop"
+    page.get_by_label("Address (URL)").fill("https://hooks.example.test/lastmile")
+    page.get_by_role("button", name="Add a webhook").last.click()
+    secret = page.get_by_label("Signing secret").input_value()
+    assert len(secret) > 20
+    page.get_by_text("Nothing sent yet").wait_for()
+    _shot(page, "webhook-created")
+    assert_accessible(page, "the webhook screen")
+
+    admin = demo_server.session(*ADMIN)
+    created = admin.post(f"{demo_server.url}/api/v1/orders", json=order_payload("HOOK-1"), timeout=10)
+    assert created.status_code == 201, created.text
+    page.get_by_role("button", name="Refresh").click()
+    page.get_by_test_id("deliveries-table").get_by_role("cell", name="order.created").wait_for()
+    page.get_by_role("button", name="I have stored it").click()
+    assert page.get_by_label("Signing secret").count() == 0

@@ -11,7 +11,7 @@ export function draftFrom(fields, item = {}) {
     const value = field.get ? field.get(item) : item[field.name];
     if (field.type === 'checkbox') draft[field.name] = value ?? field.default ?? false;
     else if (field.type === 'money') draft[field.name] = value == null ? '' : (value / 100).toFixed(2);
-    else if (field.type === 'tags') draft[field.name] = (value || []).join(', ');
+    else if (field.type === 'tags') draft[field.name] = value == null ? (field.default ?? '') : value.join(', ');
     else draft[field.name] = value == null ? (field.default ?? '') : String(value);
   }
   return draft;

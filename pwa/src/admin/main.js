@@ -12,6 +12,7 @@ import { keysView, loadKeys } from './screens/keys.js';
 import { loadOrganization, organizationView } from './screens/organization.js';
 import { loadTemplates, templatesView } from './screens/templates.js';
 import { users } from './screens/users.js';
+import { webhooks } from './screens/webhooks.js';
 import { LANGUAGE_KEY, errorText, mayLeave, setRenderer, state, update } from './store.js';
 import './styles.css';
 
@@ -25,6 +26,7 @@ const SECTIONS = {
   users: { screen: users },
   templates: { view: templatesView, reload: loadTemplates },
   keys: { view: keysView, reload: loadKeys },
+  webhooks: { screen: webhooks },
   organization: { view: organizationView, reload: loadOrganization },
 };
 
