@@ -35,6 +35,10 @@ export const DRIVER_MESSAGES = {
     'login.email': 'Email',
     'login.useEmail': 'Use my email instead',
     'login.usePhone': 'Use my phone number instead',
+    'settings.title': 'Display and language',
+    'settings.language': 'Language',
+    'settings.followPhone': 'Same as the phone',
+    'settings.highContrast': 'High contrast (bright sunlight)',
   },
   fr: {
     'notice.more.one': '{count} autre changement : voir l’historique',
@@ -68,6 +72,10 @@ export const DRIVER_MESSAGES = {
     'login.email': 'Courriel',
     'login.useEmail': 'Utiliser mon courriel',
     'login.usePhone': 'Utiliser mon numéro de téléphone',
+    'settings.title': 'Affichage et langue',
+    'settings.language': 'Langue',
+    'settings.followPhone': 'Celle du téléphone',
+    'settings.highContrast': 'Contraste élevé (plein soleil)',
   },
 };
 

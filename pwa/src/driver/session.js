@@ -3,7 +3,7 @@
 import * as api from '../shared/api.js';
 import { ApiError, NetworkError } from '../shared/api.js';
 import { clearUserData, getMeta, getSnapshot, setMeta } from '../shared/db.js';
-import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
+import { t } from '../shared/i18n.js';
 import { pushSupported, subscribeThisBrowser } from '../shared/push.js';
 import { connectSocket, emitWithAck, loadClockOffset } from '../shared/socket.js';
 import { windowRange } from './format.js';
@@ -11,6 +11,7 @@ import { describeChange } from './state.js';
 import {
   addNotice, locationSharing, refreshQueue, runtime, state, stopSocket, update, wakeLock,
 } from './store.js';
+import { applyLanguage } from './settings.js';
 import { adoptSnapshot, endSession, loadRoute, sync } from './sync.js';
 
 // --- live -------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ export async function submitLogin(event) {
 /** A confirmed session: remember it for offline starts, connect the socket, fetch the route, replay. */
 export async function adoptSession(session, { restartSocket = true } = {}) {
   state.session = session;
-  setLanguage(chooseLanguage(session.user?.language));
+  await applyLanguage(session.user?.language);
   await setMeta('userId', session.user.id);
   await setMeta('session', { user: session.user, driver_id: session.driver_id, org: session.org });
   // After a login the cookie is new: a socket opened with the old one must reconnect.
@@ -158,7 +159,7 @@ export async function logout() {
 // --- start ------------------------------------------------------------------------------------
 
 export async function boot() {
-  setLanguage(chooseLanguage());
+  await applyLanguage();
   await loadClockOffset();
   const cachedSession = await getMeta('session');
   state.snapshot = (await getSnapshot()) || null;
@@ -166,7 +167,7 @@ export async function boot() {
   if (cachedSession) {
     // Offline start: trust the cached session so the driver keeps working; the server decides later.
     state.session = cachedSession;
-    setLanguage(chooseLanguage(cachedSession.user?.language));
+    await applyLanguage(cachedSession.user?.language);
   }
   state.booting = false;
   update();

@@ -3,15 +3,18 @@
 import { language } from './i18n.js';
 
 const formatters = new Map();
+// Canadian English and French (the project's home); any other language with its own conventions.
+const LOCALES = { en: 'en-CA', fr: 'fr-CA' };
+const locale = () => LOCALES[language()] || language();
 
 function formatter(timeZone, options) {
   const key = `${language()}|${timeZone}|${JSON.stringify(options)}`;
   if (!formatters.has(key)) {
     try {
-      formatters.set(key, new Intl.DateTimeFormat(language() === 'fr' ? 'fr-CA' : 'en-CA', { timeZone, ...options }));
+      formatters.set(key, new Intl.DateTimeFormat(locale(), { timeZone, ...options }));
     } catch {
       // An unknown zone name from the server must not break the screen: fall back to the phone's.
-      formatters.set(key, new Intl.DateTimeFormat(language() === 'fr' ? 'fr-CA' : 'en-CA', options));
+      formatters.set(key, new Intl.DateTimeFormat(locale(), options));
     }
   }
   return formatters.get(key);
@@ -41,7 +44,7 @@ export function todayIn(timeZone, now = new Date()) {
 }
 
 export function formatMoney(cents, currency = 'CAD') {
-  return new Intl.NumberFormat(language() === 'fr' ? 'fr-CA' : 'en-CA', { style: 'currency', currency })
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency })
     .format((cents || 0) / 100);
 }
 

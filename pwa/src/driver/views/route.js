@@ -15,6 +15,7 @@ import {
 import { windowText } from '../format.js';
 import { serverNow } from '../../shared/socket.js';
 import { bannerView, historyButton } from './notices.js';
+import { settingsView } from './settings.js';
 import { BASE, link, refreshQueue, runtime, state, timeZone, update } from '../store.js';
 import { loadRoute } from '../sync.js';
 
@@ -116,7 +117,7 @@ export function routeView(route) {
   if (!route) {
     return html`<section class="card"><h1 tabindex="-1">${t('route.title')}</h1><p>${t('route.none')}</p>
       <button class="secondary" @click=${loadRoute}>${t('route.refresh')}</button>
-      <button class="link" @click=${logout}>${t('login.logout')}</button></section>`;
+      <button class="link" @click=${logout}>${t('login.logout')}</button></section>${settingsView()}`;
   }
   const stops = sortedStops(route);
   const next = nextStop(route);
@@ -146,6 +147,7 @@ export function routeView(route) {
         <h2 id="end-title">${t('route.endOfDay')}</h2>
         <button class="danger" data-testid="end-route" @click=${endRoute}>${t('route.end')}</button>
       </section>` : nothing}
+    ${settingsView()}
     <button class="link" @click=${logout}>${t('login.logout')}</button>`;
 }
 
