@@ -127,3 +127,45 @@ def test_text_at_twice_the_size_still_fits_the_phone(phone, driver_route):  # no
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     clipped = phone.evaluate(CLIPPED)
     assert clipped == [], "\n".join(clipped)
+
+
+# The phone's screen lock is outside our control: a stand-in records what the app asks of it, and releases
+# the lock when the page is hidden, as browsers do.
+FAKE_WAKE_LOCK = """
+    window.wakeLog = [];
+    const held = new Set();
+    Object.defineProperty(navigator, 'wakeLock', { configurable: true, value: {
+        request: async (type) => {
+            const sentinel = new EventTarget();
+            sentinel.released = false;
+            sentinel.release = async () => {
+                if (sentinel.released) return;
+                sentinel.released = true; held.delete(sentinel); window.wakeLog.push('release');
+                sentinel.dispatchEvent(new Event('release'));
+            };
+            held.add(sentinel); window.wakeLog.push(`request:${type}`);
+            return sentinel;
+        },
+    } });
+    window.hidePage = async (hidden) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => hidden ? 'hidden' : 'visible' });
+        if (hidden) for (const sentinel of [...held]) await sentinel.release();
+        document.dispatchEvent(new Event('visibilitychange'));
+    };
+"""
+
+
+def test_the_screen_stays_on_while_on_duty_and_the_lock_comes_back_after_the_app_was_hidden(phone):  # noqa: F811
+    phone.add_init_script(FAKE_WAKE_LOCK)
+    log_in_as_driver(phone)
+    assert phone.evaluate("window.wakeLog") == [], "off duty: the screen may sleep"
+    phone.get_by_role("button", name="Start route").click()
+    phone.get_by_test_id("app-dialog").get_by_role("button", name="Start anyway").click()
+    phone.wait_for_function("() => window.wakeLog.join() === 'request:screen'")
+    phone.evaluate("window.hidePage(true)")
+    phone.evaluate("window.hidePage(false)")
+    phone.wait_for_function("() => window.wakeLog.join() === 'request:screen,release,request:screen'")
+    phone.get_by_role("button", name="Take a break").click()
+    phone.wait_for_function("() => window.wakeLog.at(-1) === 'release'")
+    assert phone.evaluate("() => window.wakeLog.join()") == "request:screen,release,request:screen,release", \
+        "every lock taken is released"

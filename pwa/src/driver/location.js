@@ -101,14 +101,21 @@ export class ScreenWakeLock {
       this.sentinel = null;
       return;
     }
-    if (this.sentinel || !navigator.wakeLock || document.visibilityState !== 'visible') return;
+    // One request at a time: becoming visible asks twice (the page's event, then the render), and a second
+    // lock taken meanwhile would never be released — the screen would stay on through the break.
+    if (this.sentinel || this.requesting || !navigator.wakeLock || document.visibilityState !== 'visible') return;
+    this.requesting = true;
     try {
-      this.sentinel = await navigator.wakeLock.request('screen');
-      this.sentinel.addEventListener('release', () => {
-        this.sentinel = null;
+      const sentinel = await navigator.wakeLock.request('screen');
+      sentinel.addEventListener('release', () => {
+        if (this.sentinel === sentinel) this.sentinel = null;
       });
+      this.sentinel = sentinel;
+      if (!this.wanted) await this.want(false); // the break started while the lock was being granted
     } catch {
       this.sentinel = null;
+    } finally {
+      this.requesting = false;
     }
   }
 }
