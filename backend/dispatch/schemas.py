@@ -136,6 +136,32 @@ Version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_000
 Position = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000))
 
 
+class RouteIdList(fields.Field):
+    """Route ids separated by commas ("12,13")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        names = [name.strip() for name in str(value).split(",") if name.strip()]
+        if not names or not all(name.isdigit() and 0 < int(name) < 2**31 for name in names):
+            raise ValidationError("Give route ids separated by commas.")
+        if len(names) > 500:
+            raise ValidationError("At most 500 routes at once.")
+        return [int(name) for name in names]
+
+
+class PublishPreviewQuery(QuerySchema):
+    route_ids = RouteIdList(required=True, metadata={"description": "Draft route ids separated by commas."})
+
+
+class PublishReachSchema(Schema):
+    routes = fields.Integer(metadata={"description": "Drafts among the routes named (published ones count 0)."})
+    orders = fields.Integer(metadata={"description": "Orders that would be dispatched."})
+    customers = fields.Integer(metadata={"description": "Distinct customers who would get a message."})
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                             metadata={"description": "Customers per channel: sms, email, push."})
+    without_channel = fields.Integer(metadata={"description": "Customers no channel reaches (no phone, opted out)."})
+    practice = fields.Boolean(metadata={"description": "A practice organization: nothing leaves, whatever the counts."})
+
+
 class BoardQuery(QuerySchema):
     date = fields.Date(required=True)
     depot_id = Id(load_default=None)

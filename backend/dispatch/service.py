@@ -213,6 +213,19 @@ def publish_route(principal: Principal, route_id: int) -> Route:
     return route
 
 
+def publish_preview(principal: Principal, route_ids: list[int]) -> dict:
+    """Who publishing these drafts would message (their planned orders' customers are told "scheduled"),
+    counted before anything is sent so the dispatcher confirms knowingly. Routes already published count 0."""
+    from backend.auth.models import Organization
+    from backend.notify import service as notify_service
+
+    routes = [get_route(principal, route_id) for route_id in dict.fromkeys(route_ids)]
+    drafts = [route for route in routes if route.status is RouteStatus.draft]
+    orders = [stop.order for route in drafts for stop in route.stops if stop.order.status is OrderStatus.planned]
+    reach = notify_service.reach(db.session.get(Organization, principal.org_id), orders)
+    return {"routes": len(drafts), "orders": len(orders), **reach}
+
+
 def check_version(route: Route, expected_version: int | None) -> None:
     """Optimistic concurrency: a change made on an older version is refused, never merged silently."""
     if expected_version is not None and expected_version != route.version:

@@ -50,6 +50,13 @@ def get_route(route_id):
     return service.get_route(current_principal(), route_id)
 
 
+@endpoint(bp, "/routes/publish-preview", "GET", roles=STAFF, query=schemas.PublishPreviewQuery,
+          response=schemas.PublishReachSchema,
+          summary="Before publishing: how many customers the drafts' 'scheduled' message would reach, per channel.")
+def publish_preview(query):
+    return service.publish_preview(current_principal(), query["route_ids"])
+
+
 @endpoint(bp, "/routes/<int:route_id>/publish", "POST", roles=STAFF, response=schemas.RouteSchema, etag=ROUTE_ETAG,
           idempotent=True,
           summary="Publish a draft: its orders are dispatched and the driver's phone receives the route.")

@@ -141,19 +141,51 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     common = dict(recipient_id=recipient.id, language=language, subject=subject, body=body, payload=payload,
                   now=now, not_before=not_before)
     rows = []
-    config = current_app.config
-    if recipient.phone and not recipient.opt_out_sms and available("sms", config):
-        rows.append(_row(org, order, event, Channel.sms, kind.value, f"{key}:sms", destination=recipient.phone,
-                         **common))
-    if recipient.email and not recipient.opt_out_email and available("email", config):
-        rows.append(_row(org, order, event, Channel.email, kind.value, f"{key}:email",
-                         destination=recipient.email, **common))
-    if not recipient.opt_out_push:
-        for subscription in db.session.scalars(select(PushSubscription).where(
-                PushSubscription.order_id == order.id).order_by(PushSubscription.id)):
-            rows.append(_row(org, order, event, Channel.push, kind.value, f"{key}:push:{subscription.id}",
-                             destination=subscription.endpoint, subscription_id=subscription.id, **common))
+    for channel, destinations in _customer_destinations(order).items():
+        for destination, subscription in destinations:
+            suffix = f"push:{subscription.id}" if subscription is not None else channel.value
+            rows.append(_row(org, order, event, channel, kind.value, f"{key}:{suffix}", destination=destination,
+                             subscription_id=subscription.id if subscription is not None else None, **common))
     return rows
+
+
+def _customer_destinations(order: Order) -> dict[Channel, list[tuple[str, PushSubscription | None]]]:
+    """Where a message to this order's customer goes now: the channel rules of this module's docstring."""
+    recipient: Recipient | None = order.recipient
+    if recipient is None:
+        return {}
+    config = current_app.config
+    found: dict[Channel, list[tuple[str, PushSubscription | None]]] = {}
+    if recipient.phone and not recipient.opt_out_sms and available("sms", config):
+        found[Channel.sms] = [(recipient.phone, None)]
+    if recipient.email and not recipient.opt_out_email and available("email", config):
+        found[Channel.email] = [(recipient.email, None)]
+    if not recipient.opt_out_push:
+        subscriptions = list(db.session.scalars(select(PushSubscription).where(
+            PushSubscription.order_id == order.id).order_by(PushSubscription.id)))
+        if subscriptions:
+            found[Channel.push] = [(s.endpoint, s) for s in subscriptions]
+    return found
+
+
+def reach(org: Organization, orders: list[Order]) -> dict:
+    """Who a message to each of these orders' customers would reach, before anything is sent: the number of
+    distinct customers, per channel, and those with no channel at all. Practice organizations reach nobody."""
+    people: dict[str, set] = {channel.value: set() for channel in (Channel.sms, Channel.email, Channel.push)}
+    reached, unreachable = set(), set()
+    for order in orders:
+        if order.recipient is None:
+            continue
+        person = order.recipient_id
+        if org.is_practice:
+            unreachable.add(person)
+            continue
+        destinations = _customer_destinations(order)
+        for channel in destinations:
+            people[channel.value].add(person)
+        (reached if destinations else unreachable).add(person)
+    return {"practice": org.is_practice, "customers": len(reached), "by_channel": {channel: len(ids) for channel, ids in people.items()},
+            "without_channel": len(unreachable - reached)}
 
 
 def _webhook_rows(org: Organization, order: Order, event: OrderEvent, now: datetime) -> list[dict]:

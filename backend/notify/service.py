@@ -15,12 +15,12 @@ from sqlalchemy import select
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.notify.models import Channel, OutboxMessage
-from backend.notify.outbox import queue_customer_message, queue_user_push
+from backend.notify.outbox import queue_customer_message, queue_user_push, reach
 from backend.notify.subscriptions import subscribe
 from backend.orders.models import Order
 
 __all__ = ["notifications_statement", "order_notifications", "queue_customer_message", "queue_user_push",
-           "subscribe"]
+           "reach", "subscribe"]
 
 
 def order_notifications(org_id: int, order_id: int) -> list[OutboxMessage]:

@@ -13,6 +13,7 @@ import { colourOf } from './colours.js';
 import { connectLive } from './live.js';
 import { ConsoleMap } from './map.js';
 import { mergeLatenessMessages } from './lateness.js';
+import { mergePublishingMessages, publishAskView } from './publishing.js';
 import { mergeMessages } from './messages.js';
 import { mergeOrderMessages } from './orders/messages.js';
 import './orders/orders.css';
@@ -25,6 +26,7 @@ import './styles.css';
 
 mergeMessages();
 mergeLatenessMessages();
+mergePublishingMessages();
 mergeOrderMessages();
 
 let consoleMap = null;
@@ -49,7 +51,7 @@ function update() {
     if (!orders) setTimeout(() => consoleMap?.invalidate());
   }
   render(barView(), $('bar'));
-  render(html`${noticeView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics || orders ? nothing : routesView()}`, $('side'));
+  render(html`${noticeView()}${publishAskView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics || orders ? nothing : routesView()}`, $('side'));
   if (analytics) {
     showAnalytics($('analytics-root'), { user: state.user, depots: state.depots, date: state.date, settings: state.settings })
       .catch(showError);

@@ -24,6 +24,7 @@ export const state = {
   unassigned: [],
   imports: { file: null, job: null, result: null, skipInvalid: false, busy: false },
   pending: null,
+  publishAsk: null, // {routeIds, reach}: who publishing would message, awaiting the dispatcher's yes
   notice: null,
   feed: [],
   lateRoutes: new Map(), // route id -> the server's latest late-risk alert for it

@@ -1,14 +1,15 @@
 // The day's routes as cards (summary, pace, stops to drag or move), and the review of a pending change.
 import { html, nothing } from 'lit-html';
-import { t } from '../../shared/i18n.js';
+import { t, tn } from '../../shared/i18n.js';
 import { cssProperties } from '../../shared/style.js';
-import { openOrder, publish } from '../actions.js';
+import { openOrder } from '../actions.js';
 import {
   confirmPending, onDragOver, onDragStart, onDrop, onStopKey, previewMove, suggestRedistribution,
   suggestReoptimization, violationsOf,
 } from '../changes.js';
 import { colourOf } from '../colours.js';
 import { plannedLateView } from '../lateness.js';
+import { askToPublish } from '../publishing.js';
 import {
   FINISHED, atRiskStops, duration, km, routeById, routeName, state, stopById, time, update, windowOf,
 } from '../store.js';
@@ -16,7 +17,7 @@ import {
 function summaryView(route) {
   const s = route.summary;
   if (!s) return nothing;
-  const parts = [t('d.route.stops', { count: s.stops }), t('d.route.distance', { km: km(s.distance_m) }),
+  const parts = [tn('d.route.stops', s.stops), t('d.route.distance', { km: km(s.distance_m) }),
     t('d.route.driving', { duration: duration(s.driving_s) })];
   if (s.load_share != null) parts.push(t('d.route.load', { percent: Math.round(s.load_share * 100) }));
   if (s.start_at) parts.push(t('d.route.hours', { start: time(s.start_at), end: time(s.end_at) }));
@@ -60,7 +61,7 @@ export function routesView() {
   return html`<section class="card" aria-labelledby="routes-title">
     <h2 id="routes-title">${t('d.routes', { count: routes.length })}</h2>
     <p id="move-hint" class="visually-hidden">${t('d.stop.moveHint')}</p>
-    ${drafts.length ? html`<button type="button" data-testid="publish-all" @click=${() => publish(drafts.map((r) => r.id))}>${t('d.publishAll')}</button>` : nothing}
+    ${drafts.length ? html`<button type="button" data-testid="publish-all" @click=${() => askToPublish(drafts.map((r) => r.id))}>${t('d.publishAll')}</button>` : nothing}
     ${routes.length ? nothing : html`<p>${t('d.noRoutes')}</p>`}
     ${routes.map((route, index) => {
     const others = routes.filter((o) => o.id !== route.id && o.status !== 'completed');
@@ -73,7 +74,7 @@ export function routesView() {
         ${riskCount ? html`<small class="late">${t('d.route.atRisk', { count: riskCount })}</small>` : nothing}</h3>
       ${summaryView(route)}
       <div class="row">
-        ${route.status === 'draft' && route.driver ? html`<button type="button" @click=${() => publish([route.id])}>${t('d.publish')}</button>` : nothing}
+        ${route.status === 'draft' && route.driver ? html`<button type="button" @click=${() => askToPublish([route.id])}>${t('d.publish')}</button>` : nothing}
         ${route.status !== 'completed' ? html`<button type="button" ?disabled=${state.busy} @click=${() => suggestReoptimization(route)}>${t('d.reoptimize')}</button>
           <button type="button" ?disabled=${state.busy || !others.length} @click=${() => suggestRedistribution(route)}>${t('d.breakdown')}</button>` : nothing}
       </div>
