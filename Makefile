@@ -7,6 +7,8 @@ FLASK := $(BIN)/flask --app backend:create_app
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
 TEST_DEPS_STAMP := $(VENV)/.test-deps-$(shell cat pyproject.toml requirements-test.lock | sha1sum | cut -c1-12)
 PWA_STAMP := pwa/dist/.built
+# Test processes (pytest-xdist); `auto` is one per core. TEST_WORKERS=0 runs in this process only.
+TEST_WORKERS ?= auto
 
 .PHONY: run test install install-test lock pwa chromium image bench-routing bench-realtime bench-eta clean
 
@@ -17,7 +19,7 @@ run: install pwa
 
 test: install-test pwa chromium
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

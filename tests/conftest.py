@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 # The fuzz tests' random examples come from this seed, printed in the header: FUZZ_SEED=<n> repeats a run.
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(2**32))
+# pytest-xdist's workers start after this module is read: they inherit the seed the header prints.
+os.environ["FUZZ_SEED"] = str(FUZZ_SEED)
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

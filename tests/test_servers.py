@@ -151,6 +151,7 @@ def test_a_slow_postgres_query_does_not_freeze_the_eventlet_worker(postgres_inst
         assert http < 0.5 and socket_event < 0.5, (http, socket_event)
 
 
+@pytest.mark.xdist_group("redis")  # one Redis for the whole run: its tests take turns
 def test_scaled_out_worker_on_redis_emits_job_progress_to_a_web_worker(postgres_instance):
     require_service("redis")
     import os

@@ -137,6 +137,7 @@ def test_a_killed_embedded_worker_is_restarted_and_its_jobs_end_as_their_kind_sa
         assert later["status"] == "succeeded" and later["result"]["valid"] == 50, later
 
 
+@pytest.mark.xdist_group("redis")  # one Redis for the whole run: its tests take turns
 def test_one_of_two_flask_workers_killed_on_redis_and_postgresql(tmp_path, postgres_url):
     require_service("redis")
     import redis as redis_lib

@@ -33,6 +33,7 @@ def shared_env(tmp_path, postgres_url):
     return env
 
 
+@pytest.mark.xdist_group("redis")  # one Redis for the whole run: its tests take turns
 def test_a_change_through_server_a_reaches_a_client_of_server_b(shared_env):
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "backend:create_app", "worker"], cwd=ROOT,
                               env={**os.environ, **shared_env}, start_new_session=True,
