@@ -4,7 +4,7 @@
 // draws the views and the map from the state on every update().
 import { html, nothing, render } from 'lit-html';
 import { ApiError, get, login, logout, me } from '../shared/api.js';
-import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
+import { browserLanguages, setLanguage, supportedLanguage, t } from '../shared/i18n.js';
 import { todayIn } from '../shared/time.js';
 // Analytics tab: a tiny static hook; the dashboard and its chart library load on the tab's first opening.
 import { showAnalytics } from '../analytics/entry.js';
@@ -16,6 +16,7 @@ import { mergeLatenessMessages } from './lateness.js';
 import { mergePublishingMessages, publishAskView } from './publishing.js';
 import { mergeMessages } from './messages.js';
 import { mergeOrderMessages } from './orders/messages.js';
+import { mergeNotificationMessages } from './orders/notifications.js';
 import './orders/orders.css';
 import {
   $, LANGUAGE_KEY, STAFF, atRiskStops, driverName, errorMessage, setRenderer, showError, state, timeZone,
@@ -28,6 +29,7 @@ mergeMessages();
 mergeLatenessMessages();
 mergePublishingMessages();
 mergeOrderMessages();
+mergeNotificationMessages();
 
 let consoleMap = null;
 
@@ -67,6 +69,13 @@ function update() {
 
 setRenderer(update);
 
+// The console follows the browser until the person picks a language in its bar (issue #16, item 6), as the
+// admin screens do: a French profile does not turn an en-US browser French without a word. The profile's
+// language only counts when the browser asks for none that we offer.
+function consoleLanguage(profileLanguage = null) {
+  return localStorage.getItem(LANGUAGE_KEY) || supportedLanguage([...browserLanguages(), profileLanguage]) || 'en';
+}
+
 async function onLogin(event) {
   event.preventDefault();
   const form = new FormData(event.target);
@@ -86,7 +95,7 @@ async function start(session) {
     return;
   }
   state.user = user;
-  setLanguage(localStorage.getItem(LANGUAGE_KEY) || chooseLanguage(user.language));
+  setLanguage(consoleLanguage(user.language));
   const app = $('app');
   app.replaceChildren();
   app.className = 'console';
@@ -109,7 +118,7 @@ async function start(session) {
 }
 
 async function boot() {
-  setLanguage(localStorage.getItem(LANGUAGE_KEY) || chooseLanguage());
+  setLanguage(consoleLanguage());
   try {
     await start(await me());
   } catch (error) {

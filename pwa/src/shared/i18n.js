@@ -380,14 +380,23 @@ const MESSAGES = {
 export const LANGUAGES = Object.keys(MESSAGES);
 let current = 'en';
 
-/** Picks the user's language if we have it, else the browser's, else English. */
-export function chooseLanguage(userLanguage) {
-  const candidates = [userLanguage, ...(navigator.languages || [navigator.language])];
+/** The first of these language tags ('fr-CA', 'en') that we offer, as its base language; null if none. */
+export function supportedLanguage(candidates) {
   for (const candidate of candidates) {
     const base = String(candidate || '').toLowerCase().split('-')[0];
     if (MESSAGES[base]) return base;
   }
-  return 'en';
+  return null;
+}
+
+/** The languages the browser asks for, most wanted first. */
+export function browserLanguages() {
+  return navigator.languages?.length ? [...navigator.languages] : [navigator.language];
+}
+
+/** Picks the user's language if we have it, else the browser's, else English. */
+export function chooseLanguage(userLanguage) {
+  return supportedLanguage([userLanguage, ...browserLanguages()]) || 'en';
 }
 
 export function setLanguage(language) {

@@ -10,6 +10,7 @@ import { optimizerView, unplannedView } from './plan.js';
 import { importView } from '../orders/import.js';
 import { orderActionsView, orderStatusLine, timelineView } from '../orders/detail.js';
 import { ordersView } from '../orders/desk.js';
+import { notificationsView } from '../orders/notifications.js';
 
 export function loginView(onLogin, message = '') {
   return html`<main class="login">
@@ -97,9 +98,7 @@ export function orderView() {
       ${p.signature ? html`<figure><img src=${p.signature.url} alt=${t('d.order.signature')} class="signature"><figcaption>${t('d.order.signature')}</figcaption></figure>` : nothing}
     </div>`) : html`<p>${t('d.order.noProof')}</p>`}
     ${conversationView(order)}
-    ${notifications ? html`<h3>${t('d.order.notifications')}</h3>
-      ${notifications.length ? html`<ul data-testid="notifications">${notifications.map((n) => html`<li>${n.channel} · ${n.kind} → ${n.destination}: <strong>${n.status}</strong>${n.provider_status ? ` (${n.provider_status})` : ''}</li>`)}</ul>`
-        : html`<p>${t('d.order.noNotification')}</p>`}` : nothing}
+    ${notificationsView(notifications, timeZone())}
   </aside>`;
 }
 

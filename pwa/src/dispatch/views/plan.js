@@ -1,10 +1,14 @@
 // The Plan tab: choose drivers and vans, optimize, see what is unplanned (the CSV import: orders/import.js).
 import { html, nothing } from 'lit-html';
-import { t } from '../../shared/i18n.js';
+import { language, t } from '../../shared/i18n.js';
 import { assignVehicle, openOrder, optimize, stopOptimization } from '../actions.js';
 import { suggestInsertion } from '../changes.js';
 import { driverName, state, update, windowOf } from '../store.js';
 import { planLatenessView } from '../lateness.js';
+
+// The solver's objective has no one unit (cents for vans with costs, seconds driven for drivers without a van,
+// metres or a CO2 price under the other objectives), so it is shown as a score to compare plans by.
+const scoreText = (score) => new Intl.NumberFormat(language() === 'fr' ? 'fr-CA' : 'en-CA').format(score);
 
 export function optimizerView() {
   const job = state.job;
@@ -36,7 +40,7 @@ export function optimizerView() {
     ${job ? html`<div class="progress" data-testid="opt-panel">
       <progress max="1" .value=${job.status === 'succeeded' ? 1 : job.progress || 0} aria-label=${t('d.progress')} data-testid="opt-progress"></progress>
       <p role="status" data-testid="opt-status" data-status=${job.status}>${status}</p>
-      ${job.detail?.best_cost != null ? html`<p data-testid="opt-cost">${t('d.bestCost', { cost: job.detail.best_cost })}</p>` : nothing}
+      ${job.detail?.best_cost != null ? html`<p data-testid="opt-cost">${t('d.bestCost', { cost: scoreText(job.detail.best_cost) })}</p>` : nothing}
       ${job.detail?.elapsed_s != null ? html`<p>${t('d.elapsed', { seconds: job.detail.elapsed_s })}</p>` : nothing}
     </div>` : nothing}
     ${planLatenessView(state.planResult, driverName)}
