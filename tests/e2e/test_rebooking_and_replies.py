@@ -110,7 +110,16 @@ def test_the_customer_rebooks_a_failed_delivery_and_the_console_shows_it(server,
     conversation = console.get_by_test_id("conversation")
     conversation.locator("li[data-direction=out]").filter(has_text="rebooked").wait_for()
     assert conversation.locator("li").filter(has_text="rebooked").count() == 1
+    # The messages sent about it, in words: channel, what it says, to whom, and where it stands.
+    notifications = detail.get_by_test_id("notifications")
+    phone_number = order["recipient"]["phone"]
+    notifications.get_by_text(f"Text message: Rebooking confirmed, to {phone_number}, waiting to be sent since").wait_for()
+    assert notifications.get_by_text("Text message: Delivery failed, to").count() == 1
+    assert not re.search(r"\bsms\b|→|pending|rebooked|_", notifications.inner_text())  # no internal codes
     console.screenshot(path=str(shots / "rebook-4-console.png"))
+    console.get_by_label("Language").select_option("fr")
+    notifications.get_by_text(f"Texto : Report confirmé, à {phone_number}, en attente d'envoi depuis").wait_for()
+    console.screenshot(path=str(shots / "rebook-5-console-fr.png"))
 
 
 def twilio_signature(url: str, params: dict) -> str:

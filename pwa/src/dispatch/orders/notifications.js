@@ -20,6 +20,7 @@ export const NOTIFICATION_MESSAGES = {
     'n.kind.event': 'Event “{type}”',
     'n.status.pending': 'waiting to be sent',
     'n.status.pendingAt': 'waiting to be sent at {time}',
+    'n.status.pendingSince': 'waiting to be sent since {time}',
     'n.status.sending': 'being sent',
     'n.status.sent': 'sent {time}',
     'n.status.delivered': 'delivered {time}',
@@ -45,6 +46,7 @@ export const NOTIFICATION_MESSAGES = {
     'n.kind.event': 'Événement « {type} »',
     'n.status.pending': "en attente d'envoi",
     'n.status.pendingAt': "en attente d'envoi à {time}",
+    'n.status.pendingSince': "en attente d'envoi depuis {time}",
     'n.status.sending': "en cours d'envoi",
     'n.status.sent': 'envoyé {time}',
     'n.status.delivered': 'reçu {time}',
@@ -91,7 +93,9 @@ function kindName(kind) {
 function statusWords(n, timeZone) {
   const when = (iso) => formatWhen(iso, timeZone);
   switch (n.status) {
-    case 'pending': return n.next_attempt_at ? t('n.status.pendingAt', { time: when(n.next_attempt_at) }) : t('n.status.pending');
+    case 'pending': // due later (quiet hours, a retry) or already due and queued
+      if (n.next_attempt_at && new Date(n.next_attempt_at) > Date.now()) return t('n.status.pendingAt', { time: when(n.next_attempt_at) });
+      return n.created_at ? t('n.status.pendingSince', { time: when(n.created_at) }) : t('n.status.pending');
     case 'sent': return t('n.status.sent', { time: when(n.sent_at || n.created_at) });
     case 'delivered': return t('n.status.delivered', { time: when(n.delivered_at || n.sent_at || n.created_at) });
     case 'failed': return n.last_error ? t('n.status.failedBecause', { reason: n.last_error }) : t('n.status.failed');
