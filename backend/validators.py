@@ -11,6 +11,16 @@ from marshmallow import ValidationError, fields, validate
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 LANGUAGES = ("en", "fr")
+# The languages customers are written to in (backend/notify/wording.py has their words; a test keeps the two equal).
+CUSTOMER_LANGUAGES = ("en", "fr", "es", "pt", "de")
+_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2})(?:[-_](?:[A-Za-z]{2}|\d{3}))?$")
+
+
+def customer_language(value: str) -> None:
+    """A recipient's language, with the region they may give: "es", "es-MX", "pt-BR", "de-AT"."""
+    found = _LANGUAGE_TAG.match(value or "")
+    if not found or found.group(1).lower() not in CUSTOMER_LANGUAGES:
+        raise ValidationError(f"Use one of: {', '.join(CUSTOMER_LANGUAGES)}, optionally with a region (e.g. es-MX).")
 
 
 def e164(value: str) -> None:
@@ -67,6 +77,7 @@ class Phone(fields.String):
 Latitude = lambda **kw: fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False, **kw)  # noqa: E731
 Longitude = lambda **kw: fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False, **kw)  # noqa: E731
 Language = lambda **kw: fields.String(validate=validate.OneOf(LANGUAGES), **kw)  # noqa: E731
+CustomerLanguage = lambda **kw: fields.String(validate=customer_language, **kw)  # noqa: E731
 NonNegativeInt = lambda **kw: fields.Integer(validate=validate.Range(min=0, max=2_000_000_000), **kw)  # noqa: E731
 NonNegativeFloat = lambda **kw: fields.Float(validate=validate.Range(min=0, max=1e9), allow_nan=False, **kw)  # noqa: E731
 # max_length: the column's (PostgreSQL refuses longer text where SQLite would store it).

@@ -19,6 +19,7 @@ from backend.auth.models import Organization
 from backend.database import utcnow
 from backend.errors import Conflict, NotFound
 from backend.extensions import db
+from backend.notify import templates
 from backend.notify.channels import available
 from backend.notify.models import REPLY_KIND, Channel, InboundMessage, OutboxMessage, OutboxStatus
 from backend.notify.outbox import _insert
@@ -77,8 +78,8 @@ def queue_reply(org_id: int, order_id: int, text: str, *, by: str, user_id: int 
               "subscription_id": None, "webhook_id": None, "channel": Channel.sms, "kind": REPLY_KIND,
               "dedupe_key": key, "status": OutboxStatus.suppressed if org.is_practice else OutboxStatus.pending,
               "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
-              "destination": order.recipient.phone, "language": order.recipient.language or "en", "subject": "",
-              "body": text, "payload": {"by": by, "user_id": user_id}}])
+              "destination": order.recipient.phone, "language": templates.language_of(order.recipient.language),
+              "subject": "", "body": text, "payload": {"by": by, "user_id": user_id}}])
     return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
 
 

@@ -5,7 +5,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from backend.api import PageQuery
 from backend.orders.enums import FailureReason, GeocodeSource, OrderStatus
-from backend.validators import Id, Language, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
+from backend.validators import CustomerLanguage, Id, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
 
 Skill = fields.String(validate=validate.Length(min=1, max=40))
 Barcode = fields.String(validate=validate.Length(min=1, max=100))
@@ -42,7 +42,7 @@ class RecipientSchema(Schema):
     name = Name(required=True)
     phone = Phone(load_default=None, allow_none=True)
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    language = Language(load_default="en")
+    language = CustomerLanguage(load_default="en")
     opt_out_sms = fields.Boolean(load_default=False)
     opt_out_push = fields.Boolean(load_default=False)
     opt_out_email = fields.Boolean(load_default=False)
