@@ -110,6 +110,9 @@ def test_the_customer_rebooks_a_failed_delivery_and_the_console_shows_it(server,
     conversation = console.get_by_test_id("conversation")
     conversation.locator("li[data-direction=out]").filter(has_text="rebooked").wait_for()
     assert conversation.locator("li").filter(has_text="rebooked").count() == 1
+    assert "To the customer (Rebooking confirmed)" in conversation.locator("li[data-direction=out]").last.inner_text()
+    assert "waiting to be sent" in conversation.locator("li[data-direction=out]").last.inner_text()
+    assert detail.get_by_test_id("proof").inner_text().startswith("Not delivered: nobody home")
     # The messages sent about it, in words: channel, what it says, to whom, and where it stands.
     notifications = detail.get_by_test_id("notifications")
     phone_number = order["recipient"]["phone"]

@@ -5,6 +5,7 @@ import { html, nothing } from 'lit-html';
 import { get, post } from '../shared/api.js';
 import { catalogue, t } from '../shared/i18n.js';
 import { reloadSoon } from './actions.js';
+import { kindName, statusWord } from './orders/notifications.js';
 import { formatDate } from '../shared/time.js';
 import { addFeed, errorMessage, state, time, timeZone, update } from './store.js';
 
@@ -16,7 +17,7 @@ const MESSAGES = {
     'd.convo.title': 'Conversation with the customer',
     'd.convo.empty': 'No text exchanged yet.',
     'd.convo.in': 'Customer',
-    'd.convo.out': 'Sent ({kind})',
+    'd.convo.out': 'To the customer ({kind})',
     'd.convo.by': 'You ({name})',
     'd.convo.reply': 'Answer by text',
     'd.convo.send': 'Send text',
@@ -32,7 +33,7 @@ const MESSAGES = {
     'd.convo.title': 'Conversation avec le client',
     'd.convo.empty': 'Aucun texto échangé.',
     'd.convo.in': 'Client',
-    'd.convo.out': 'Envoyé ({kind})',
+    'd.convo.out': 'Au client ({kind})',
     'd.convo.by': 'Vous ({name})',
     'd.convo.reply': 'Répondre par texto',
     'd.convo.send': 'Envoyer le texto',
@@ -131,7 +132,7 @@ export function conversationView(order) {
     ${data?.messages.length ? html`<ol class="messages">${data.messages.map((m) => html`<li class=${m.direction}
         data-direction=${m.direction}>
       <span class="who">${m.direction === 'in' ? t('d.convo.in') : m.by ? t('d.convo.by', { name: m.by })
-        : t('d.convo.out', { kind: m.kind })} · <time>${time(m.at)}</time>${m.status ? ` · ${m.status}` : ''}</span>
+        : t('d.convo.out', { kind: kindName(m.kind) })} · <time>${time(m.at)}</time>${m.status ? ` · ${statusWord(m.status)}` : ''}</span>
       <span class="body">${m.body}</span></li>`)}</ol>` : nothing}
     ${data && !data.can_reply ? html`<p class="muted">${t('d.convo.cannot', { reason: data.cannot_reply })}</p>` : nothing}
     ${data?.can_reply ? html`<form @submit=${(e) => sendReply(e, order.id)} data-testid="reply-form">

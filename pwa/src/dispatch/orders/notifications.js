@@ -28,6 +28,8 @@ export const NOTIFICATION_MESSAGES = {
     'n.status.failedBecause': 'could not be sent: {reason}',
     'n.status.cancelled': 'not sent (no longer needed, or the customer opted out)',
     'n.status.suppressed': 'not sent (practice organization)',
+    'n.state.sent': 'sent',
+    'n.state.delivered': 'delivered',
     'n.line': '{channel}: {kind}, to {destination}, {status}',
   },
   fr: {
@@ -54,6 +56,8 @@ export const NOTIFICATION_MESSAGES = {
     'n.status.failedBecause': "n'a pas pu être envoyé : {reason}",
     'n.status.cancelled': "non envoyé (plus nécessaire, ou le client s'est désabonné)",
     'n.status.suppressed': "non envoyé (organisation d'entraînement)",
+    'n.state.sent': 'envoyé',
+    'n.state.delivered': 'reçu',
     'n.line': '{channel} : {kind}, à {destination}, {status}',
   },
 };
@@ -85,7 +89,8 @@ export function formatWhen(iso, timeZone) {
 
 const has = (key) => key in (catalogue[language()] || {}) || key in catalogue.en;
 
-function kindName(kind) {
+/** What a message says, in words ("Delivery scheduled"); a webhook's event type as it is named. */
+export function kindName(kind) {
   if (has(`n.kind.${kind}`)) return t(`n.kind.${kind}`);
   return t('n.kind.event', { type: String(kind || '').replace(/[._]/g, ' ') }); // a webhook's event type
 }
@@ -101,6 +106,12 @@ function statusWords(n, timeZone) {
     case 'failed': return n.last_error ? t('n.status.failedBecause', { reason: n.last_error }) : t('n.status.failed');
     default: return has(`n.status.${n.status}`) ? t(`n.status.${n.status}`) : String(n.status || '');
   }
+}
+
+/** Where a message stands, in one or two words ("waiting to be sent", "sent"). */
+export function statusWord(status) {
+  if (has(`n.state.${status}`)) return t(`n.state.${status}`);
+  return has(`n.status.${status}`) ? t(`n.status.${status}`) : String(status || '');
 }
 
 /** One outbox message as a sentence in the user's language. */

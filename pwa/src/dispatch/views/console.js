@@ -10,6 +10,7 @@ import { optimizerView, unplannedView } from './plan.js';
 import { importView } from '../orders/import.js';
 import { orderActionsView, orderStatusLine, timelineView } from '../orders/detail.js';
 import { ordersView } from '../orders/desk.js';
+import { failureName, statusName } from '../orders/timeline.js';
 import { notificationsView } from '../orders/notifications.js';
 
 export function loginView(onLogin, message = '') {
@@ -91,7 +92,7 @@ export function orderView() {
     ${timelineView(events)}
     <h3>${t('d.order.proofs')}</h3>
     ${proofs.length ? proofs.map((p) => html`<div class="proof" data-testid="proof">
-      <p>${p.outcome}${p.failure_reason ? ` (${p.failure_reason})` : ''} · ${time(p.at)}
+      <p>${statusName(p.outcome)}${p.failure_reason ? `: ${failureName(p.failure_reason)}` : ''} · ${time(p.at)}
         ${p.recipient_name ? html`<br>${t('d.order.recipient', { name: p.recipient_name })}` : nothing}
         ${p.distance_from_address_m != null ? html`<br><span class=${p.distance_from_address_m > 200 ? 'late' : ''}>${t('d.order.distance', { metres: p.distance_from_address_m })}</span>` : nothing}</p>
       ${p.photos.map((f) => html`<figure><img src=${f.url} alt=${t('d.order.photo', { time: time(f.captured_at) })} loading="lazy"><figcaption>${t('d.order.photo', { time: time(f.captured_at) })}</figcaption></figure>`)}
