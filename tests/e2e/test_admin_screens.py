@@ -303,6 +303,14 @@ def test_a_customer_message_is_worded_with_a_live_preview_and_its_sms_cost(demo_
     assert saved["custom"] and saved["body"] == "Hi {first_name}, arriving around {eta}: {tracking_url}"
     page.get_by_role("button", name="Restore the built-in text").click()
     page.get_by_role("status").filter(has_text="The built-in text is back.").wait_for()
+    # Every language customers are written in is listed by its own name and previewed with its own dates.
+    for name in ("Español", "Português", "Deutsch"):
+        assert page.get_by_test_id("templates-table").get_by_role("cell", name=name, exact=True).count() == 7
+    page.get_by_role("button", name="Edit Out for delivery (de)").click()
+    page.get_by_role("heading", name="Out for delivery — Deutsch").wait_for()
+    assert ("Hallo Camille, Ihre Lieferung von Lastmile Demo — Montréal ist unterwegs und kommt am Montag, "
+            "30. November, 10:00–12:00 Uhr.") in preview.inner_text()
+    _shot(page, "templates-de")
 
 
 def test_the_console_leads_admins_to_the_admin_screens_and_not_dispatchers(demo_server, browser_page):

@@ -29,12 +29,24 @@ const keyOf = (item) => `${item.kind}|${item.language}`;
 const kindLabel = (kind) => { const text = t(`a.kind.${kind}`); return text === `a.kind.${kind}` ? kind.replaceAll('_', ' ') : text; };
 const current = () => page.templates?.find((item) => keyOf(item) === page.key) || null;
 
+// Each language the server words messages in, named in itself, with the window, ETA and reason as the server
+// writes them in it (backend/notify/templates.py); a language added on the server first shows by its code.
+const LANGUAGES = {
+  en: { name: 'English', window: 'on Monday, November 30, 10:00 AM–12:00 PM', eta: '10:40 AM', reason: 'nobody was home' },
+  fr: { name: 'Français', window: 'le lundi 30 novembre, 10 h 00 – 12 h 00', eta: '10 h 40', reason: "personne n'était présent" },
+  es: { name: 'Español', window: 'el lunes 30 de noviembre, de 10:00 a 12:00', eta: '10:40', reason: 'no había nadie en casa' },
+  pt: { name: 'Português', window: 'na segunda-feira, 30 de novembro, das 10:00 às 12:00', eta: '10:40',
+    reason: 'não havia ninguém em casa' },
+  de: { name: 'Deutsch', window: 'am Montag, 30. November, 10:00–12:00 Uhr', eta: '10:40 Uhr', reason: 'es war niemand zu Hause' },
+};
+const languageName = (language) => LANGUAGES[language]?.name || language;
+
 function example(language) {
+  const words = LANGUAGES[language] || LANGUAGES.en;
   return {
     recipient_name: 'Camille Tremblay', first_name: 'Camille', org_name: state.org?.name || 'Lastmile',
-    order_ref: 'ORD-1042', window: language === 'fr' ? '10 h 00–12 h 00' : '10:00 AM–12:00 PM',
-    eta: language === 'fr' ? '10 h 40' : '10:40 AM', tracking_url: `${location.origin}/t/AbC123xYz`,
-    reason: language === 'fr' ? 'personne sur place' : 'nobody was home',
+    order_ref: 'ORD-1042', window: words.window, eta: words.eta, tracking_url: `${location.origin}/t/AbC123xYz`,
+    reason: words.reason,
   };
 }
 
@@ -130,13 +142,13 @@ export function templatesView() {
       <table data-testid="templates-table"><thead><tr><th scope="col">${t('a.f.kind')}</th><th scope="col">${t('a.f.language')}</th>
         <th scope="col">${t('a.f.wording')}</th><th scope="col"><span class="visually-hidden">${t('a.actions')}</span></th></tr></thead>
         <tbody>${page.templates.map((row) => html`<tr class=${keyOf(row) === page.key ? 'selected' : ''}>
-          <td>${kindLabel(row.kind)}</td><td>${row.language === 'fr' ? 'Français' : 'English'}</td>
+          <td>${kindLabel(row.kind)}</td><td lang=${row.language}>${languageName(row.language)}</td>
           <td>${row.custom ? t('a.wording.custom') : t('a.wording.builtIn')}</td>
           <td><button type="button" aria-label=${t('a.editNamed', { name: `${kindLabel(row.kind)} (${row.language})` })}
             @click=${() => open(row)}>${t('a.edit')}</button></td></tr>`)}</tbody></table>
     </section>
     ${item ? html`<section class="editor" aria-labelledby="template-editor-title">
-      <h2 id="template-editor-title">${kindLabel(item.kind)} — ${item.language === 'fr' ? 'Français' : 'English'}</h2>
+      <h2 id="template-editor-title">${kindLabel(item.kind)} — <span lang=${item.language}>${languageName(item.language)}</span></h2>
       ${formView({ id: 'template-form', fields: fields(), draft: page.draft, errors: page.errors, problem: page.problem,
         busy: page.busy, submitLabel: t('a.save'), columns: 1, onSubmit: () => save(false),
         onInput: (name, value) => { page.draft[name] = value; state.dirty = true; delete page.errors[name]; update(); },
