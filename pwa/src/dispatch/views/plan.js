@@ -1,6 +1,6 @@
 // The Plan tab: choose drivers and vans, optimize, see what is unplanned (the CSV import: orders/import.js).
 import { html, nothing } from 'lit-html';
-import { language, t } from '../../shared/i18n.js';
+import { language, t, tn } from '../../shared/i18n.js';
 import { assignVehicle, openOrder, optimize, stopOptimization } from '../actions.js';
 import { suggestInsertion } from '../changes.js';
 import { driverName, state, update, windowOf } from '../store.js';
@@ -16,7 +16,7 @@ export function optimizerView() {
   const vehicleName = (id) => state.vehicles.find((v) => v.id === id)?.name || t('d.noVehicle');
   let status = '';
   if (job) {
-    status = job.status === 'succeeded' ? t('d.jobStatus.succeeded', { routes: job.result?.route_ids?.length ?? 0 })
+    status = job.status === 'succeeded' ? tn('d.jobStatus.succeeded', job.result?.route_ids?.length ?? 0)
       : job.status === 'failed' ? t('d.jobStatus.failed', { message: job.error?.message || '' })
         : t(`d.jobStatus.${job.status}`);
   }
