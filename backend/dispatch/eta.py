@@ -28,11 +28,23 @@ from backend.tracking.models import DriverPosition
 from backend.unit_of_work import transactional
 
 
+# A published route is re-timed by the clock only on its own day: one never driven stays as it was planned.
+WAITING_ROUTE_HORIZON = timedelta(hours=18)
+
+
+def _waiting_past_its_start(route: Route, now) -> bool:
+    """Published, not started, and its planned start has passed: its ETAs move with the clock."""
+    return (route.status is RouteStatus.published and route.planned_start_at is not None
+            and now - WAITING_ROUTE_HORIZON < route.planned_start_at < now)
+
+
 @transactional
 def refresh_route_etas(route_id: int) -> dict | None:
-    """Recompute and store the ETAs of a route in progress; tell clients only about meaningful moves."""
+    """Recompute and store the ETAs of a route in progress, or of a published one whose start has passed
+    while it waits (its stops cannot be served before now: a customer never reads an ETA in the past);
+    tell clients only about meaningful moves."""
     route = db.session.get(Route, route_id)
-    if route is None or route.status is not RouteStatus.in_progress:
+    if route is None or not (route.status is RouteStatus.in_progress or _waiting_past_its_start(route, utcnow())):
         return None
     remaining = sorted((s for s in route.stops if s.status in (StopStatus.pending, StopStatus.arrived)),
                        key=lambda s: s.sequence)
@@ -43,8 +55,9 @@ def refresh_route_etas(route_id: int) -> dict | None:
     depot = db.session.get(Depot, route.depot_id)
     driver = db.session.get(Driver, route.driver_id) if route.driver_id else None
     vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
-    start = (position.lat, position.lon) if position else None
     stale = position is None or (now - position.at).total_seconds() > current_app.config["POSITION_STALE_AFTER_S"]
+    # A route not started leaves from the depot unless the driver is on duty with a fresh fix.
+    start = (position.lat, position.lon) if position and (route.status is RouteStatus.in_progress or not stale) else None
     plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
                                              start=start, start_at=now, pace=observed_pace(route))
     threshold = current_app.config["ETA_NOTIFY_THRESHOLD_S"]
@@ -140,9 +153,14 @@ def late_risk_payload(route: Route) -> dict:
 
 
 def routes_due_for_refresh(max_age: timedelta) -> list[int]:
-    """Routes in progress whose ETAs are older than max_age (the periodic safety net)."""
-    cutoff = utcnow() - max_age
+    """Routes in progress whose ETAs are older than max_age (the periodic safety net), and published routes
+    waiting past their planned start (their ETAs follow the clock until the driver starts)."""
+    now = utcnow()
+    cutoff = now - max_age
     statement = (select(Route.id).outerjoin(DriverPosition, DriverPosition.driver_id == Route.driver_id)
                  .where(Route.status == RouteStatus.in_progress)
                  .where((DriverPosition.etas_computed_at.is_(None)) | (DriverPosition.etas_computed_at < cutoff)))
-    return list(db.session.scalars(statement))
+    waiting = (select(Route.id).where(Route.status == RouteStatus.published,
+                                      Route.planned_start_at < now,
+                                      Route.planned_start_at > now - WAITING_ROUTE_HORIZON))
+    return list(db.session.scalars(statement)) + list(db.session.scalars(waiting))
