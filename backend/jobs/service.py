@@ -142,6 +142,7 @@ class JobContext:
         self.created_by_id = job.created_by_id
         self._snapshot = job_payload(job)
         self._last_report = 0.0
+        self._held: dict | None = None
         self._last_cancel_check = 0.0
         self._cancelled = False
 
@@ -172,15 +173,22 @@ class JobContext:
         if self.cancelled():
             raise JobCancelled()
         now = time.monotonic()
-        if not force and now - self._last_report < 0.25:
-            return
-        self._last_report = now
         live = {"progress": max(0.0, min(1.0, fraction)), "message": message[:300], "detail": detail}
+        if not force and now - self._last_report < 0.25:
+            self._held = live  # kept for the job's end: its last figures are its final ones (flush)
+            return
+        self._last_report, self._held = now, None
         queue.put_state(progress_key(self.job_id), live)
         self._snapshot.update(live, progress=round(live["progress"], 4))
         from backend.realtime import emit, rooms
 
         emit.emit_now("job.progress", dict(self._snapshot), rooms.dispatch(self.org_id))
+
+    def flush(self) -> None:
+        """Store the last report the throttle held back (a small plan's final best cost comes within it)."""
+        if self._held is not None:
+            queue.put_state(progress_key(self.job_id), self._held)
+            self._held = None
 
 
 def _database_error(exc: SQLAlchemyError) -> dict:
@@ -281,6 +289,10 @@ def run(job_id: str) -> None:
             detail = traceback.format_exc(limit=5) if current_app.debug else None
             outcome = {"status": JobStatus.failed, "error": {"code": "internal", "message": str(exc) or
                                                              type(exc).__name__, "fields": {}, "trace": detail}}
+        try:
+            context.flush()
+        except Exception:  # the queue's store is away: the job's outcome matters more than its last figures
+            log.exception("job %s: could not store its last progress report", job_id)
         _record(job_id, worker_id, outcome)
     finally:
         db.session.remove()

@@ -22,11 +22,19 @@ def _steps(ctx, payload):
     return {"done": payload["steps"]}
 
 
-def _enqueue(app, org, payload):
+@job_handler("test.quick_steps", on_worker_lost=RETRY)
+def _quick_steps(ctx, payload):
+    """Reports faster than the throttle lets through, as a small optimization does."""
+    for step in range(payload["steps"]):
+        ctx.progress(step / payload["steps"], f"step {step}", step=step)
+    return {"done": payload["steps"]}
+
+
+def _enqueue(app, org, payload, kind="test.steps"):
     from backend.jobs import service
 
     with app.app_context():
-        return service.enqueue(org.org_id, "test.steps", payload).id
+        return service.enqueue(org.org_id, kind, payload).id
 
 
 def _wait(api, job_id, statuses, timeout=20):
@@ -46,6 +54,11 @@ def test_job_runs_reports_progress_and_succeeds(app, org, dispatcher, job_worker
     assert job["detail"] == {"step": 2}  # the last figures reported stay on the finished job
     assert job["started_at"] and job["finished_at"]
     assert [j["id"] for j in dispatcher.get("/api/v1/jobs").get_json()] == [job_id]
+
+
+def test_the_last_report_of_a_fast_job_is_its_final_word(app, org, dispatcher, job_worker):
+    job = _wait(dispatcher, _enqueue(app, org, {"steps": 5}, kind="test.quick_steps"), {"succeeded", "failed"})
+    assert job["status"] == "succeeded" and job["detail"] == {"step": 4}, job  # not the throttled-out {"step": 0}
 
 
 def test_a_running_job_shows_live_progress_and_can_be_cancelled(app, org, dispatcher, job_worker):
