@@ -44,6 +44,7 @@ def seed(env: dict, drivers: int, dispatchers: int) -> list[tuple[str, str]]:
     from backend.fleet import service as fleet_service
     from backend.fleet.models import Driver
     from backend.simulator import mint_session_cookie
+    from backend.unit_of_work import unit_of_work
 
     app = create_app()
     with app.app_context():
@@ -56,17 +57,17 @@ def seed(env: dict, drivers: int, dispatchers: int) -> list[tuple[str, str]]:
         users += [{"org_id": org.id, "name": f"Driver {i}", "role": Role.driver, "phone": None,
                    "email": f"v{i}-{org.slug}@b.test", "password_hash": shared_hash, "language": "en", "active": True,
                    "session_epoch": 0} for i in range(drivers)]
-        now = datetime.now(timezone.utc)
-        db.session.execute(insert(User), [dict(u, created_at=now, updated_at=now) for u in users])
-        db.session.flush()
-        rows = db.session.query(User).filter(User.org_id == org.id).order_by(User.id).all()
-        driver_users = [u for u in rows if u.role is Role.driver]
-        db.session.execute(insert(Driver), [{"org_id": org.id, "user_id": u.id, "skills": [], "active": True,
-                                             "created_at": now, "updated_at": now} for u in driver_users])
-        db.session.commit()
-        staff = [mint_session_cookie(app, u, commit=False) for u in rows if u.role is Role.dispatcher]
-        fleet = [mint_session_cookie(app, u, commit=False) for u in driver_users]
-        db.session.commit()
+        with unit_of_work():  # the fleet in one transaction, as the app writes
+            now = datetime.now(timezone.utc)
+            db.session.execute(insert(User), [dict(u, created_at=now, updated_at=now) for u in users])
+            db.session.flush()
+            rows = db.session.query(User).filter(User.org_id == org.id).order_by(User.id).all()
+            driver_users = [u for u in rows if u.role is Role.driver]
+            db.session.execute(insert(Driver), [{"org_id": org.id, "user_id": u.id, "skills": [], "active": True,
+                                                 "created_at": now, "updated_at": now} for u in driver_users])
+        with unit_of_work():
+            staff = [mint_session_cookie(app, u, commit=False) for u in rows if u.role is Role.dispatcher]
+            fleet = [mint_session_cookie(app, u, commit=False) for u in driver_users]
         db.engine.dispose()
     return staff, fleet
 
