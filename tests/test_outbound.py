@@ -71,28 +71,32 @@ def test_dns_rebinding_cannot_swap_the_checked_address_for_another(monkeypatch):
     """The name answers a permitted address to the check and an internal one afterwards: the connection must
     go to the address that was checked. (127.0.0.2 plays the public address, allowed by the policy, so that
     no test leaves this machine; 127.0.0.1 is the internal service.)"""
-    with StandIn(ok, host="127.0.0.2") as public:
+    for _attempt in range(50):  # a port free on 127.0.0.2 may be taken on 127.0.0.1: try another
+        public = StandIn(ok, host="127.0.0.2")
         try:
             internal = StandIn(ok, host="127.0.0.1", port=public.port)
+            break
         except OSError:
-            pytest.skip("the port is taken on 127.0.0.1")
-        with internal:
-            answers = iter([["127.0.0.2"]])
-            calls = []
+            public.server.server_close()
+    else:
+        pytest.fail("no port free on both 127.0.0.1 and 127.0.0.2")
+    with public, internal:
+        answers = iter([["127.0.0.2"]])
+        calls = []
 
-            def rebinding_resolver(host, port):
-                calls.append(host)
-                return next(answers, ["127.0.0.1"])
+        def rebinding_resolver(host, port):
+            calls.append(host)
+            return next(answers, ["127.0.0.1"])
 
-            monkeypatch.setattr(outbound, "resolve", rebinding_resolver)
-            policy = outbound.Policy(allow_http=True, allowed_networks=outbound.parse_networks("127.0.0.2"))
-            url = f"http://localhost:{public.port}/hook"  # localhost: what a second, system lookup would give
-            assert outbound.post(url, policy, json={"a": 1}).status_code == 200
-            assert len(public.requests) == 1 and public.requests[0]["headers"]["Host"] == f"localhost:{public.port}"
-            assert calls == ["localhost"]  # one lookup for one connection
-            with pytest.raises(outbound.OutboundRefused, match="127.0.0.1"):
-                outbound.post(url, policy, json={"a": 2})  # now it answers the internal address: refused
-            assert internal.requests == []
+        monkeypatch.setattr(outbound, "resolve", rebinding_resolver)
+        policy = outbound.Policy(allow_http=True, allowed_networks=outbound.parse_networks("127.0.0.2"))
+        url = f"http://localhost:{public.port}/hook"  # localhost: what a second, system lookup would give
+        assert outbound.post(url, policy, json={"a": 1}).status_code == 200
+        assert len(public.requests) == 1 and public.requests[0]["headers"]["Host"] == f"localhost:{public.port}"
+        assert calls == ["localhost"]  # one lookup for one connection
+        with pytest.raises(outbound.OutboundRefused, match="127.0.0.1"):
+            outbound.post(url, policy, json={"a": 2})  # now it answers the internal address: refused
+        assert internal.requests == []
 
 
 def _certificate(tmp_path, name: str):
