@@ -7,6 +7,11 @@ PostgreSQL + Redis, W web processes, clients spread over them), seeds an organiz
 then measures: fixes/s sustained, end-to-end latency from a driver's emit to each dispatcher's receipt
 (p50/p95/p99), lost messages (fixes acknowledged by the server but never received by a dispatcher),
 server CPU and memory. The load generator, the server and its database share this machine's cores.
+
+CPU per fix = the web processes' CPU time (user + system) over the measured window / fixes acknowledged
+in it: CPU time, not wall time, because the machine may be shared. It is also given in calibration
+units: the same figure divided by the CPU time of `sum(range(10**6))` timed in this run (best of 7,
+before and after the window), so that machines (or one busy machine at two moments) can be compared.
 The last line printed is one JSON object. Never a test: it reports, it does not judge.
 """
 from __future__ import annotations
@@ -29,6 +34,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+CALIBRATION = "sum(range(10**6))"
+
+
+def calibration_ms(repeat: int = 7) -> float:
+    """CPU milliseconds of one `sum(range(10**6))` on this machine now (best of `repeat`)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        sum(range(10**6))
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for process in processes:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def seed(env: dict, drivers: int, dispatchers: int) -> list[tuple[str, str]]:
@@ -224,10 +262,12 @@ def load(urls, staff, fleet, seconds, period, warmup, processes, watched) -> dic
     time.sleep(warmup)
     for process in watched + generators:
         process.cpu_percent(None)
+    server_cpu_at_start = cpu_seconds(watched)
     shared_t1.value = time.time() + seconds
     shared_t0.value = time.time()
     time.sleep(max(0.0, shared_t1.value - time.time()))
-    usage = {"server_cpu_pct": sum(p.cpu_percent(None) for p in watched),
+    usage = {"server_cpu_s": cpu_seconds(watched) - server_cpu_at_start,
+             "server_cpu_pct": sum(p.cpu_percent(None) for p in watched),
              "server_rss_mb": sum(p.memory_info().rss for p in watched) / 1e6,
              "load_cpu_pct": sum(p.cpu_percent(None) for p in generators)}
     merged = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "errors": []}
@@ -243,6 +283,14 @@ def load(urls, staff, fleet, seconds, period, warmup, processes, watched) -> dic
     for worker in workers:
         worker.join(timeout=10)
     return {**merged, **usage}
+
+
+def _commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def percentile(values, fraction):
@@ -300,6 +348,7 @@ def main() -> None:
     batch_ms = from_environment()["POSITION_BATCH_MS"]  # what the servers were started with
     watched = [psutil.Process(p.pid) for p, _ in servers]
     load_processes = args.load_processes or max(2, -(-(args.drivers + args.dispatchers) // 400))
+    calibration_before = calibration_ms()
     try:
         run = load([url for _, url in servers], staff, fleet, args.seconds, args.period, args.warmup, load_processes,
                    watched)
@@ -319,6 +368,9 @@ def main() -> None:
                 conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{created_db}'"))
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{created_db}"'))
         shutil.rmtree(instance, ignore_errors=True)
+    calibration_after = calibration_ms()
+    calibration = min(calibration_before, calibration_after)
+    cpu_per_fix_ms = run["server_cpu_s"] * 1000 / run["acked"] if run["acked"] else None
     # Every fix the server acknowledged must reach every dispatcher — or be superseded within its tick
     # by a newer fix of the same driver (coalescing keeps only the latest position per driver and tick).
     lost = sum(max(0, args.dispatchers - run["receipts"].get(key, 0)) for key in run["counted"])
@@ -327,16 +379,22 @@ def main() -> None:
               "fixes_per_s": round(run["acked"] / args.seconds, 1), "refused": run["refused"],
               "p50_ms": percentile(run["latencies_ms"], 0.50), "p95_ms": percentile(run["latencies_ms"], 0.95),
               "p99_ms": percentile(run["latencies_ms"], 0.99), "lost": lost, "received": len(run["latencies_ms"]),
-              "server_cpu_pct": round(run["server_cpu_pct"], 1), "server_rss_mb": round(run["server_rss_mb"], 1),
+              "server_cpu_pct": round(run["server_cpu_pct"], 1),
+              "cpu_per_fix_ms": round(cpu_per_fix_ms, 3) if cpu_per_fix_ms else None,
+              "calibration": CALIBRATION, "calibration_ms": round(calibration, 2),
+              "calibration_ms_before_after": [round(calibration_before, 2), round(calibration_after, 2)],
+              "cpu_per_fix_calibration_units": round(cpu_per_fix_ms / calibration, 4) if cpu_per_fix_ms else None,
+              "server_rss_mb": round(run["server_rss_mb"], 1),
               "load_processes": load_processes, "load_cpu_pct": round(run["load_cpu_pct"], 1),
               "load_average": round(os.getloadavg()[0], 2), "client_errors": run["errors"],
-              "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-              "date": datetime.now(timezone.utc).date().isoformat()}
+              "machine": machine(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "commit": _commit()}
     print(f"{'drivers':>8} {'mode':>10} {'web':>4} {'fixes/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'lost':>6} {'cpu %':>6} {'rss MB':>7} {'load cpu %':>10}")
+          f"{'lost':>6} {'cpu %':>6} {'ms/fix':>7} {'cal/fix':>7} {'rss MB':>7} {'load cpu %':>10}")
     print(f"{result['drivers']:>8} {result['mode']:>10} {result['web_processes']:>4} {result['fixes_per_s']:>8} "
           f"{result['p50_ms']!s:>8} {result['p95_ms']!s:>8} {result['p99_ms']!s:>8} {result['lost']:>6} "
-          f"{result['server_cpu_pct']:>6} {result['server_rss_mb']:>7} {result['load_cpu_pct']:>10}")
+          f"{result['server_cpu_pct']:>6} {result['cpu_per_fix_ms']!s:>7} {result['cpu_per_fix_calibration_units']!s:>7} "
+          f"{result['server_rss_mb']:>7} {result['load_cpu_pct']:>10}")
     print(json.dumps(result))
 
 
