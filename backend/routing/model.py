@@ -206,6 +206,32 @@ class Model:
         return self._big_vehicle_cost
 
     @property
+    def minimises_fleet(self) -> bool:
+        """Whether the cheapest plan is the one with the fewest vehicles: under
+        ``vehicles_then_distance``, or when every vehicle's fixed cost exceeds the most another
+        vehicle could save in travel and task costs (VROOM's clients ask for the smallest fleet
+        that way: a fixed cost larger than any distance saving).  The fleet-minimisation phases
+        then run whatever the objective's name (see solver._fleet_then_distance)."""
+        if self.objective == "vehicles_then_distance":
+            return True
+        if not hasattr(self, "_minimises_fleet"):
+            fixed = min((veh.fixed_cost for veh in self.vehicles), default=0.0)
+            self._minimises_fleet = fixed > 0 and fixed > self.largest_saving()
+        return self._minimises_fleet
+
+    def largest_saving(self) -> float:
+        """An upper bound of what one more vehicle can save: a plan's whole travel cost (one leg
+        out of every task and out of each used vehicle's start, each at most the longest arc
+        cost) and its task time costs."""
+        if not self.vehicles or not self.tasks:
+            return 0.0
+        longest_arc = max(float(self.matrix_max(self.cost_matrix(v))) for v in range(len(self.vehicles)))
+        legs = len(self.tasks) + min(len(self.vehicles), len(self.tasks))
+        task_rate = max(veh.per_task_hour for veh in self.vehicles) / 3600.0
+        task_time = sum(max(t.setups) + max(t.services) for t in self.tasks) if task_rate else 0
+        return longest_arc * legs + task_rate * task_time
+
+    @property
     def has_time_constraints(self) -> bool:
         """A task window, a shift or a break somewhere (VROOM then solves a VRPTW: it rounds route costs)."""
         if not hasattr(self, "_has_time_constraints"):

@@ -22,6 +22,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .model import as_int64_scaled
+from .ortools_breaks import add_breaks
 from .problem import MAX_TIME, Model
 
 COST_SCALE = 100  # OR-Tools costs are integers: keep two decimals of VROOM cost units
@@ -73,7 +74,7 @@ class OrToolsModel:
         # per vehicle type rank: what a break may not overlap at each node, from its cumul (see offset)
         self.node_visit = {r: [0] * self.routing.Size() for r in self.ranks}
         if self.has_breaks:
-            self._add_breaks(self.routing.solver(), self.node_loc)
+            add_breaks(self)
         self._add_loads()
         self._add_vehicle_limits()
         self._add_shipments()
@@ -299,79 +300,6 @@ class OrToolsModel:
                 # -1 keeps the visit droppable (unassigned) when no allowed vehicle has room
                 routing.VehicleVar(index).SetValues(allowed + [-1])
             routing.AddDisjunction([index], base_penalty * (1 + model.tasks[t].priority))
-
-    def _add_breaks(self, solver, node_loc):
-        """Driver breaks as interval variables, with VROOM's rules.
-
-        * A break never overlaps a stop's visit (setup + service, see `offset`).
-        * OR-Tools lets a break fall before a vehicle's start or after its end;
-          VROOM does not (the driver breaks during the shift): a used vehicle's
-          breaks start at or after its shift start and end by its route's end.
-        * OR-Tools lets a break interrupt a drive (drive, break, drive on); in
-          VROOM the van breaks where it is: before leaving i (the break ends by
-          i's visit end + slack, i.e. the departure) or on arrival (it starts
-          after i's visit end + the drive, i.e. cumul(i) + fixed transit).  A
-          break elsewhere in the route satisfies one of the two anyway, so each
-          node gets the disjunction for its vehicle's break (an Element on
-          VehicleVar).  Only drives longer than the break's window can tell the
-          two rules apart, so nodes without such a drive are left out.
-        """
-        model, routing, manager, time_dim = self.model, self.routing, self.manager, self.time_dim
-        off, horizon, T, V = self.offset, self.horizon, self.T, self.V
-        for r in self.ranks:
-            visit = self.setup[r] + self.service[r]
-            for node in range(T):
-                self.node_visit[r][manager.NodeToIndex(node)] = int(visit[node])
-        # the guard below reads one visit per node: the shortest, so "before leaving" stays strict
-        shortest_visit = [min(self.node_visit[r][i] for r in self.ranks) for i in range(routing.Size())]
-        n_slots = max(len(model.vehicles[v].breaks) for v in self.vehicle_ids)
-        starts = [[None] * V for _ in range(n_slots)]
-        ends = [[None] * V for _ in range(n_slots)]
-        spans = [[] for _ in range(n_slots)]
-        for k, v in enumerate(self.vehicle_ids):
-            veh = model.vehicles[v]
-            if not veh.breaks:
-                continue
-            intervals = []
-            tw0 = veh.time_window[0]
-            active = routing.ActiveVehicleVar(k)
-            end_cumul = time_dim.CumulVar(routing.End(k))
-            for bi, b in enumerate(veh.breaks):
-                lo = min(max(b.time_windows[0][0], tw0) + off, horizon)
-                hi = max(lo, min(b.time_windows[-1][1] + off, horizon))
-                iv = solver.FixedDurationIntervalVar(lo, hi, b.service, False, f"break {veh.id}/{b.id}")
-                intervals.append(iv)
-                self.break_intervals.setdefault(k, []).append((bi, iv))
-                solver.Add(iv.EndExpr() <= end_cumul + (1 - active) * (horizon + b.service))
-                starts[bi][k] = iv.StartExpr().Var()
-                ends[bi][k] = iv.EndExpr().Var()
-                spans[bi].append(hi - lo)
-            time_dim.SetBreakIntervalsOfVehicle(intervals, k, self.node_visit[veh.type_rank])
-
-        # no break in the middle of a drive
-        longest_out = np.zeros(len(node_loc), dtype=np.int64)
-        for travel in self.travel_by_class.values():
-            longest_out = np.maximum(longest_out, travel.max(axis=1) if travel.size else 0)
-        zero = solver.IntConst(0)  # a vehicle without this break: "ends at 0" always holds
-
-        def guard(index, start, end):
-            before = solver.IsLessOrEqualVar(end, time_dim.CumulVar(index) + shortest_visit[index] + time_dim.SlackVar(index))
-            after = solver.IsGreaterOrEqualVar(start, time_dim.CumulVar(index) + time_dim.FixedTransitVar(index))
-            solver.Add(before + after >= 1)
-
-        for b in range(n_slots):
-            min_span = min(spans[b])
-            for k in range(V):
-                if starts[b][k] is not None and longest_out[T + k] > min_span:
-                    guard(routing.Start(k), starts[b][k], ends[b][k])
-            by_vehicle_start = [zero] + [x if x is not None else zero for x in starts[b]]
-            by_vehicle_end = [zero] + [x if x is not None else zero for x in ends[b]]
-            for node in range(T):
-                if longest_out[node] <= min_span:
-                    continue
-                index = manager.NodeToIndex(node)
-                which = routing.VehicleVar(index) + 1  # 0: not visited
-                guard(index, solver.Element(by_vehicle_start, which), solver.Element(by_vehicle_end, which))
 
     def _horizon(self) -> int:
         m = self.model

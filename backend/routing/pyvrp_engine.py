@@ -20,7 +20,7 @@ from .model import as_int64_scaled
 from .problem import MAX_TIME, Model
 
 PYVRP_INF = 2**62
-FLEET_SHARE = 0.4  # of the time budget spent minimising the fleet (vehicles_then_distance)
+FLEET_SHARE = 0.4  # of the time budget spent minimising the fleet (Model.minimises_fleet)
 
 
 def can_express(model: Model, *, balance: bool = False) -> bool:
@@ -122,7 +122,8 @@ def build_spec(model: Model, task_ids: list, cost_scale: int, time_limit: float,
         "time_limit": time_limit,
         "seed": seed,
         "initial": initial,
-        "minimise_fleet": model.objective == "vehicles_then_distance" and len(types) == 1 and not initial,
+        # not with optional stops: fewer vans would be "feasible" by leaving stops out
+        "minimise_fleet": len(types) == 1 and not initial and not optional and model.minimises_fleet,
     }
 
 

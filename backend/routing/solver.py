@@ -9,9 +9,11 @@ each search gets what is left once its model is built, at least MIN_SEARCH_S):
 2. OR-Tools builds a first plan (insertion heuristics under time windows) and
    improves it with guided local search; when the problem fits PyVRP's model
    (see pyvrp_engine.can_express), PyVRP runs meanwhile on the other core;
-3. for ``vehicles_then_distance``, OR-Tools first minimises the fleet (a big
+3. for ``vehicles_then_distance``, and whenever vehicles' fixed costs exceed any
+   saving another vehicle could bring (``Model.minimises_fleet``: VROOM's clients
+   ask for the smallest fleet that way), OR-Tools first minimises the fleet (a big
    fixed cost per vehicle), then tries to empty one more route at a time,
-   then polishes distance with that many vehicles;
+   then polishes distance with that many vehicles; PyVRP minimises the fleet too;
 4. every candidate plan is re-timed by our evaluator; the best feasible one
    wins (most priority served, then the objective);
 5. with ``options.traffic``, the plan is re-solved with each leg's travel time
@@ -227,14 +229,16 @@ def _search(model: Model, candidates: list, *, time_limit: float, deadline: floa
     # OR-Tools then keeps its core for the whole time (measured on Solomon / tests).
     shared_distance_phase = pyvrp_job is not None and spec.get("minimise_fleet") and time_limit >= SHARED_PHASE_MIN_TIME
     if deadline - time.monotonic() > 0.05 and not stopped():
-        if model.objective == "vehicles_then_distance":
+        if model.minimises_fleet:
             ortools_deadline = deadline
             if shared_distance_phase:
                 # OR-Tools works while PyVRP minimises the fleet; then this core joins
                 # PyVRP's distance phase with another seed (see below).
                 ortools_deadline = time.monotonic() + 0.2 + (spec["deadline_epoch"] - time.time()) * FLEET_SHARE
+            small = n <= SMALL_PROBLEM_TASKS and pyvrp_job is None
             plans.extend(_fleet_then_distance(model, candidates, deadline=min(deadline, ortools_deadline), hint=hint,
-                                              on_solution=on_solution, should_stop=should_stop, balance=balance))
+                                              on_solution=on_solution, should_stop=should_stop, balance=balance,
+                                              stall=stall_solutions(n) if small else None, search_info=search_info))
         else:
             engine = OrToolsModel(model, tasks=candidates, balance=balance)
             small = n <= SMALL_PROBLEM_TASKS and pyvrp_job is None
@@ -291,19 +295,29 @@ def _routes_of(plan_routes: list, vehicles: list) -> list:
     return [plan_routes[v] for v in vehicles]
 
 
-def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hint, on_solution, should_stop, balance) -> list:
-    """Hierarchical objective (fewest vehicles, then distance) in three phases.
+def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hint, on_solution, should_stop, balance,
+                         stall: int | None = None, search_info: dict | None = None) -> list:
+    """Hierarchical objective (fewest vehicles, then distance or cost) in three phases.
 
     Phase 1: big fixed cost per vehicle, guided local search.  Phase 2 (route
     elimination): forbid all but k-1 of the used vehicles, start from the
     current plan with the smallest route's stops unassigned, and accept if the
     search re-inserts them all.  Phase 3: polish distance with the fleet fixed.
+    ``stall``: each phase stops once its search has converged (small problems);
+    ``search_info`` learns why the last phase stopped and the solutions of all phases.
     """
+    info = {"stopped": "time_limit", "solutions": 0} if search_info is None else search_info
+
+    def count(res):
+        info.update(stopped=res.stopped, solutions=info.get("solutions", 0) + res.solutions)
+
     plans = []
     total = max(0.1, deadline - time.monotonic())
     phase1_end = time.monotonic() + total * 0.45
     engine = OrToolsModel(model, tasks=candidates, balance=balance)
-    result = engine.solve(time_limit=_left(phase1_end), hint=hint, on_solution=on_solution, should_stop=should_stop)
+    result = engine.solve(time_limit=_left(phase1_end), hint=hint, on_solution=on_solution, should_stop=should_stop,
+                          stall_solutions=stall)
+    count(result)
     if result.objective is None:
         return plans
     best_routes = result.routes
@@ -320,11 +334,12 @@ def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hin
         if budget <= 0.05:
             break
         res = engine_k.solve(time_limit=budget, hint=_routes_of(best_routes, keep), should_stop=should_stop,
-                             first_solution=FSS.PARALLEL_CHEAPEST_INSERTION)
+                             first_solution=FSS.PARALLEL_CHEAPEST_INSERTION, stall_solutions=stall)
+        count(res)
         if res.objective is None:
             break
-        served = sum(len(r) for r in res.routes)
-        if served < len(candidates):
+        # accepted only if it serves all it served before (some stops may have no room at all)
+        if sum(len(r) for r in res.routes) < sum(len(r) for r in best_routes):
             break
         new_routes = [[] for _ in model.vehicles]
         for k, v in enumerate(keep):
@@ -336,7 +351,8 @@ def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hin
     if used and deadline - time.monotonic() > 0.05 and not (should_stop and should_stop()):
         engine_d = OrToolsModel(model, vehicles=used, tasks=candidates, fixed_cost_override=0.0, balance=balance)
         res = engine_d.solve(time_limit=_left(deadline), hint=_routes_of(best_routes, used), on_solution=on_solution,
-                             should_stop=should_stop)
+                             should_stop=should_stop, stall_solutions=stall)
+        count(res)
         if res.objective is not None:
             new_routes = [[] for _ in model.vehicles]
             for k, v in enumerate(used):

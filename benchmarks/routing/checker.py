@@ -339,3 +339,39 @@ def check_solomon(instance: dict, routes: list) -> tuple:
         if count.get(c, 0) != 1:
             errs.append(f"customer {c} visited {count.get(c, 0)} times")
     return errs, len(routes), total
+
+
+def read_homberger(path: str, vehicles: int | None = None) -> dict:
+    """Parse a Gehring–Homberger instance in LKH-3's CVRPTW format (node 1 is the depot) into
+    the same dict as ``read_solomon`` (index 0 the depot).  ``vehicles``: the fleet offered
+    (default: the file's VEHICLES, which is the best-known count)."""
+    header, sections, current = {}, {}, None
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if not parts or parts[0] == "EOF":
+                continue
+            if parts[0].endswith("_SECTION"):
+                current = sections.setdefault(parts[0], [])
+            elif ":" in line and current is None:
+                key, value = line.split(":", 1)
+                header[key.strip()] = value.strip()
+            elif current is not None:
+                current.append(parts)
+    coords = {int(r[0]): (float(r[1]), float(r[2])) for r in sections["NODE_COORD_SECTION"]}
+    demand = {int(r[0]): int(r[1]) for r in sections["DEMAND_SECTION"]}
+    windows = {int(r[0]): (float(r[1]), float(r[2])) for r in sections["TIME_WINDOW_SECTION"]}
+    depot = int(sections["DEPOT_SECTION"][0][0])
+    nodes = [depot] + sorted(n for n in coords if n != depot)
+    service = float(header.get("SERVICE_TIME", 0))
+    return {
+        "name": header["NAME"],
+        "vehicles": vehicles if vehicles is not None else int(header["VEHICLES"]),
+        "capacity": int(header["CAPACITY"]),
+        "x": [coords[n][0] for n in nodes],
+        "y": [coords[n][1] for n in nodes],
+        "demand": [demand[n] for n in nodes],
+        "ready": [windows[n][0] for n in nodes],
+        "due": [windows[n][1] for n in nodes],
+        "service": [0.0] + [service] * (len(nodes) - 1),
+    }

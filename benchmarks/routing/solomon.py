@@ -5,11 +5,14 @@ at most the instance's 25 vehicles; hierarchical objective (vehicles, then
 distance).  Distances are scaled by 1000 into integers for the solvers (travel
 times rounded *up*, so a plan feasible for the solver is feasible in exact
 arithmetic) and every plan is re-checked in double precision by checker.py.
-All three solvers get the same objective: a fixed cost per vehicle larger than
-any distance saving.
+pyvroom and PyVRP get a fixed cost per vehicle larger than any distance saving;
+ours gets the special objective ``vehicles_then_distance`` or, with ``--fixed-cost``,
+the same input as pyvroom (default objective, that fixed cost: VROOM's clients'
+way, as ``plan_day`` sends it).  ``--pyvrp-seeds 2``: PyVRP runs two seeds side by
+side (both cores, as ours and pyvroom use) and the better plan is kept.
 
     python benchmarks/routing/solomon.py [--time-limit 10] [--instances C101,R201] \
-        [--solvers ours,pyvroom,pyvrp] [--out results.md]
+        [--solvers ours,pyvroom,pyvrp] [--fixed-cost] [--pyvrp-seeds 1] [--out results.md]
 """
 
 from __future__ import annotations
@@ -71,20 +74,29 @@ def big_fixed_cost(problem: dict) -> int:
     return (longest + 1) * (len(problem["jobs"]) + 2) * 2
 
 
-def run_ours(problem, time_limit, seed):
-    from backend.routing import solve
-
-    sol = solve(problem, time_limit=time_limit, seed=seed, objective="vehicles_then_distance")
-    return [[s["id"] for s in r["steps"] if s["type"] == "job"] for r in sol["routes"]], sol["summary"].get("engine")
-
-
-def run_pyvroom(problem, time_limit, seed):
-    import vroom
-
+def with_fixed_cost(problem: dict) -> dict:
+    """The problem said VROOM's way: every vehicle costs more than any distance it could save."""
     p = json.loads(json.dumps(problem))
     fixed = big_fixed_cost(p)
     for v in p["vehicles"]:
         v["costs"] = {"fixed": fixed}
+    return p
+
+
+def run_ours(problem, time_limit, seed, fixed_cost=False):
+    from backend.routing import solve
+
+    if fixed_cost:
+        sol = solve(with_fixed_cost(problem), time_limit=time_limit, seed=seed)
+    else:
+        sol = solve(problem, time_limit=time_limit, seed=seed, objective="vehicles_then_distance")
+    return [[s["id"] for s in r["steps"] if s["type"] == "job"] for r in sol["routes"]], sol["summary"].get("engine")
+
+
+def run_pyvroom(problem, time_limit, seed, **_):
+    import vroom
+
+    p = with_fixed_cost(problem)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(p, f)
         path = f.name
@@ -100,7 +112,30 @@ def run_pyvroom(problem, time_limit, seed):
     return list(routes.values()), None
 
 
-def run_pyvrp(problem, time_limit, seed):
+def run_pyvrp(problem, time_limit, seed, seeds=1, **_):
+    """PyVRP with ``seeds`` searches side by side (one process each), the plan with fewer
+    vehicles, then less distance, kept."""
+    if seeds <= 1:
+        return _pyvrp_once(problem, time_limit, seed)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(seeds, mp_context=mp.get_context("spawn")) as pool:
+        results = list(pool.map(_pyvrp_once, [problem] * seeds, [time_limit] * seeds, [seed + k for k in range(seeds)]))
+    dist = problem["matrices"]["car"]["distances"]
+
+    def length(routes):
+        index = {j["id"]: j["location_index"] for j in problem["jobs"]}
+        total = 0
+        for r in routes:
+            path = [0] + [index[c] for c in r] + [0]
+            total += sum(dist[a][b] for a, b in zip(path, path[1:]))
+        return total
+
+    return min(results, key=lambda res: (sum(1 for r in res[0] if r), length(res[0])))
+
+
+def _pyvrp_once(problem, time_limit, seed):
     import numpy as np
     import pyvrp
     from pyvrp.stop import MaxRuntime
@@ -128,6 +163,21 @@ def run_pyvrp(problem, time_limit, seed):
 SOLVERS = {"ours": run_ours, "pyvroom": run_pyvroom, "pyvrp": run_pyvrp}
 
 
+def solver_options(solver: str, args) -> dict:
+    if solver == "ours":
+        return {"fixed_cost": args.fixed_cost}
+    if solver == "pyvrp":
+        return {"seeds": args.pyvrp_seeds}
+    return {}
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=10.0)
@@ -136,6 +186,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", default=DATA_DIR)
     ap.add_argument("--out", default=None, help="write the markdown table here")
+    ap.add_argument("--fixed-cost", action="store_true",
+                    help="ours gets pyvroom's input (default objective, a dominating fixed cost per vehicle)")
+    ap.add_argument("--pyvrp-seeds", type=int, default=1, help="PyVRP searches side by side, best kept")
     args = ap.parse_args(argv)
     bks = {}
     with open(os.path.join(args.data, "bks.csv")) as f:
@@ -143,7 +196,9 @@ def main(argv=None):
             bks[row["instance"]] = (int(row["vehicles"]), float(row["distance"]))
     names = [x.strip() for x in args.instances.split(",") if x.strip()] or sorted(bks)
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    header = f"Solomon VRPTW, {args.time_limit:g} s per instance per solver. Machine: {machine_info()}"
+    header = (f"Solomon VRPTW, {args.time_limit:g} s per instance per solver; ours: "
+              f"{'default objective, fixed cost per vehicle' if args.fixed_cost else 'vehicles_then_distance'}; "
+              f"PyVRP: {args.pyvrp_seeds} seed(s) side by side. Machine: {machine_info()}, load average {load_average()}")
     print(header, flush=True)
     rows = []
     results = {s: [] for s in solvers}
@@ -155,7 +210,7 @@ def main(argv=None):
         for s in solvers:
             t0 = time.monotonic()
             try:
-                routes, _ = SOLVERS[s](problem, args.time_limit, args.seed)
+                routes, _ = SOLVERS[s](problem, args.time_limit, args.seed, **solver_options(s, args))
                 secs = time.monotonic() - t0
                 errs, nveh, dist = check_solomon(inst, routes)
             except Exception as exc:  # a crashing peer must not stop the table
