@@ -126,7 +126,7 @@ def main(argv=None):
         head += [f"{s} veh", f"{s} dist", f"{s} gap %", f"{s} s"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    lines += ["", "Per class (vehicles summed over the class's instances, BKS in brackets; distance gap "
+    lines += ["", "Per class (vehicles summed over the class's instances; distance gap "
               "to the BKS distance averaged):", ""]
     chead = ["class", "instances", "BKS veh"] + [f"{s} veh" for s in solvers] + [f"{s} gap %" for s in solvers]
     lines += ["| " + " | ".join(chead) + " |", "|" + "---|" * len(chead)]
