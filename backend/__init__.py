@@ -142,8 +142,10 @@ def create_app(config: dict | None = None) -> Flask:
                       onboarding_bp):
         app.register_blueprint(blueprint)
     from backend.dispatch.order_desk_views import bp as order_desk_bp
+    from backend.dispatch.print_views import bp as print_bp
 
     app.register_blueprint(order_desk_bp)
+    app.register_blueprint(print_bp)
 
     from backend import headers
 

@@ -60,6 +60,14 @@ CSV_ANSWER = {"text/csv": {"type": "string", "description": "UTF-8 CSV with a he
                            "example": "date,deliveries\r\n2026-11-24,182\r\n"}}
 PICTURE_ANSWER = {content_type: {"type": "string", "format": "binary"}
                   for content_type in ("image/jpeg", "image/png", "image/webp")}
+PDF_ANSWER = {"application/pdf": {"type": "string", "format": "binary",
+                                 "description": "A PDF document, offered as a download (Content-Disposition)."}}
+
+
+def pdf_download(data: bytes, file_name: str) -> Response:
+    """A PDF the browser saves under `file_name` (ASCII: the caller strips what a file name cannot hold)."""
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{file_name}"', "Cache-Control": "private, no-store"})
 
 
 @dataclass

@@ -78,6 +78,8 @@ class TrackingSchema(Schema):
     delivery_instructions = fields.String()
     can_edit_instructions = fields.Boolean()
     pod = fields.Nested(ProofSummarySchema, allow_none=True)
+    receipt_url = fields.String(allow_none=True, metadata={
+        "description": "The proof-of-delivery receipt (PDF) once the order is delivered; null before."})
     rating = fields.Nested(RatingOutSchema, allow_none=True)
     can_rate = fields.Boolean()
     can_rebook = fields.Boolean(metadata={"description": "A new day or drop-off may be chosen (see /rebooking)."})

@@ -171,6 +171,7 @@ def tracking_view(token: str) -> dict:
         "delivery_instructions": order.delivery_instructions,
         "can_edit_instructions": order.status not in CLOSED,
         "pod": _proof_summary(token, order),
+        "receipt_url": f"/api/v1/track/{token}/receipt.pdf" if order.status is OrderStatus.delivered else None,
         "rating": {"score": rating.score, "comment": rating.comment, "at": rating.created_at} if rating else None,
         "can_rate": order.status is OrderStatus.delivered and rating is None,
         "can_rebook": rebooking.rebook_refusal(order) is None,

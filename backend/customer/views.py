@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
-from backend.api import PICTURE_ANSWER, PageQuery, endpoint, page_of, paginate
+from backend.api import PDF_ANSWER, PICTURE_ANSWER, PageQuery, endpoint, page_of, paginate, pdf_download
 from backend.auth.principal import ADMIN, PUBLIC, STAFF, current_principal
 from backend.customer import rebooking, schemas, service
 from backend.extensions import limiter
-from backend.notify import conversation as notify_conversation, inbound, schemas as notify_schemas
+from backend.notify import conversation as notify_conversation, inbound, receipts, schemas as notify_schemas
 
 bp = Blueprint("customer", __name__, url_prefix="/api/v1")
 
@@ -32,6 +32,15 @@ def track(token):
 def proof_file(token, file_id):
     proof, data = service.proof_file(token, file_id)
     return Response(data, mimetype=proof.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@endpoint(bp, "/track/<string:token>/receipt.pdf", roles=PUBLIC, raw_body=True, produces=PDF_ANSWER,
+          summary="The proof-of-delivery receipt of this link's order (PDF, in the customer's language), once "
+                  "delivered.", responses={409: "Not delivered yet (code `not_delivered`).", 410: "The link expired."})
+@_reads
+def receipt(token):
+    order = service.order_for_token(token)
+    return pdf_download(receipts.receipt(order), receipts.file_name(order))
 
 
 @endpoint(bp, "/track/<string:token>/map", roles=PUBLIC, response=schemas.MapTilesSchema,

@@ -41,7 +41,7 @@ from sqlalchemy import and_, func, or_, select, update
 from backend.auth.models import Organization
 from backend.database import utcnow
 from backend.extensions import db
-from backend.notify import freshness
+from backend.notify import freshness, receipts
 from backend.notify.channels import OutgoingMessage, PermanentError, SendError, TransientError, sender_for
 from backend.notify.models import REPLY_KIND, Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.outbox import FINISHED_ORDER, TIME_SENSITIVE
@@ -188,7 +188,22 @@ def _why_not_send(row: OutboxMessage, org: Organization | None) -> tuple[OutboxS
     return None
 
 
-def _outgoing(row: OutboxMessage) -> OutgoingMessage:
+def _attachments(row: OutboxMessage, org: Organization) -> tuple:
+    """The receipt rides with the "delivered" email when the organization asks for it (backend/notify/receipts.py);
+    a receipt that cannot be drawn is logged and the email still goes."""
+    if row.channel is not Channel.email or row.kind != MessageKind.delivered.value or not receipts.wanted_in_email(org):
+        return ()
+    order = db.session.get(Order, row.order_id) if row.order_id else None
+    if order is None or order.status is not OrderStatus.delivered:
+        return ()
+    try:
+        return ((receipts.file_name(order), "application/pdf", receipts.receipt(order)),)
+    except Exception:
+        log.exception("outbox row %s: the receipt could not be drawn; the email goes without it", row.id)
+        return ()
+
+
+def _outgoing(row: OutboxMessage, org: Organization) -> OutgoingMessage:
     extra = {}
     if row.channel is Channel.push:
         subscription = db.session.get(PushSubscription, row.subscription_id)
@@ -202,7 +217,7 @@ def _outgoing(row: OutboxMessage) -> OutgoingMessage:
         destination = row.destination
     return OutgoingMessage(id=row.id, channel=row.channel.value, kind=row.kind, dedupe_key=row.dedupe_key,
                            destination=destination, subject=row.subject, body=row.body, payload=dict(row.payload or {}),
-                           extra=extra)
+                           extra=extra, attachments=_attachments(row, org))
 
 
 def _retry_time(row: OutboxMessage, org: Organization) -> datetime:
@@ -231,7 +246,7 @@ def send_one(row_id: int, owner: str) -> OutboxStatus | None:
             elif verdict.action == "wait":
                 waiting = verdict
         if refused is None and waiting is None:
-            message = _outgoing(row)
+            message = _outgoing(row, org)
             channel, attempts, max_attempts = row.channel, row.attempts, current_app.config["NOTIFY_MAX_ATTEMPTS"]
             retry_at = _retry_time(row, org)
             subscription_id = row.subscription_id

@@ -40,3 +40,5 @@ class OrganizationSettingsSchema(Schema):
     quiet_hours = fields.String(allow_none=True, validate=validate.Length(max=20), metadata={
         "description": "HH:MM-HH:MM when customers are not texted; '' for none; null for the server's default."})
     quiet_hours_default = fields.String(dump_only=True, metadata={"description": "The server's NOTIFY_QUIET_HOURS."})
+    receipt_in_delivered_email = fields.Boolean(metadata={
+        "description": "Attach the proof-of-delivery receipt (PDF) to the customer's \"delivered\" email (default off)."})

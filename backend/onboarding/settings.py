@@ -2,7 +2,8 @@
 tracking page), and its quiet hours (when customers may be texted, backend/notify/quiet_hours.py).
 
 Kept in Organization.settings: {"branding": {"colour": "#rrggbb", "logo": "data:image/png;base64,..."},
-"quiet_hours": "21:00-08:00" | "" (none)}; without "quiet_hours" the server's NOTIFY_QUIET_HOURS applies.
+"quiet_hours": "21:00-08:00" | "" (none), "receipt_in_delivered_email": bool}; without "quiet_hours" the server's
+NOTIFY_QUIET_HOURS applies; the receipt (PDF) rides with the "delivered" email only when asked for.
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def settings_of(org_id: int) -> dict:
     own_quiet = "quiet_hours" in settings
     return {"name": org.name, "currency": org.currency, "colour": branding.get("colour") or DEFAULT_COLOUR,
             "logo": branding.get("logo"), "quiet_hours_default": current_app.config.get("NOTIFY_QUIET_HOURS") or "",
-            "quiet_hours": (settings.get("quiet_hours") or "") if own_quiet else None}
+            "quiet_hours": (settings.get("quiet_hours") or "") if own_quiet else None,
+            "receipt_in_delivered_email": bool(settings.get("receipt_in_delivered_email"))}
 
 
 def _logo(data_url: str) -> str:
@@ -90,5 +92,7 @@ def update_settings(org_id: int, data: dict) -> None:
                                fields={"quiet_hours": ["Write them as 21:00-08:00, or leave empty for none."]})
         else:
             settings["quiet_hours"] = quiet.strip()
+    if "receipt_in_delivered_email" in data:
+        settings["receipt_in_delivered_email"] = bool(data["receipt_in_delivered_email"])
     settings["branding"] = branding
     org.settings = settings

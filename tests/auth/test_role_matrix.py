@@ -28,7 +28,7 @@ PUBLIC_RULES = {"/api/v1/setup", "/api/v1/setup/organization",
                 "/api/v1/track/<string:token>", "/api/v1/track/<string:token>/instructions",
                 "/api/v1/track/<string:token>/rating", "/api/v1/track/<string:token>/push-subscription",
                 "/api/v1/track/<string:token>/files/<string:file_id>", "/api/v1/track/<string:token>/map",
-                "/api/v1/track/<string:token>/rebooking",
+                "/api/v1/track/<string:token>/rebooking", "/api/v1/track/<string:token>/receipt.pdf",
                 "/api/v1/notify/twilio/status", "/api/v1/notify/twilio/inbound"}
 
 

@@ -24,6 +24,8 @@ class OutgoingMessage:
     payload: dict = field(default_factory=dict)
     # Channel-specific secrets looked up at send time: push keys, the webhook's signing secret.
     extra: dict = field(default_factory=dict)
+    # Files sent with the message where the channel can carry them (email): (file name, content type, bytes).
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

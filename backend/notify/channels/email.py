@@ -29,6 +29,9 @@ class SmtpEmail:
         message_id = f"<lastmile-{message.id}@{self.sender.rsplit('@', 1)[-1].strip('> ') or 'localhost'}>"
         email["Message-ID"] = message_id
         email.set_content(message.body)
+        for file_name, content_type, data in message.attachments:
+            maintype, _, subtype = content_type.partition("/")
+            email.add_attachment(data, maintype=maintype, subtype=subtype, filename=file_name)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 smtp.ehlo()
