@@ -124,12 +124,6 @@ class UploadResultSchema(Schema):
     size_bytes = fields.Integer()
 
 
-class DirectionsQuerySchema(Schema):
-    stop_id = Id(required=True)
-    lat = Latitude(required=True)
-    lon = Longitude(required=True)
-
-
 # --- the console's requests (moved here from the view module) -------------------------------------
 
 Version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_000_000_000))
@@ -450,28 +444,3 @@ class ProofSchema(Schema):
     cod_collected_cents = fields.Integer()
     id_checked = fields.Boolean()
     age_verified = fields.Boolean()
-
-
-# --- the driver's directions --------------------------------------------------------------------------
-
-class ManeuverSchema(Schema):
-    type = fields.String(allow_none=True)
-    modifier = fields.String(allow_none=True)
-    location = fields.List(fields.Float(), allow_none=True, metadata={"description": "[lon, lat], as OSRM says."})
-
-
-class DirectionStepSchema(Schema):
-    instruction = fields.String()
-    distance_m = fields.Integer()
-    duration_s = fields.Integer()
-    name = fields.String()
-    maneuver = fields.Nested(ManeuverSchema)
-
-
-class DirectionsSchema(Schema):
-    mode = fields.String(metadata={"enum": ["osrm", "bearing"]})
-    distance_m = fields.Integer()
-    duration_s = fields.Integer(allow_none=True)
-    bearing_deg = fields.Float()
-    steps = fields.List(fields.Nested(DirectionStepSchema))
-    fallback_reason = fields.String(metadata={"description": "Why OSRM's steps are missing when it is configured."})

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, request
 from backend.api import by_role, endpoint
 from backend.api.preconditions import ETagged
 from backend.auth.principal import DRIVER, STAFF, current_principal
-from backend.dispatch import driver_actions, payloads, preview_schemas, schemas, service
+from backend.dispatch import driver_actions, guidance_schemas, payloads, preview_schemas, schemas, service
 from backend.dispatch.models import Route
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
@@ -118,8 +118,8 @@ def driver_locations(body):
     return location.record_fixes(current_principal(), body["fixes"], batch=True)
 
 
-@endpoint(bp, "/driver/directions", roles=DRIVER, query=schemas.DirectionsQuerySchema,
-          response=schemas.DirectionsSchema,
+@endpoint(bp, "/driver/directions", roles=DRIVER, query=guidance_schemas.DirectionsQuerySchema,
+          response=guidance_schemas.DirectionsSchema,
           summary="Turn-by-turn directions from a position to one of the driver's stops.")
 def driver_directions(query):
     from sqlalchemy import select
@@ -138,14 +138,11 @@ def driver_directions(query):
 _GEOMETRY_CACHE: dict[tuple, dict] = {}
 
 
-@endpoint(bp, "/routes/<int:route_id>/geometry", roles=STAFF, response=schemas.RouteGeometrySchema,
-          summary="The route's path for the map: roads from OSRM when configured, straight legs otherwise.")
-def route_geometry(route_id):
+def _route_path(route: Route) -> dict:
     """Cached per route version: a route's path changes only when its stops or their order do."""
     from backend.fleet.models import Depot, Vehicle
     from backend.geo.directions import road_geometry
 
-    route = service.get_route(current_principal(), route_id)
     key = (route.id, route.version, route.updated_at)
     if key not in _GEOMETRY_CACHE:
         depot = db.session.get(Depot, route.depot_id)
@@ -158,3 +155,19 @@ def route_geometry(route_id):
         _GEOMETRY_CACHE[key] = {"route_id": route.id, "version": route.version, "mode": "road" if road else "straight",
                                 "points": road or [list(p) for p in points]}
     return _GEOMETRY_CACHE[key]
+
+
+@endpoint(bp, "/routes/<int:route_id>/geometry", roles=STAFF, response=schemas.RouteGeometrySchema,
+          summary="The route's path for the map: roads from OSRM when configured, straight legs otherwise.")
+def route_geometry(route_id):
+    return _route_path(service.get_route(current_principal(), route_id))
+
+
+@endpoint(bp, "/driver/routes/<int:route_id>/map", roles=DRIVER, response=guidance_schemas.DriverMapSchema,
+          summary="The driver's route on a map: its path (roads with OSRM, straight legs otherwise), the server's "
+                  "tiles, and whether directions come turn by turn.")
+def driver_route_map(route_id):
+    from backend.config import map_tiles
+
+    path = _route_path(service.get_route(current_principal(), route_id))
+    return {**path, **map_tiles(current_app.config), "turn_by_turn": bool(current_app.config.get("OSRM_URL"))}

@@ -1,4 +1,8 @@
-"""Turn-by-turn directions to a stop: OSRM's route service when configured, otherwise distance and bearing."""
+"""Turn-by-turn directions to a stop: OSRM's route service when configured, otherwise distance and bearing.
+
+The steps carry OSRM's manoeuvre (type, modifier, exit) and the street's name and reference: the driver app
+words them in its own language. `instruction` is an English sentence for API users who show one as is.
+"""
 from __future__ import annotations
 
 from flask import current_app
@@ -27,14 +31,14 @@ def _instruction(step: dict) -> str:
 def directions(from_lat: float, from_lon: float, to_lat: float, to_lon: float, profile: str = "van") -> dict:
     straight = {"mode": "bearing", "distance_m": round(distance_m(from_lat, from_lon, to_lat, to_lon)),
                 "duration_s": None, "bearing_deg": round(bearing_deg(from_lat, from_lon, to_lat, to_lon), 1),
-                "steps": []}
+                "steps": [], "destination": [to_lat, to_lon], "geometry": [[from_lat, from_lon], [to_lat, to_lon]]}
     base = current_app.config.get("OSRM_URL")
     if not base:
         return straight
     try:
         status, body = _client(base, 10).get(
             "route", PROFILES.get(profile, "driving"), f"{from_lon:.6f},{from_lat:.6f};{to_lon:.6f},{to_lat:.6f}",
-            "steps=true&overview=false")
+            "steps=true&overview=full&geometries=geojson")
     except OsrmRefused:
         straight["fallback_reason"] = "osrm_refused"
         return straight
@@ -46,15 +50,34 @@ def directions(from_lat: float, from_lon: float, to_lat: float, to_lon: float, p
             raise DomainError("No road route to this stop.", code="no_route_found", status=422)
         straight["fallback_reason"] = body.get("code", "osrm_error")
         return straight
-    route = body["routes"][0]
-    steps = [{"instruction": _instruction(step), "distance_m": round(step.get("distance", 0)),
-              "duration_s": round(step.get("duration", 0)), "name": step.get("name", ""),
-              "maneuver": {"type": step.get("maneuver", {}).get("type"),
-                           "modifier": step.get("maneuver", {}).get("modifier"),
-                           "location": step.get("maneuver", {}).get("location")}}
-             for leg in route.get("legs", []) for step in leg.get("steps", [])]
+    try:
+        return _osrm_directions(body["routes"][0], straight)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # An answer that is not OSRM's shape: the driver still gets the straight line, and the reason.
+        straight["fallback_reason"] = "osrm_error"
+        return straight
+
+
+def _osrm_directions(route: dict, straight: dict) -> dict:
+    steps = [_step(step) for leg in route.get("legs") or [] for step in leg.get("steps") or []]
+    path = [[float(lat), float(lon)] for lon, lat in (route.get("geometry") or {}).get("coordinates") or []]
+    if len(path) < 2:  # no overview: the manoeuvres' points are the best path there is
+        path = [[lat, lon] for lon, lat in (s["maneuver"]["location"] for s in steps if s["maneuver"]["location"])]
     return {"mode": "osrm", "distance_m": round(route["distance"]), "duration_s": round(route["duration"]),
-            "bearing_deg": straight["bearing_deg"], "steps": steps}
+            "bearing_deg": straight["bearing_deg"], "steps": steps, "destination": straight["destination"],
+            "geometry": path if len(path) >= 2 else straight["geometry"]}
+
+
+def _step(step: dict) -> dict:
+    maneuver = step.get("maneuver") or {}
+    location = maneuver.get("location")
+    exit_number = maneuver.get("exit")
+    return {"instruction": _instruction(step), "distance_m": round(step.get("distance") or 0),
+            "duration_s": round(step.get("duration") or 0), "name": step.get("name") or "",
+            "ref": step.get("ref") or "",
+            "maneuver": {"type": maneuver.get("type"), "modifier": maneuver.get("modifier"),
+                         "exit": int(exit_number) if isinstance(exit_number, (int, float)) else None,
+                         "location": [float(location[0]), float(location[1])] if location else None}}
 
 
 def road_geometry(points: list[tuple[float, float]], profile: str = "van") -> list[list[float]] | None:

@@ -65,12 +65,40 @@ writeManifest('dispatch', { title: 'Lastmile Dispatch', shortName: 'Dispatch', s
   description: 'Plan, dispatch and follow the day.' });
 
 const driverFiles = entryFiles(viteManifest, 'driver/index.html');
+
+/**
+ * What the driver app loads on demand (the guidance screen and its map, the languages beyond en/fr, the photo
+ * worker): precached too, so each opens offline on a phone that installed the app while online. Not part of the
+ * first screen's budget: the service worker fetches them after the app has shown.
+ */
+function onDemandFiles(manifest, entryKey, firstScreen) {
+  const found = new Set();
+  const visit = (key) => {
+    const chunk = manifest[key];
+    if (!chunk) return;
+    for (const file of [chunk.file, ...(chunk.css || [])]) {
+      if (found.has(file)) continue;
+      if (!firstScreen.includes(file)) found.add(file);
+    }
+    for (const next of [...(chunk.imports || []), ...(chunk.dynamicImports || [])]) {
+      if (!visited.has(next)) {
+        visited.add(next);
+        visit(next);
+      }
+    }
+  };
+  const visited = new Set([entryKey]);
+  visit(entryKey);
+  return [...found];
+}
+const driverLater = onDemandFiles(viteManifest, 'driver/index.html', driverFiles);
 // URL -> file in dist. The server maps /driver to dist/driver/index.html.
 const precached = new Map([
   ['/driver', 'driver/index.html'],
   ['/driver.webmanifest', 'driver.webmanifest'],
   ...ICONS.map((icon) => [`/${icon.file}`, icon.file]),
   ...driverFiles.map((file) => [`/${file}`, file]),
+  ...driverLater.map((file) => [`/${file}`, file]),
 ]);
 const hash = createHash('sha256');
 for (const [url, file] of precached) hash.update(url).update(readFileSync(join(DIST, file)));

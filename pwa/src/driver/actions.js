@@ -1,11 +1,10 @@
-// What the driver does on the route screen: start, pause, end the route, load parcels, ask directions.
+// What the driver does on the route screen: start, pause, end the route, load parcels.
 // Every write goes through act() (sync.js): the outbox first, the screen at once, the server when reachable.
-import * as api from '../shared/api.js';
 import { t, tn } from '../shared/i18n.js';
 import { confirmDialog } from './dialog.js';
 import { detectBarcodes } from './media.js';
 import { parcelsOf } from './state.js';
-import { currentRoute, locationSharing, state, update } from './store.js';
+import { currentRoute, state, update } from './store.js';
 import { act } from './sync.js';
 
 export async function startRoute() {
@@ -50,37 +49,4 @@ export async function scanInto(event, onCode) {
     return;
   }
   for (const code of codes) await onCode(code);
-}
-
-export async function showDirections(stop) {
-  const fix = locationSharing.lastFix || (await currentPosition());
-  if (!fix) {
-    state.directions = { stopId: stop.id, error: t('stop.directionsUnavailable') };
-    update();
-    return;
-  }
-  state.directions = { stopId: stop.id, loading: true };
-  update();
-  try {
-    const query = new URLSearchParams({ stop_id: stop.id, lat: fix.lat, lon: fix.lon });
-    const result = await api.get(`/api/v1/driver/directions?${query}`);
-    state.directions = { stopId: stop.id, result };
-  } catch {
-    state.directions = { stopId: stop.id, error: t('stop.directionsUnavailable') };
-  }
-  update();
-}
-
-function currentPosition() {
-  return new Promise((resolve) => {
-    if (!navigator.geolocation) {
-      resolve(null);
-      return;
-    }
-    navigator.geolocation.getCurrentPosition(
-      (position) => resolve({ lat: position.coords.latitude, lon: position.coords.longitude }),
-      () => resolve(null),
-      { timeout: 10000, maximumAge: 30000 },
-    );
-  });
 }

@@ -13,7 +13,7 @@ import { boot, listenToThePhone } from './session.js';
 import {
   currentRoute, findStop, followDuty, parsePath, setRenderer, showView, state,
 } from './store.js';
-import { loginView, routeView, statusBar } from './views/route.js';
+import { loginView, navLinks, routeView, statusBar } from './views/route.js';
 import { historyView, showHistoryIfOpen } from './views/notices.js';
 import { deliverView, failView, stopView } from './views/stop.js';
 import './styles.css';
@@ -22,10 +22,30 @@ const root = document.getElementById('app');
 // lit-html renders next to existing children: drop the static "loading" text of index.html first.
 root.replaceChildren();
 
+// The guidance screen and its map load when first opened: the first screen stays light.
+let guideScreen = null;
+let guideLoading = null;
+
+function loadGuideScreen() {
+  guideLoading = import('./guide/view.js').then((module) => {
+    guideScreen = module;
+  }).catch(() => {
+    guideLoading = false; // offline before it was ever fetched: tried again when the phone is back online
+  }).finally(update);
+}
+window.addEventListener('online', () => { if (guideLoading === false) guideLoading = null; });
+
+function guideUnavailable(stop) {
+  return html`<p class="notice warn" data-testid="guide-waiting">${t('stop.directionsUnavailable')}</p>${navLinks(stop)}`;
+}
+
 function update() {
   const route = currentRoute();
   const onDuty = followDuty(route);
   render(appView(route, onDuty), root);
+  const guided = state.view.name === 'guide' ? findStop(route, state.view.stopId) : null;
+  if (guided && guideScreen) guideScreen.attachGuideScreen(route, guided);
+  else guideScreen?.detachGuideScreen();
   if (state.view.name === 'deliver') attachSignaturePad();
   showPendingDialog();
   showHistoryIfOpen();
@@ -38,6 +58,10 @@ function appView(route, onDuty) {
   const stop = state.view.stopId ? findStop(route, state.view.stopId) : null;
   if (state.view.name !== 'route' && stop) {
     if (state.view.name === 'deliver') screen = deliverView(route, stop);
+    else if (state.view.name === 'guide') {
+      if (!guideScreen && guideLoading == null) loadGuideScreen();
+      screen = guideScreen ? guideScreen.guideView(route, stop) : guideLoading ? html`<p class="boot">…</p>` : guideUnavailable(stop);
+    }
     else if (state.view.name === 'fail') screen = failView(stop);
     else screen = stopView(route, stop);
   } else {

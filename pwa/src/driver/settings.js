@@ -1,5 +1,6 @@
-// The driver's display settings, kept on this phone: the language (null: follow the phone's) and the
-// high-contrast mode for bright sunlight. The dark theme needs no setting: it follows the phone.
+// The driver's display settings, kept on this phone: the language (null: follow the phone's), the
+// high-contrast mode for bright sunlight and whether the directions are spoken. The dark theme needs no
+// setting: it follows the phone.
 import { setLanguage } from '../shared/i18n.js';
 import { mergeMessages } from './messages.js';
 
@@ -15,7 +16,7 @@ const LATER = {
 };
 const loaded = new Set(['en', 'fr']);
 
-export const settings = { language: null, highContrast: false };
+export const settings = { language: null, highContrast: false, speakDirections: false };
 
 function read() {
   try {
@@ -75,6 +76,12 @@ export function setHighContrast(on) {
   settings.highContrast = Boolean(on);
   save();
   applyContrast();
+}
+
+/** Spoken turn-by-turn guidance, off until the driver turns it on. */
+export function setSpeakDirections(on) {
+  settings.speakDirections = Boolean(on);
+  save();
 }
 
 read();

@@ -20,7 +20,6 @@ export const state = {
   error: null,
   view: parsePath(location.pathname),
   pausedWhileHidden: false,
-  directions: null, // {stopId, loading, result, error}
   loginError: null,
   loginWithEmail: false, // the login field asks for a phone number (phone keypad) unless the driver switches
   loadMessage: null,
@@ -46,7 +45,7 @@ export function update() {
 
 export function parsePath(pathname) {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : '';
-  const match = rest.match(/^\/stops\/(\d+)(?:\/(deliver|fail))?\/?$/);
+  const match = rest.match(/^\/stops\/(\d+)(?:\/(deliver|fail|guide))?\/?$/);
   if (match) return { name: match[2] || 'stop', stopId: Number(match[1]) };
   return { name: 'route' };
 }
@@ -62,7 +61,6 @@ export function showView(view) {
   // The "new" mark on changed instructions lasts until the driver has seen that stop and leaves it.
   if (state.view.stopId && state.view.stopId !== view.stopId) state.freshInstructions.delete(state.view.stopId);
   state.view = view;
-  state.directions = null;
   update();
   requestAnimationFrame(() => {
     window.scrollTo(0, backToList ? listScrollY : 0);

@@ -155,7 +155,7 @@ export function navLinks(stop) {
   const links = navigationLinks(stop);
   return html`
     <div class="nav-links" data-testid="nav-links">
-      <a class="button primary" href=${links.geo} data-nav="geo">${t('stop.navigate')}</a>
+      <a class="button secondary" href=${links.geo} data-nav="geo">${t('stop.navApp')}</a>
       <a class="button secondary" href=${links.google} target="_blank" rel="noopener" data-nav="google">Google Maps</a>
       <a class="button secondary" href=${links.apple} target="_blank" rel="noopener" data-nav="apple">Apple Maps</a>
       <a class="button secondary" href=${links.waze} target="_blank" rel="noopener" data-nav="waze">Waze</a>
@@ -170,6 +170,8 @@ export function nextCard(stop) {
       <p class="address big">${order.address}</p>
       <p class="meta">${windowText(order)}${etaText(stop)}</p>
       ${lateFlag(stop, { long: true })}
+      <a class="button primary" data-testid="guide-open" href="${BASE}/stops/${stop.id}/guide"
+        @click=${link(`${BASE}/stops/${stop.id}/guide`)}>${t('stop.directions')}</a>
       ${navLinks(stop)}
       <a class="button secondary" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}>
         ${t('stop.open', { sequence: stop.sequence })}</a>

@@ -2,30 +2,16 @@
 // delivery form and the failed-attempt form.
 import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
-import { formatDistance, formatMoney } from '../../shared/time.js';
+import { formatMoney } from '../../shared/time.js';
 import { act } from '../sync.js';
-import { scanInto, showDirections } from '../actions.js';
+import { scanInto } from '../actions.js';
 import { canScanBarcodes } from '../media.js';
 import { MAX_PHOTOS, addPhotos, podFor, removePhoto, submitDelivery, submitFailure } from '../pod.js';
 import { isDone } from '../state.js';
-import { BASE, link, state, update } from '../store.js';
+import { BASE, link, navigate, state, update } from '../store.js';
 import { etaText, lateFlag, navLinks, windowText } from './route.js';
 
 const FAILURE_REASONS = ['not_home', 'refused', 'damaged', 'wrong_address', 'no_access', 'other'];
-
-export function directionsView(stop) {
-  const directions = state.directions?.stopId === stop.id ? state.directions : null;
-  if (!directions) return nothing;
-  if (directions.loading) return html`<p class="meta">…</p>`;
-  if (directions.error) return html`<p class="notice warn">${directions.error}</p>`;
-  const result = directions.result;
-  if (result.mode === 'osrm' && result.steps?.length) {
-    return html`<ol class="steps" data-testid="directions">${result.steps.map((step) => html`
-      <li>${step.instruction} <span class="meta">${formatDistance(step.distance_m)}</span></li>`)}</ol>`;
-  }
-  return html`<p data-testid="directions">${t('stop.directionsBearing', {
-    distance: formatDistance(result.distance_m), bearing: Math.round(result.bearing_deg ?? 0) })}</p>`;
-}
 
 export function stopView(route, stop) {
   const order = stop.order;
@@ -54,9 +40,9 @@ export function stopView(route, stop) {
     <section class="card"><h2>${t('pod.barcodes')}</h2>
       <ul class="parcels">${(order.parcels || []).map((parcel) => html`<li>${parcel.barcode}
         ${parcel.delivered_at ? html`<span class="badge completed">✓</span>` : parcel.loaded_at ? html`<span class="badge arrived">⬆</span>` : nothing}</li>`)}</ul></section>
-    <section class="card"><h2>${t('stop.navigate')}</h2>${navLinks(stop)}
-      <button class="secondary" @click=${() => showDirections(stop)}>${t('stop.directions')}</button>
-      ${directionsView(stop)}</section>
+    <section class="card"><h2>${t('stop.navigate')}</h2>
+      <button class="primary" data-testid="guide-open" @click=${() => navigate(`${BASE}/stops/${stop.id}/guide`)}>${t('stop.directions')}</button>
+      ${navLinks(stop)}</section>
     ${open && route.status === 'in_progress' ? html`<div class="controls sticky">
       ${stop.status === 'pending' ? html`<button class="secondary" @click=${() => act('stop.arrive', { stop })}>${t('stop.arrive')}</button>` : nothing}
       <a class="button primary" href="${BASE}/stops/${stop.id}/deliver" @click=${link(`${BASE}/stops/${stop.id}/deliver`)}>${t('stop.complete')}</a>
