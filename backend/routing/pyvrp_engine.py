@@ -154,7 +154,6 @@ def run_spec(spec: dict, fleet_out=None, should_stop=None) -> dict:
     import warnings
 
     import pyvrp
-    from pyvrp.stop import MaxRuntime
 
     # PyVRP warns when its penalties saturate; the parent judges the plan anyway.
     warnings.filterwarnings("ignore", module="pyvrp")
@@ -166,11 +165,11 @@ def run_spec(spec: dict, fleet_out=None, should_stop=None) -> dict:
     # slow process start (a busy machine) shortens the search instead of making
     # the result arrive too late to be used.
     budget = max(0.1, spec["deadline_epoch"] - time.time()) if "deadline_epoch" in spec else max(0.1, spec["time_limit"])
+    fleet_plan = None
     if spec.get("minimise_fleet") and len(vehicle_types) == 1:
-        # Hierarchical objective: first shrink the fleet (PyVRP's fleet minimisation
-        # removes a vehicle each time it finds a feasible plan), then spend the rest
-        # on distance with that many vehicles.
-        smallest = pyvrp.minimise_fleet(data, MaxRuntime(budget * FLEET_SHARE), seed=int(spec["seed"]))
+        # Hierarchical objective: first shrink the fleet, then spend the rest on distance
+        # with that many vehicles (the fleet phase's plan stands in if that search finds none).
+        smallest, fleet_plan = minimise_fleet(data, budget * FLEET_SHARE, int(spec["seed"]))
         data = data.replace(vehicle_types=[smallest])
         if fleet_out is not None:
             fleet_out.put({"fleet": int(smallest.num_available)})
@@ -199,6 +198,9 @@ def run_spec(spec: dict, fleet_out=None, should_stop=None) -> dict:
     result = pyvrp.solve(data, stop=stop, seed=int(spec["seed"]), display=False, collect_stats=False,
                          initial_solution=initial, params=params)
     best = result.best
+    if fleet_plan and not best.is_feasible():
+        # the distance phase starts afresh (it may find fewer vans still) and found no feasible plan
+        best = pyvrp.Solution(data, [pyvrp.Route(data, visits, 0) for visits in fleet_plan])
     routes_by_vehicle = {}
     next_member = [0] * len(vehicle_types)
     for route in best.routes():
@@ -208,6 +210,31 @@ def run_spec(spec: dict, fleet_out=None, should_stop=None) -> dict:
         clients_visited = [a.idx for a in route if _flag(a.is_client)]
         routes_by_vehicle[vehicle] = [spec["task_ids"][c] for c in clients_visited]
     return {"routes": routes_by_vehicle, "feasible": bool(best.is_feasible()), "cost": int(best.distance_cost() + best.fixed_vehicle_cost()), "seconds": time.monotonic() - t0}
+
+
+def minimise_fleet(data, budget: float, seed: int):
+    """PyVRP's fleet minimisation (``pyvrp.minimise_fleet``: one vehicle fewer than the last
+    feasible plan's routes each time a search finds a feasible plan, until one does not or
+    the ``budget`` in seconds is spent), which also returns the plan of the smallest fleet
+    (client indices per route; None if no search found one).  PyVRP's own returns only the
+    fleet, and a distance phase that starts afresh may not find a feasible plan with it again
+    in its time on a busy machine: the fleet would be lost."""
+    import pyvrp
+    from pyvrp.minimise_fleet import _lower_bound
+    from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
+
+    stop = MaxRuntime(budget)
+    fleet, plan = data.vehicle_type(0), None
+    lower_bound = _lower_bound(data)
+    while fleet.num_available > lower_bound and not stop(0):
+        fewer = fleet.replace(num_available=fleet.num_available - 1)
+        best = pyvrp.solve(data.replace(vehicle_types=[fewer]), stop=MultipleCriteria([FirstFeasible(), stop]),
+                           seed=seed, collect_stats=False, display=False).best
+        if not best.is_feasible():
+            break
+        fleet = fewer.replace(num_available=min(fewer.num_available, best.num_routes()))
+        plan = [[a.idx for a in route if _flag(a.is_client)] for route in best.routes()]
+    return fleet, plan
 
 
 def distance_phase_spec(spec: dict, fleet: int, seed: int) -> dict:

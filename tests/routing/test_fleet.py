@@ -57,3 +57,19 @@ def test_fleet_minimisation_is_read_from_the_costs():
     assert not modest.minimises_fleet  # a van may pay for itself in travel: cost decides
     assert not parse_problem(tight_windows_day(fixed=0)).minimises_fleet
     assert parse_problem(tight_windows_day(fixed=0), objective="vehicles_then_distance").minimises_fleet
+
+
+def test_the_fleet_phase_plan_stands_in_when_the_distance_phase_finds_none():
+    """PyVRP's distance phase starts afresh with the fleet its fleet phase found; on a busy machine
+    it may not find a feasible plan with that fleet again in its time (here: stopped at once).
+    The fleet phase's own plan then stands in, so the fleet is not lost."""
+    from backend.routing.pyvrp_engine import build_spec, run_spec
+
+    model = parse_problem(tight_windows_day())
+    spec = build_spec(model, list(range(len(model.tasks))), 100, 2.0, 1)
+    assert spec["minimise_fleet"]
+    got = run_spec(spec, should_stop=lambda: True)
+    assert got["feasible"]
+    routes = [r for r in got["routes"].values() if r]
+    assert sorted(t for r in routes for t in r) == list(range(25))
+    assert len(routes) <= 8  # the fleet phase's plan, not a plan over every van
