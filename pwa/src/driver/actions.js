@@ -25,6 +25,7 @@ export async function toggleBreak() {
   await act(currentRoute()?.on_break ? 'break.end' : 'break.start');
 }
 
+/** Marks a parcel of this route loaded; false when the code is not on the route (the card says so). */
 export async function loadParcel(barcode) {
   const code = barcode.trim();
   if (!code) return;
@@ -36,6 +37,7 @@ export async function loadParcel(barcode) {
     if (!parcel.loaded_at) await act('parcel.load', { data: { barcode: code } });
   }
   update();
+  return Boolean(parcel);
 }
 
 export async function scanInto(event, onCode) {

@@ -8,6 +8,7 @@ import { t, tn } from '../../shared/i18n.js';
 import { formatDate, formatTime } from '../../shared/time.js';
 import { endRoute, loadParcel, scanInto, startRoute, toggleBreak } from '../actions.js';
 import { canScanBarcodes } from '../media.js';
+import { cameraAvailable, loadScanPanel } from '../scan-view.js';
 import { enableRoutePush, logout, submitLogin } from '../session.js';
 import {
   isDone, lateness, navigationLinks, nextStop, parcelsOf, shownStatus, sortedStops,
@@ -191,9 +192,10 @@ export function loadingView(route) {
   return html`
     <section class="card" aria-labelledby="loading-title">
       <h2 id="loading-title">${t('route.loading')}</h2>
-      <p>${t('route.loaded', { loaded: parcels.length - missing.length, total: parcels.length })}</p>
+      <p role="status" data-testid="loaded-count">${t('route.loaded', { loaded: parcels.length - missing.length, total: parcels.length })}</p>
       ${missing.length && missing.length <= 12 ? html`<p class="meta">${t('route.missing', { barcodes: missing.map((p) => p.barcode).join(', ') })}</p>` : nothing}
-      ${canScanBarcodes() ? html`<label class="button secondary file">${t('route.scanLoad')}
+      ${loadScanPanel()}
+      ${!cameraAvailable() && canScanBarcodes() ? html`<label class="button secondary file">${t('route.scanLoad')}
         <input type="file" accept="image/*" capture="environment" class="visually-hidden"
           @change=${(event) => scanInto(event, loadParcel)}></label>` : nothing}
       <label for="load-barcode">${t('pod.manualBarcode')}</label>

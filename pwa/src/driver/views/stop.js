@@ -6,6 +6,7 @@ import { formatMoney } from '../../shared/time.js';
 import { act } from '../sync.js';
 import { scanInto } from '../actions.js';
 import { canScanBarcodes } from '../media.js';
+import { cameraAvailable, podScanPanel } from '../scan-view.js';
 import { MAX_PHOTOS, addPhotos, podFor, removePhoto, submitDelivery, submitFailure } from '../pod.js';
 import { isDone } from '../state.js';
 import { BASE, link, navigate, state, update } from '../store.js';
@@ -94,7 +95,8 @@ export function deliverView(route, stop) {
       <fieldset><legend>${t('pod.barcodes')}</legend>
         <ul class="parcels">${(order.parcels || []).map((parcel) => html`<li>${parcel.barcode}
           ${form.barcodes.has(parcel.barcode) ? html`<span class="badge completed">✓</span>` : nothing}</li>`)}</ul>
-        ${canScanBarcodes() ? html`<label class="button secondary file">${t('pod.scan')}
+        ${podScanPanel(stop, form)}
+        ${!cameraAvailable() && canScanBarcodes() ? html`<label class="button secondary file">${t('pod.scan')}
           <input type="file" accept="image/*" capture="environment" class="visually-hidden" @change=${(e) => scanInto(e, addBarcode)}></label>` : nothing}
         <label for="pod-barcode">${t('pod.manualBarcode')}</label>
         <div class="row"><input id="pod-barcode" autocomplete="off">

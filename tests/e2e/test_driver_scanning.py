@@ -1,0 +1,216 @@
+"""Scanning parcels with the phone's camera (issue #18 item 2), in chromium with a fake camera.
+
+Chromium plays a Y4M file as the camera (`--use-file-for-fake-video-capture`): the file is drawn here from the
+route's own parcel codes (Code 128 labels for the van, QR codes at the door) plus a code that belongs nowhere.
+It loops, so every label passes in front of the camera again and again: a parcel must still beep and count once.
+Chromium on Linux has no BarcodeDetector, so these reads go through the WebAssembly reader in its worker.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.e2e.conftest import CHROMIUM_ARGS, START_POSITION, log_in_as_driver
+from tests.e2e.test_driver_app import open_stop, sign, start_route
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT = 640, 480
+STRANGER = "XX-4242"
+# Each beep and buzz the app makes, seen from the page: tones by frequency, vibration patterns.
+RECORD_SIGNALS = """
+    window.scanSignals = [];
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args) {
+        window.scanSignals.push(`tone ${this.frequency.value}`);
+        return start.apply(this, args);
+    };
+    navigator.vibrate = (pattern) => { window.scanSignals.push(`vibrate ${pattern}`); return true; };
+"""
+GOOD = ["tone 1760", "vibrate 60"]
+BAD = ["tone 330", "tone 330", "vibrate 120,80,120"]
+
+
+def code128_label(code: str) -> Image.Image:
+    from barcode.codex import Code128
+
+    modules = "".join(Code128(code).build())
+    module = min(3, (WIDTH - 40) // (len(modules) + 20))  # as wide as a label filling the picture
+    label = Image.new("L", ((len(modules) + 20) * module, 150), 255)
+    draw = ImageDraw.Draw(label)
+    for index, bit in enumerate(modules):
+        if bit == "1":
+            x = (index + 10) * module
+            draw.rectangle([x, 10, x + module - 1, 139], fill=0)
+    return label
+
+
+def qr_label(code: str) -> Image.Image:
+    import segno
+
+    matrix = segno.make_qr(code, error="m").matrix
+    module = 8
+    side = (len(matrix) + 8) * module
+    label = Image.new("L", (side, side), 255)
+    draw = ImageDraw.Draw(label)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                draw.rectangle([(x + 4) * module, (y + 4) * module, (x + 5) * module - 1, (y + 5) * module - 1], fill=0)
+    return label
+
+
+def write_y4m(path: Path, labels: list[Image.Image], seconds_each: int = 1) -> None:
+    """One label per second on a grey parcel, as 4:2:0 Y4M (what chromium's fake camera plays, looping)."""
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F1:1 Ip A1:1 C420jpeg\n".encode())
+        for label in labels:
+            frame = Image.new("RGB", (WIDTH, HEIGHT), (150, 140, 120))
+            assert label.width <= WIDTH - 20 and label.height <= HEIGHT - 20, "the label fits the picture"
+            frame.paste(label.convert("RGB"), ((WIDTH - label.width) // 2, (HEIGHT - label.height) // 2))
+            y, cb, cr = frame.convert("YCbCr").split()
+            half = (WIDTH // 2, HEIGHT // 2)
+            for _ in range(seconds_each):
+                out.write(b"FRAME\n")
+                out.write(y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
+
+
+@pytest.fixture
+def camera_phone(chromium_path, demo_server, tmp_path):
+    """Opens a 390x844 phone whose rear camera films the given labels (a chromium of its own: the fake
+    camera's file is a launch option)."""
+    from playwright.sync_api import sync_playwright
+
+    opened = []
+
+    def open_phone(labels: list[Image.Image], *, allow_camera: bool = True):
+        video = tmp_path / "camera.y4m"
+        write_y4m(video, labels)
+        args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+        if allow_camera:
+            args.append("--use-fake-ui-for-media-stream")  # the permission prompt answered "Allow"
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=args)
+        context = browser.new_context(
+            base_url=demo_server.url, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+            has_touch=True, geolocation=START_POSITION, permissions=["geolocation"], locale="en-CA")
+        context.set_default_timeout(15000)
+        context.add_init_script(RECORD_SIGNALS)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        opened.append((playwright, browser, errors))
+        return page
+
+    yield open_phone
+    for playwright, browser, errors in opened:
+        browser.close()
+        playwright.stop()
+        assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def parcels_of(route: dict) -> list[tuple[dict, dict]]:
+    return [(stop, parcel) for stop in sorted(route["stops"], key=lambda s: s["sequence"])
+            for parcel in stop["order"]["parcels"]]
+
+
+def server_route(demo_server) -> dict:
+    return demo_server.driver_session().get(f"{demo_server.url}/api/v1/driver/route", timeout=10).json()
+
+
+def signals(page) -> list[str]:
+    return page.evaluate("window.scanSignals")
+
+
+def test_the_load_check_scans_labels_from_the_camera_once_each_and_tells_a_stranger(camera_phone, demo_server,
+                                                                                     driver_route, tmp_path):
+    codes = [parcel["barcode"] for _, parcel in parcels_of(driver_route)]
+    filmed, typed = codes[:3], codes[3:]
+    phone = camera_phone([code128_label(code) for code in [*filmed, STRANGER]])
+    log_in_as_driver(phone)
+    loaded = phone.get_by_test_id("loaded-count")
+    assert loaded.inner_text() == f"0 of {len(codes)} parcels loaded"
+
+    phone.get_by_test_id("scan-start").click()
+    phone.wait_for_function("() => document.querySelector('[data-testid=loaded-count]').textContent.startsWith('3 of ')",
+                            timeout=40000)
+    scanner = phone.get_by_test_id("scanner")
+    assert scanner.get_attribute("data-decoder") == "wasm", "chromium on Linux reads through the WebAssembly reader"
+    # Told in words, and kept on screen while the next labels are read.
+    refused = phone.get_by_test_id("scan-refused")
+    refused.wait_for(timeout=20000)
+    assert refused.inner_text() == f"Parcel {STRANGER} is not on this route."
+    phone.screenshot(path=str(tmp_path / "load-check-scanning.png"))
+    # The film loops (4 s): two more turns, and still one beep per parcel and two low ones for the stranger.
+    phone.wait_for_timeout(8500)
+    heard = signals(phone)
+    assert sorted(heard) == sorted(GOOD * 3 + BAD), heard
+    assert loaded.inner_text() == f"3 of {len(codes)} parcels loaded"
+
+    # Typing stays: the rest by hand, and the camera turns itself off when nothing is left to scan.
+    field = phone.get_by_label("Barcode (type it)")
+    for code in typed:
+        field.fill(code)
+        field.press("Enter")
+    phone.wait_for_function("() => document.querySelector('[data-testid=scanner]').dataset.status === 'done'", timeout=10000)
+    assert phone.locator("video").count() == 0, "the camera is off once every parcel is loaded"
+    phone.get_by_test_id("sync-status").filter(has_text="All synced").wait_for()
+    on_server = {parcel["barcode"]: parcel["loaded_at"] for _, parcel in parcels_of(server_route(demo_server))}
+    assert all(on_server[code] for code in codes), on_server
+    assert STRANGER not in on_server
+
+
+def test_proof_of_delivery_counts_this_stops_parcels_from_the_camera_and_leaves_others_out(camera_phone, demo_server,
+                                                                                           driver_route, tmp_path):
+    stops = sorted(driver_route["stops"], key=lambda s: s["sequence"])
+    stop = next(s for s in stops if len(s["order"]["parcels"]) >= 2 and not s["order"]["requires_id_check"]
+                and not s["order"]["min_age"] and not s["order"]["cod_amount_cents"])
+    ours = [parcel["barcode"] for parcel in stop["order"]["parcels"]]
+    another_stops = next(parcel["barcode"] for s in stops if s["id"] != stop["id"] for parcel in s["order"]["parcels"])
+    phone = camera_phone([qr_label(code) for code in [another_stops, *ours]])
+    log_in_as_driver(phone)
+    start_route(phone)
+    open_stop(phone, stop)
+    phone.get_by_role("link", name="Deliver", exact=True).click()
+    count = phone.get_by_test_id("scan-count")
+    assert count.inner_text() == f"0 of {len(ours)} parcels scanned"
+
+    phone.get_by_test_id("scan-start").click()
+    phone.wait_for_function("() => document.querySelector('[data-testid=scanner]').dataset.status === 'done'", timeout=40000)
+    assert count.inner_text() == f"{len(ours)} of {len(ours)} parcels scanned"
+    assert phone.get_by_test_id("scanner").get_attribute("data-decoder") == "wasm"
+    assert phone.get_by_text("Every parcel is scanned: camera off.").is_visible()
+    heard = signals(phone)
+    assert heard.count("tone 1760") == len(ours), heard
+    # The other stop's parcel came first in the film: it was told in words and left out.
+    assert heard.count("tone 330") in (0, 2), heard
+    phone.screenshot(path=str(tmp_path / "pod-scanned.png"), full_page=True)
+
+    sign(phone)
+    phone.get_by_role("button", name="Confirm delivery").click()
+    phone.get_by_test_id("stop-list").wait_for()
+    phone.get_by_test_id("sync-status").filter(has_text="All synced").wait_for()
+    dispatcher = demo_server.dispatcher_session()
+    proofs = dispatcher.get(f"{demo_server.url}/api/v1/orders/{stop['order']['id']}/proofs", timeout=10).json()
+    assert sorted(proofs[0]["scanned_barcodes"]) == sorted(ours), proofs
+    delivered = {parcel["barcode"]: parcel["delivered_at"] for other, parcel in parcels_of(server_route(demo_server))
+                 if other["id"] == stop["id"]}
+    assert all(delivered[code] for code in ours), delivered
+
+
+def test_a_blocked_camera_is_told_in_words_and_typing_stays(camera_phone, driver_route, tmp_path):
+    phone = camera_phone([code128_label("LM0000000001")], allow_camera=False)
+    log_in_as_driver(phone)
+    phone.get_by_test_id("scan-start").click()
+    trouble = phone.get_by_test_id("scan-trouble")
+    trouble.wait_for()
+    assert "The camera is blocked for this app" in trouble.inner_text()
+    assert phone.locator("video").count() == 0
+    phone.screenshot(path=str(tmp_path / "camera-blocked.png"))
+    code = parcels_of(driver_route)[0][1]["barcode"]
+    field = phone.get_by_label("Barcode (type it)")
+    field.fill(code)
+    field.press("Enter")
+    phone.get_by_text(f"Parcel {code} loaded").wait_for()
