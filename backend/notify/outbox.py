@@ -21,6 +21,7 @@ Business rules
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -29,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from backend.auth.models import Organization
 from backend.database import insert_ignoring_conflict, utcnow
+from backend.errors import Conflict
 from backend.extensions import db
-from backend.notify import templates
+from backend.notify import templates, webhooks
 from backend.notify.channels import available
 from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
@@ -39,6 +41,7 @@ from backend.notify.schemas import LoginLockedAlertSchema
 from backend.notify.webhooks import WEBHOOK_EVENTS, webhook_payload
 from backend.orders.enums import OrderStatus
 from backend.orders.models import Order, OrderEvent, Recipient
+from backend.unit_of_work import transactional
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +227,49 @@ def queue_user_push(org_id: int, user_id: int, kind: str, title: str, body: str,
                 PushSubscription.org_id == org_id, PushSubscription.user_id == user_id).order_by(PushSubscription.id))]
     _insert(rows)
     return len(rows)
+
+
+@transactional
+def send_webhook_test(org_id: int, webhook_id: int) -> OutboxMessage:
+    """A signed test event to the endpoint through the same outbox, signing and retries as real events, so
+    its delivery log shows whether the integration receives and accepts what we send."""
+    hook = webhooks.get_webhook(org_id, webhook_id)
+    if not hook.active:
+        raise Conflict("The webhook is switched off: switch it on to send it a test.", code="webhook_inactive")
+    org = db.session.get(Organization, org_id)
+    now = utcnow()
+    test_id = uuid.uuid4().hex[:16]
+    key = f"webhook:{hook.id}:test:{test_id}"
+    payload = {"id": f"evt_test_{test_id}", "type": webhooks.TEST_EVENT, "created_at": now.isoformat(),
+               "data": {"organization": org.name, "webhook_id": hook.id,
+                        "message": "A test event sent from Lastmile's admin screen; it is about no order."}}
+    _insert([{"org_id": org_id, "order_id": None, "event_id": None, "recipient_id": None, "subscription_id": None,
+              "webhook_id": hook.id, "channel": Channel.webhook, "kind": webhooks.TEST_EVENT, "dedupe_key": key,
+              "status": OutboxStatus.suppressed if org.is_practice else OutboxStatus.pending, "attempts": 0,
+              "next_attempt_at": now, "created_at": now, "updated_at": now, "destination": hook.url,
+              "language": "en", "subject": "", "body": "", "payload": payload}])
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+
+
+def queue_staff_message(org_id: int, channel: Channel, destination: str, kind: str, subject: str, body: str,
+                        dedupe_key: str, *, language: str = "en", payload: dict | None = None) -> OutboxMessage | None:
+    """A text or email to a person of the organization (an admin's test message, an invitation), not about an
+    order: the caller chose the destination, so no customer rule applies (opt-outs, freshness, quiet hours).
+
+    Written in the caller's transaction and sent after it commits, through the same outbox and providers as
+    customer messages; `dedupe_key` names the fact. Practice organizations write it `suppressed`. Returns the
+    row, or None when the same fact was already written."""
+    org = db.session.get(Organization, org_id)
+    if org is None or channel not in (Channel.sms, Channel.email):
+        raise ValueError(f"a staff message goes by sms or email, not {channel}")
+    now = utcnow()
+    key = f"staff:{dedupe_key}"[:200]
+    _insert([{"org_id": org_id, "order_id": None, "event_id": None, "recipient_id": None, "webhook_id": None,
+              "subscription_id": None, "channel": channel, "kind": kind[:40], "dedupe_key": key,
+              "status": OutboxStatus.suppressed if org.is_practice else OutboxStatus.pending, "attempts": 0,
+              "next_attempt_at": now, "created_at": now, "updated_at": now, "destination": destination[:1000],
+              "language": language, "subject": subject[:300], "body": body, "payload": payload or {}}])
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
 
 
 LOGIN_LOCKED_TEXT = {

@@ -167,6 +167,8 @@ def _why_not_send(row: OutboxMessage, org: Organization | None) -> tuple[OutboxS
         if row.subscription_id is None or db.session.get(PushSubscription, row.subscription_id) is None:
             return OutboxStatus.cancelled, "The push subscription was removed."
         return None
+    if row.order_id is None and row.recipient_id is None:  # to a person of the organization (queue_staff_message)
+        return None
     order = db.session.get(Order, row.order_id) if row.order_id else None
     if order is None:
         return OutboxStatus.cancelled, "The order no longer exists."

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from backend.errors import NotFound
 from backend.extensions import db
 from backend.notify.models import Channel, OutboxMessage
-from backend.notify.outbox import queue_customer_message, queue_user_push, reach
+from backend.notify.outbox import queue_customer_message, queue_staff_message, queue_user_push, reach
 from backend.notify.subscriptions import subscribe
 from backend.orders.models import Order
 
-__all__ = ["notifications_statement", "order_notifications", "queue_customer_message", "queue_user_push",
+__all__ = ["notifications_statement", "order_notifications", "queue_customer_message", "queue_staff_message",
+           "queue_user_push",
            "reach", "subscribe"]
 
 
@@ -33,7 +34,10 @@ def order_notifications(org_id: int, order_id: int) -> list[OutboxMessage]:
 
 def notifications_statement(org_id: int, *, status=None, channel=None, kind=None, order_id=None, since=None,
                             until=None):
-    statement = select(OutboxMessage).where(OutboxMessage.org_id == org_id).order_by(OutboxMessage.id.desc())
+    # Customer messages only: a staff message (a test to oneself, an invitation with its one-time link) is not
+    # a dispatcher's business.
+    statement = select(OutboxMessage).where(OutboxMessage.org_id == org_id, OutboxMessage.order_id.is_not(None)) \
+        .order_by(OutboxMessage.id.desc())
     if channel is not None:
         statement = statement.where(OutboxMessage.channel == channel)
     else:

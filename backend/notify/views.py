@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from backend.api import endpoint, page_of, paginate
 from backend.auth.principal import ADMIN, ANY_ROLE, PUBLIC, STAFF, current_org_id, current_principal
 from backend.errors import Forbidden, InvalidInput
-from backend.notify import inbound, rendering, schemas, service, subscriptions, templates, webhooks
+from backend.notify import inbound, outbox, rendering, schemas, service, subscriptions, templates, webhooks
 from backend.notify.channels import sms
 from backend.public_url import public_base_url
 
@@ -170,6 +170,13 @@ def rotate_webhook_secret(webhook_id):
 def delete_webhook(webhook_id):
     webhooks.delete_webhook(current_org_id(), webhook_id)
     return None
+
+
+@endpoint(bp, "/webhooks/<int:webhook_id>/test", "POST", roles=ADMIN, response=schemas.DeliverySchema, status=202,
+          summary="Send the endpoint a signed test event (type webhook.test, about no order) through the usual "
+                  "delivery path; it shows in the delivery log. 409 webhook_inactive while it is switched off.")
+def send_webhook_test(webhook_id):
+    return outbox.send_webhook_test(current_org_id(), webhook_id)
 
 
 @endpoint(bp, "/webhooks/<int:webhook_id>/deliveries", roles=ADMIN, query=schemas.DeliveryQuerySchema,

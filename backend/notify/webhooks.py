@@ -28,6 +28,8 @@ WEBHOOK_EVENTS = {
     "rated": "order.rated",
 }
 WEBHOOK_EVENT_TYPES = tuple(sorted(set(WEBHOOK_EVENTS.values())))
+# Sent only when an admin presses "Send test": every endpoint gets it, whatever it subscribed to.
+TEST_EVENT = "webhook.test"
 
 
 def webhook_payload(order: Order, event: OrderEvent, event_type: str) -> dict:

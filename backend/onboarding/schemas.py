@@ -20,7 +20,7 @@ class FirstOrganizationSchema(Schema):
 
 
 class ChecklistItemSchema(Schema):
-    key = fields.String(metadata={"description": "depot, vehicles, drivers or wording"})
+    key = fields.String(metadata={"description": "depot, vehicles, drivers, wording or test_message"})
     done = fields.Boolean()
 
 
@@ -28,6 +28,40 @@ class ChecklistSchema(Schema):
     show = fields.Boolean(metadata={"description": "The console shows the checklist until every item is done."})
     items = fields.List(fields.Nested(ChecklistItemSchema))
 
+
+
+class TestMessageInSchema(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(("sms", "email", "push")), metadata={
+        "description": "sms to your user's phone, email to your user's address, push to your subscribed browsers."})
+
+
+class TestChannelSchema(Schema):
+    channel = fields.String()
+    ready = fields.Boolean(metadata={"description": "A test can go this way now."})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "Why not: no_phone, no_email, not_configured (server) or no_browser (push)."})
+    destination = fields.String(metadata={"description": "Your phone or email; for push, how many browsers."})
+    log_only = fields.Boolean(metadata={
+        "description": "SMS_PROVIDER=console: the text is written to the server's log, not sent to a phone."})
+
+
+class TestMessageSchema(Schema):
+    id = fields.Integer()
+    channel = fields.String(attribute="channel.value")
+    destination = fields.String()
+    status = fields.String(attribute="status.value", metadata={
+        "description": "pending, sending, sent, delivered, failed, cancelled or suppressed (practice)."})
+    provider_ref = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class TestMessagesSchema(Schema):
+    channels = fields.List(fields.Nested(TestChannelSchema))
+    recent = fields.List(fields.Nested(TestMessageSchema), metadata={"description": "The latest tests, newest first."})
+    reached = fields.Boolean(metadata={"description": "A test reached someone: the checklist item is done."})
 
 
 class OrganizationSettingsSchema(Schema):

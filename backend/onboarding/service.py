@@ -24,9 +24,10 @@ from backend.errors import Conflict, Forbidden
 from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.notify.models import MessageTemplate
+from backend.onboarding import self_test
 from backend.unit_of_work import transactional
 
-CHECKLIST = ("depot", "vehicles", "drivers", "wording")
+CHECKLIST = ("depot", "vehicles", "drivers", "wording", "test_message")
 
 
 def setup_code() -> str:
@@ -78,6 +79,7 @@ def checklist(org_id: int) -> dict:
         "vehicles": exists(Vehicle),
         "drivers": exists(Driver),
         "wording": bool(onboarding.get("wording_reviewed")) or exists(MessageTemplate),
+        "test_message": self_test.reached(org_id),
     }
     items = [{"key": key, "done": done[key]} for key in CHECKLIST]
     return {"show": bool(onboarding.get("checklist")) and not all(done.values()), "items": items}

@@ -5,7 +5,8 @@ from backend.auth import service as auth_service
 from backend.auth.principal import ADMIN, PUBLIC, current_principal
 from backend.auth.schemas import SessionSchema
 from backend.extensions import limiter
-from backend.onboarding import schemas, service, settings
+from backend.errors import Forbidden
+from backend.onboarding import schemas, self_test, service, settings
 
 bp = Blueprint("onboarding", __name__, url_prefix="/api/v1")
 
@@ -40,6 +41,29 @@ def wording_reviewed():
     service.mark_wording_reviewed(current_principal().org_id)
     return service.checklist(current_principal().org_id)
 
+
+def _own_user_id() -> int:
+    principal = current_principal()
+    if principal.user_id is None:
+        raise Forbidden("A test message goes to a person: log in with a session, not an API key.")
+    return principal.user_id
+
+
+@endpoint(bp, "/setup/test-messages", roles=ADMIN, response=schemas.TestMessagesSchema,
+          summary="Where a test message to yourself can go (your phone, email, browsers) and the latest tests.")
+def test_messages():
+    return self_test.overview(current_principal().org_id, _own_user_id())
+
+
+@endpoint(bp, "/setup/test-messages", "POST", roles=ADMIN, body=schemas.TestMessageInSchema,
+          response=schemas.TestMessagesSchema, status=202,
+          summary="Send a test message to yourself through the real provider; the checklist item is done once "
+                  "it was accepted. 422 names why a channel cannot (no_phone, no_email, not_configured, no_browser).")
+@limiter.limit("6 per minute", key_func=lambda: f"self-test:{current_principal().user_id}")
+def send_test_message(body):
+    org_id, user_id = current_principal().org_id, _own_user_id()
+    self_test.send_test_message(org_id, user_id, body["channel"])
+    return self_test.overview(org_id, user_id)
 
 
 @endpoint(bp, "/organization/settings", roles=ADMIN, response=schemas.OrganizationSettingsSchema,

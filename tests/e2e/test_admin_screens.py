@@ -90,8 +90,8 @@ def test_first_run_signs_up_the_first_admin_with_the_setup_code_from_the_log(emp
     code_field.fill(code)
     page.get_by_role("button", name="Create the organization").click()
     page.wait_for_url("**/admin#setup")
-    page.get_by_role("heading", name="4 of 4 steps left before your first day").wait_for()
-    assert page.get_by_test_id("checklist").locator("li").count() == 4
+    page.get_by_role("heading", name="5 of 5 steps left before your first day").wait_for()
+    assert page.get_by_test_id("checklist").locator("li").count() == 5
     _shot(page, "first-run-checklist")
     assert_accessible(page, "the setup checklist")
     assert requests.get(f"{empty_server.url}/api/v1/setup", timeout=5).json() == {"needs_first_organization": False}
@@ -109,7 +109,7 @@ def test_first_run_signs_up_the_first_admin_with_the_setup_code_from_the_log(emp
     page.get_by_role("button", name="Add a depot").last.click()
     page.get_by_role("status").filter(has_text="Saved: Hub.").wait_for()
     page.goto("/admin#setup")
-    page.get_by_role("heading", name="3 of 4 steps left before your first day").wait_for()
+    page.get_by_role("heading", name="4 of 5 steps left before your first day").wait_for()
 
 
 def test_the_landing_page_offers_no_sign_up_once_an_organization_exists(demo_server, browser_page):

@@ -1,5 +1,6 @@
 // The admin screens' strings (English and French), merged into the shared catalogue at start-up.
 import { catalogue } from '../shared/i18n.js';
+import { MORE_ADMIN_MESSAGES } from './more-messages.js';
 
 const MESSAGES = {
   en: {
@@ -439,7 +440,12 @@ const MESSAGES = {
 };
 
 export function mergeAdminMessages() {
-  for (const [lang, messages] of Object.entries(MESSAGES)) Object.assign(catalogue[lang], messages);
+  for (const [lang, messages] of Object.entries(MESSAGES)) {
+    Object.assign(catalogue[lang], messages, MORE_ADMIN_MESSAGES[lang]);
+  }
 }
 
-export const adminMessages = MESSAGES;
+export const adminMessages = {
+  en: { ...MESSAGES.en, ...MORE_ADMIN_MESSAGES.en },
+  fr: { ...MESSAGES.fr, ...MORE_ADMIN_MESSAGES.fr },
+};

@@ -1,13 +1,25 @@
 // Getting started: what a new organization still has to set up before its first day, each item a link to
-// the screen that does it. The server decides what is done (a depot, vehicles, drivers, the wording).
+// the screen that does it. The server decides what is done (a depot, vehicles, drivers, the wording, a test
+// message that reached the admin).
 import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
 import { api, errorText, notify, update } from '../store.js';
+import { loadTestMessages, testMessageView } from './test-message.js';
 
 const LINKS = { depot: '#depots', vehicles: '#vehicles', drivers: '#drivers', wording: '#templates' };
 let checklist = null;
 
 export async function loadChecklist() {
+  try {
+    checklist = await api.get('/api/v1/setup/checklist');
+  } catch (error) {
+    notify('error', errorText(error));
+  }
+  update();
+  await loadTestMessages(reloadChecklistOnly);
+}
+
+export async function reloadChecklistOnly() {
   try {
     checklist = await api.get('/api/v1/setup/checklist');
   } catch (error) {
@@ -38,5 +50,6 @@ export function checklistView() {
       ${LINKS[item.key] ? html`<a href=${LINKS[item.key]}>${item.done ? t('a.setup.review') : t('a.setup.do')}</a>` : nothing}
       ${item.key === 'wording' && !item.done ? html`<button type="button" @click=${keepWording}>${t('a.setup.keepWording')}</button>` : nothing}
     </li>`)}</ol>
+    ${testMessageView()}
   </section>`;
 }

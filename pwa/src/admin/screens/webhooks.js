@@ -4,7 +4,7 @@ import { html, nothing } from 'lit-html';
 import { t } from '../../shared/i18n.js';
 import { ResourceScreen } from '../crud.js';
 import { payloadFrom } from '../form.js';
-import { api, errorText, update } from '../store.js';
+import { api, errorText, notify, update } from '../store.js';
 
 const shownSecret = { id: null, value: null };
 const deliveries = new Map(); // webhook id -> {items} | 'loading' | {error}
@@ -29,12 +29,36 @@ async function loadDeliveries(hook) {
   update();
 }
 
+/** The worker sends the test within moments: read the log again until its newest entry has an answer. */
+function followTest(hook, until) {
+  const newest = deliveries.get(hook.id)?.items?.[0];
+  if (!newest || !['pending', 'sending'].includes(newest.status) || Date.now() > until) return;
+  setTimeout(async () => {
+    await loadDeliveries(hook);
+    followTest(hook, until);
+  }, 1500);
+}
+
+async function sendTest(hook) {
+  try {
+    await api.post(`/api/v1/webhooks/${hook.id}/test`, {});
+    notify('ok', t('a.webhookTestSent'));
+    await loadDeliveries(hook);
+    followTest(hook, Date.now() + 60_000);
+  } catch (error) {
+    notify('error', error.code === 'webhook_inactive' ? t('a.webhookTestOff') : errorText(error));
+  }
+}
+
 function deliveriesView(hook) {
   const log = deliveries.get(hook.id);
   if (log === undefined) loadDeliveries(hook);
   return html`<section class="deliveries" aria-labelledby="deliveries-title">
     <h3 id="deliveries-title">${t('a.deliveries')}</h3>
-    <button type="button" @click=${() => loadDeliveries(hook)}>${t('a.refresh')}</button>
+    <div class="form-actions">
+      <button type="button" @click=${() => sendTest(hook)}>${t('a.webhookTest')}</button>
+      <button type="button" @click=${() => loadDeliveries(hook)}>${t('a.refresh')}</button>
+    </div>
     ${!log || log === 'loading' ? html`<p role="status">${t('a.loading')}</p>`
       : log.error ? html`<p role="alert">${log.error}</p>`
       : log.items.length ? html`<table data-testid="deliveries-table"><thead><tr><th scope="col">${t('a.f.when')}</th>
