@@ -18,7 +18,7 @@ DEFAULT_DIST = pwa_dist()
 ONE_YEAR = 365 * 24 * 3600
 APPS = {"driver": "driver/index.html", "dispatch": "dispatch/index.html", "track": "track/index.html",
         "home": "index.html", "admin": "admin/index.html",
-        "docs": "docs/index.html"}
+        "docs": "docs/index.html", "print": "print/index.html"}
 MANIFESTS = {"driver.webmanifest", "dispatch.webmanifest"}
 
 
@@ -85,6 +85,12 @@ def tracking_page(token: str):
     response = _app_shell("track")
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is a secret link
     return response
+
+
+@bp.get("/print/routes/<int:route_id>")
+def route_sheet_page(route_id: int):
+    # The page reads the route from its own address; the API answers who may see it (staff, or its driver).
+    return _app_shell("print")
 
 
 @bp.get("/api/docs")

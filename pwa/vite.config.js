@@ -22,6 +22,8 @@ export default defineConfig({
         home: resolve(import.meta.dirname, 'index.html'),
         admin: resolve(import.meta.dirname, 'admin/index.html'),
         docs: resolve(import.meta.dirname, 'docs/index.html'),
+        // The route sheet to print (/print/routes/<id>).
+        print: resolve(import.meta.dirname, 'print/index.html'),
       },
     },
   },

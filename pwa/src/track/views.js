@@ -114,7 +114,9 @@ function proofSection(view) {
         <img src=${url} alt=${t('track.podPhoto', { n: index + 1 })} loading="lazy" width="160" height="120"></a>`)}
       ${pod.signature ? html`<img class="signature" src=${pod.signature} alt=${t('track.podSignature')}
         loading="lazy" width="240" height="100">` : nothing}
-    </div></section>`;
+    </div>
+    ${view.receipt_url ? html`<p><a class="button" href=${view.receipt_url} download data-testid="receipt">${t('track.receipt')}</a></p>`
+      : nothing}</section>`;
 }
 
 function ratingSection(view) {

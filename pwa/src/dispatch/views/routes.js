@@ -1,6 +1,6 @@
 // The day's routes as cards (summary, pace, stops to drag or move), and the review of a pending change.
 import { html, nothing } from 'lit-html';
-import { t, tn } from '../../shared/i18n.js';
+import { language, t, tn } from '../../shared/i18n.js';
 import { cssProperties } from '../../shared/style.js';
 import { openOrder } from '../actions.js';
 import {
@@ -77,6 +77,8 @@ export function routesView() {
         ${route.status === 'draft' && route.driver ? html`<button type="button" @click=${() => askToPublish([route.id])}>${t('d.publish')}</button>` : nothing}
         ${route.status !== 'completed' ? html`<button type="button" ?disabled=${state.busy} @click=${() => suggestReoptimization(route)}>${t('d.reoptimize')}</button>
           <button type="button" ?disabled=${state.busy || !others.length} @click=${() => suggestRedistribution(route)}>${t('d.breakdown')}</button>` : nothing}
+        <a class="button" href="/print/routes/${route.id}?lang=${language()}" target="_blank" rel="noopener"
+          data-testid="print-sheet" aria-label=${t('d.printSheetLabel', { route: routeName(route) })}>${t('d.printSheet')}</a>
       </div>
       <ol class="stops" data-testid="stop-list" @dragover=${onDragOver} @drop=${(e) => onDrop(e, route.id, null)}>
         ${stops.map((stop) => stopView(route, stop, risky.has(stop.id), others))}

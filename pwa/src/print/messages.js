@@ -1,0 +1,101 @@
+// The route sheet's strings (English and French), merged into the shared catalogue on load.
+import { catalogue } from '../shared/i18n.js';
+
+const MESSAGES = {
+  en: {
+    'sheet.title': 'Route sheet',
+    'sheet.print': 'Print',
+    'sheet.printHint': 'Prints on A4 or Letter, whichever your printer holds.',
+    'sheet.loading': 'Loading the route…',
+    'sheet.login': 'Log in to the console first, then open this sheet again.',
+    'sheet.openConsole': 'Open the console',
+    'sheet.notFound': 'No such route: it may have been deleted.',
+    'sheet.error': 'The sheet could not be loaded: {message}',
+    'sheet.driver': 'Driver',
+    'sheet.vehicle': 'Vehicle',
+    'sheet.depot': 'Depot',
+    'sheet.hours': 'Planned',
+    'sheet.totals': 'Totals',
+    'sheet.noDriver': 'No driver yet',
+    'sheet.noVehicle': 'No vehicle',
+    'sheet.stops.one': '{count} stop',
+    'sheet.stops.other': '{count} stops',
+    'sheet.parcels.one': '{count} parcel',
+    'sheet.parcels.other': '{count} parcels',
+    'sheet.cashTotal': '{amount} to collect',
+    'sheet.col.stop': 'Stop',
+    'sheet.col.address': 'Address and recipient',
+    'sheet.col.window': 'Window',
+    'sheet.col.eta': 'ETA',
+    'sheet.col.parcels': 'Parcels',
+    'sheet.col.notes': 'Notes',
+    'sheet.col.done': 'Done',
+    'sheet.order': 'Order {ref}',
+    'sheet.noWindow': 'Any time',
+    'sheet.cash': 'Collect {amount}',
+    'sheet.idCheck': 'Check ID',
+    'sheet.minAge': 'Age {age}+',
+    'sheet.instructions': 'Customer: {text}',
+    'sheet.noBarcode': 'no barcode',
+    'sheet.empty': 'This route has no stops.',
+    'sheet.printed': 'Printed {when}. Times in the depot’s time zone ({zone}).',
+    'sheet.status.draft': 'Draft: not yet published to the driver',
+    'sheet.status.published': 'Published',
+    'sheet.status.in_progress': 'In progress',
+    'sheet.status.completed': 'Completed',
+  },
+  fr: {
+    'sheet.title': 'Feuille de route',
+    'sheet.print': 'Imprimer',
+    'sheet.printHint': 'S’imprime sur A4 ou Letter, selon le papier de votre imprimante.',
+    'sheet.loading': 'Chargement de la tournée…',
+    'sheet.login': 'Connectez-vous d’abord à la console, puis rouvrez cette feuille.',
+    'sheet.openConsole': 'Ouvrir la console',
+    'sheet.notFound': 'Tournée introuvable : elle a peut-être été supprimée.',
+    'sheet.error': 'La feuille n’a pas pu être chargée : {message}',
+    'sheet.driver': 'Livreur',
+    'sheet.vehicle': 'Véhicule',
+    'sheet.depot': 'Dépôt',
+    'sheet.hours': 'Prévu',
+    'sheet.totals': 'Totaux',
+    'sheet.noDriver': 'Pas encore de livreur',
+    'sheet.noVehicle': 'Aucun véhicule',
+    'sheet.stops.one': '{count} arrêt',
+    'sheet.stops.other': '{count} arrêts',
+    'sheet.parcels.one': '{count} colis',
+    'sheet.parcels.other': '{count} colis',
+    'sheet.cashTotal': '{amount} à encaisser',
+    'sheet.col.stop': 'Arrêt',
+    'sheet.col.address': 'Adresse et destinataire',
+    'sheet.col.window': 'Créneau',
+    'sheet.col.eta': 'Arrivée prévue',
+    'sheet.col.parcels': 'Colis',
+    'sheet.col.notes': 'Remarques',
+    'sheet.col.done': 'Fait',
+    'sheet.order': 'Commande {ref}',
+    'sheet.noWindow': 'Toute la journée',
+    'sheet.cash': 'Encaisser {amount}',
+    'sheet.idCheck': 'Vérifier la pièce d’identité',
+    'sheet.minAge': '{age} ans ou plus',
+    'sheet.instructions': 'Client : {text}',
+    'sheet.noBarcode': 'sans code-barres',
+    'sheet.empty': 'Cette tournée n’a aucun arrêt.',
+    'sheet.printed': 'Imprimée le {when}. Heures du fuseau du dépôt ({zone}).',
+    'sheet.status.draft': 'Brouillon : pas encore publiée au livreur',
+    'sheet.status.published': 'Publiée',
+    'sheet.status.in_progress': 'En cours',
+    'sheet.status.completed': 'Terminée',
+  },
+};
+
+/** Adds the route sheet's strings to the shared catalogue (keys it already has are left alone). */
+export function mergeMessages() {
+  for (const [language, messages] of Object.entries(MESSAGES)) {
+    if (!catalogue[language]) continue;
+    for (const [key, text] of Object.entries(messages)) {
+      if (!(key in catalogue[language])) catalogue[language][key] = text;
+    }
+  }
+}
+
+export const sheetMessages = MESSAGES;
