@@ -13,25 +13,38 @@ from backend.realtime.namespaces import bounded_int, id_of, principal_of_socket,
 
 @socketio.on("location.update")
 def on_location_update(data=None):
-    """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer."""
+    """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer.
+
+    It is answered once stored (with the other fixes of its tick: dispatch.live_fixes); when its tick
+    could not be stored, the handler raises and the phone, unanswered, keeps the fix for its next upload."""
     from marshmallow import ValidationError
 
-    from backend.dispatch.schemas import FixSchema
-    from backend.dispatch import location
+    from backend.dispatch import live_fixes
 
     principal = principal_of_socket()
     if principal is None or principal.driver_id is None:
         return socket_error("forbidden", "Only drivers send locations.")
     try:
-        fix = FixSchema().load(data if isinstance(data, dict) else {})
-        result = location.record_fixes(principal, [fix], batch=False)
+        fix = _fix_schema().load(data if isinstance(data, dict) else {})
     except ValidationError as invalid:
         return socket_error("invalid", "Invalid fix.", invalid.messages)
-    finally:
-        db.session.remove()
-    if result["rejected"]:
-        return socket_error(result["rejected"][0]["reason"], "Fix refused.")
+    refused = live_fixes.submit(principal, fix)
+    if refused:
+        return socket_error(refused, "Fix refused.")
     return {"ok": True}
+
+
+_FIX_SCHEMA = None
+
+
+def _fix_schema():
+    """One schema instance for every fix (building a marshmallow schema costs more than loading a fix)."""
+    global _FIX_SCHEMA
+    if _FIX_SCHEMA is None:
+        from backend.dispatch.schemas import FixSchema
+
+        _FIX_SCHEMA = FixSchema()
+    return _FIX_SCHEMA
 
 
 @socketio.on("route.resync")
