@@ -156,7 +156,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend.realtime import namespaces as _namespaces  # noqa: F401  (registers socket handlers)
     from backend.customer import events as _customer_events  # noqa: F401  (who a tracking link lets in)
-    from backend.dispatch import events as _dispatch_events  # noqa: F401  (drivers' and dispatchers' events)
+    from backend.dispatch import events as _dispatch_events  # (drivers' and dispatchers' events)
+
+    _dispatch_events.install()
     from backend import cli
 
     cli.init_app(app)

@@ -8,30 +8,37 @@ from flask_socketio import join_room
 
 from backend.extensions import db, socketio
 from backend.realtime import rooms
-from backend.realtime.namespaces import bounded_int, id_of, principal_of_socket, socket_error
+from backend.realtime.namespaces import bounded_int, id_of, principal_of_sid, principal_of_socket, socket_error
 
 
-@socketio.on("location.update")
-def on_location_update(data=None):
+def on_location_update(sid: str, data=None):
     """One live GPS fix from a driver's phone; the ack tells the phone it may drop it from its buffer.
 
     It is answered once stored (with the other fixes of its tick: dispatch.live_fixes); when its tick
-    could not be stored, the handler raises and the phone, unanswered, keeps the fix for its next upload."""
+    could not be stored, the handler raises and the phone, unanswered, keeps the fix for its next upload.
+    The busiest event of all, so it is registered straight on the Socket.IO server (install()): no Flask
+    request context and no session cookie decoded per fix; who sends is what connect recorded."""
     from marshmallow import ValidationError
 
     from backend.dispatch import live_fixes
 
-    principal = principal_of_socket()
+    principal = principal_of_sid(sid)
     if principal is None or principal.driver_id is None:
         return socket_error("forbidden", "Only drivers send locations.")
     try:
         fix = _fix_schema().load(data if isinstance(data, dict) else {})
     except ValidationError as invalid:
         return socket_error("invalid", "Invalid fix.", invalid.messages)
-    refused = live_fixes.submit(principal, fix)
+    with socketio.server.get_environ(sid)["flask.app"].app_context():
+        refused = live_fixes.submit(principal, fix)
     if refused:
         return socket_error(refused, "Fix refused.")
     return {"ok": True}
+
+
+def install() -> None:
+    """Register the handlers that bypass Flask-SocketIO's per-event request context (after each init_app)."""
+    socketio.server.on("location.update", on_location_update, namespace="/")
 
 
 _FIX_SCHEMA = None

@@ -122,9 +122,14 @@ def on_clock(_=None):
 
 def principal_of_socket():
     """The Principal behind this socket, rebuilt from what connect recorded (no session lookups per event)."""
+    return principal_of_sid(request.sid)
+
+
+def principal_of_sid(sid: str):
+    """The same for a handler that is given the socket id (one registered straight on the Socket.IO server)."""
     from backend.auth.principal import Principal
 
-    info = CONNECTIONS.get(request.sid)
+    info = CONNECTIONS.get(sid)
     if not info or info["kind"] == "customer":
         return None
     return Principal(kind="user", id=info["user_id"], org_id=info["org_id"], role=Role(info["kind"]),
