@@ -350,7 +350,11 @@ def _fleet_then_distance(model: Model, candidates: list, *, deadline: float, hin
     used = [v for v, r in enumerate(best_routes) if r]
     if used and deadline - time.monotonic() > 0.05 and not (should_stop and should_stop()):
         engine_d = OrToolsModel(model, vehicles=used, tasks=candidates, fixed_cost_override=0.0, balance=balance)
-        res = engine_d.solve(time_limit=_left(deadline), hint=_routes_of(best_routes, used), on_solution=on_solution,
+        # its costs leave out the vehicles' fixed costs (the same for every plan of this phase):
+        # progress reports them, comparable with the other phases' and the final cost
+        fixed = sum(int(round(model.vehicle_fixed_cost(v) * COST_SCALE)) for v in used)
+        report = None if on_solution is None else (lambda cost, elapsed: on_solution(cost + fixed, elapsed))
+        res = engine_d.solve(time_limit=_left(deadline), hint=_routes_of(best_routes, used), on_solution=report,
                              should_stop=should_stop, stall_solutions=stall)
         count(res)
         if res.objective is not None:
