@@ -35,6 +35,8 @@ from backend.unit_of_work import unit_of_work
 ACTION_TYPES = ("route.start", "route.end", "break.start", "break.end", "parcel.load", "stop.arrive",
                 "stop.complete", "stop.fail")
 FUTURE_TOLERANCE = timedelta(minutes=5)
+ORDER_CANCELLED = ("Dispatch cancelled this order before your action synced; it was not recorded as done. Keep the "
+                   "parcel and tell dispatch.")
 CONFLICT_REASONS = ("stop_moved", "order_cancelled", "stop_finished", "route_not_startable", "refused")
 
 
@@ -51,14 +53,29 @@ class ActionConflict(Exception):
 
 
 def apply(principal: Principal, data: dict) -> dict:
-    """Apply one action from the driver's outbox; a key seen before answers 'duplicate'."""
+    """Apply one action from the driver's outbox; a key seen before answers as it did the first time: a
+    conflict again as a conflict with its reason (the phone may never have heard the first answer), an
+    applied action as 'duplicate'."""
     try:
         with unit_of_work():
             return _apply(principal, data)
     except IntegrityError:
         # The same key arrived twice at once (two tabs, a retry racing the original): the first won.
         route = get_route(principal, data["route_id"])
-        return {"status": "duplicate", "message": "", "route": route}
+        return _replayed(_stored_action(principal, data["idempotency_key"]), route)
+
+
+def _stored_action(principal: Principal, key: str) -> DriverAction | None:
+    return db.session.scalar(select(DriverAction).where(DriverAction.driver_id == principal.driver_id,
+                                                        DriverAction.idempotency_key == key))
+
+
+def _replayed(existing: DriverAction | None, route: Route) -> dict:
+    if existing is not None and existing.outcome == "conflict":
+        return {"status": "conflict", "message": existing.message, "reason": existing.reason or "refused",
+                "route": route}
+    return {"status": "duplicate", "message": existing.message if existing is not None else "", "reason": None,
+            "route": route}
 
 
 def arrive_by_geofence(principal: Principal, route: Route, stop: Stop, at: datetime) -> None:
@@ -86,17 +103,16 @@ def arrive_by_geofence(principal: Principal, route: Route, stop: Stop, at: datet
         _record_conflict(principal, route, stop.id, data, conflict.message)
         db.session.execute(update(DriverAction).where(
             DriverAction.driver_id == principal.driver_id, DriverAction.idempotency_key == data["idempotency_key"])
-            .values(outcome="conflict", message=conflict.message))
+            .values(outcome="conflict", message=conflict.message, reason=conflict.reason))
         return
     bump(route, change)
 
 
 def _apply(principal: Principal, data: dict) -> dict:
-    existing = db.session.scalar(select(DriverAction).where(DriverAction.driver_id == principal.driver_id,
-                                                           DriverAction.idempotency_key == data["idempotency_key"]))
+    existing = _stored_action(principal, data["idempotency_key"])
     route = get_route(principal, data["route_id"])
     if existing is not None:
-        return {"status": "duplicate", "message": existing.message, "route": route}
+        return _replayed(existing, route)
     at = data["at"]
     if at > utcnow() + FUTURE_TOLERANCE:
         raise InvalidInput("The action's time is in the future; check the phone's clock.", fields={"at": ["In the future."]})
@@ -115,7 +131,7 @@ def _apply(principal: Principal, data: dict) -> dict:
     db.session.add(DriverAction(org_id=principal.org_id, driver_id=principal.driver_id,
                                 idempotency_key=data["idempotency_key"], type=data["type"], route_id=route.id,
                                 stop_id=stop_id, at=at, received_at=utcnow(), outcome=outcome,
-                                message=message))
+                                message=message, reason=reason))
     if outcome == "applied":
         bump(route, change)
     db.session.flush()
@@ -168,8 +184,7 @@ def _transition(principal, order, target, data, **kwargs):
                              **actor_of(principal), **kwargs)
     except Conflict as refused:
         if order.status is OrderStatus.cancelled:
-            raise ActionConflict("Dispatch cancelled this order before your action synced; it was not recorded "
-                                 "as done. Keep the parcel and tell dispatch.", reason="order_cancelled")
+            raise ActionConflict(ORDER_CANCELLED, reason="order_cancelled")
         raise ActionConflict(refused.message)
 
 
@@ -206,12 +221,19 @@ def _announce_next_stop(principal, route: Route, at: datetime) -> None:
                                   "route_id": route.id, "driver_id": route.driver_id}, **actor_of(principal))
 
 
+def _refuse_finished(stop: Stop):
+    """A finished stop takes no more actions; one closed because its order was cancelled says so."""
+    if stop.order.status is OrderStatus.cancelled:
+        raise ActionConflict(ORDER_CANCELLED, reason="order_cancelled")
+    raise ActionConflict("This stop is already finished.", reason="stop_finished")
+
+
 def _arrive(principal, route: Route, stop: Stop, data):
     _ensure_started(principal, route, data)
     if stop.status is StopStatus.arrived:
         return None
     if stop.status in FINISHED_STOP:
-        raise ActionConflict("This stop is already finished.", reason="stop_finished")
+        _refuse_finished(stop)
     _transition(principal, stop.order, OrderStatus.arrived, data)
     stop.status = StopStatus.arrived
     stop.actual_arrival_at = data["at"]
@@ -222,7 +244,7 @@ def _finish(principal, route: Route, stop: Stop, data, *, delivered: bool):
     _ensure_started(principal, route, data)
     details = data.get("data") or {}
     if stop.status in FINISHED_STOP:
-        raise ActionConflict("This stop is already finished.", reason="stop_finished")
+        _refuse_finished(stop)
     photos = pod_service.driver_files(principal, details.get("photo_ids") or [])
     signature = pod_service.driver_files(principal, [details["signature_id"]]) if details.get("signature_id") else []
     order = stop.order

@@ -98,3 +98,5 @@ class DriverAction(OrgScoped, db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(String(500), default="")
+    # A conflict's machine-readable reason, kept so that a replay of the key answers as the first time did.
+    reason: Mapped[str | None] = mapped_column(String(32))

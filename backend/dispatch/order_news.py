@@ -4,14 +4,18 @@ A customer who writes "gate code 4521" on the tracking page, or a dispatcher who
 notes of an order already on a published route, changes what the driver sees at that stop: the route's
 version goes up and `route.updated` carries the change (kind `instructions` or `updated`) after the
 commit, so an open stop screen shows it without a reload.
+
+An order cancelled while its stop is on a published or started route is no longer the driver's to deliver:
+its stop is closed as skipped in the same transaction (so it is never offered as next, never counted as
+pending when the route ends, and the route's ETAs leave it out) and the driver is told (kind `cancelled`).
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, Stop
+from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, Stop, StopStatus
 from backend.extensions import db
-from backend.orders.enums import ActorType
+from backend.orders.enums import ActorType, OrderStatus
 from backend.orders.models import Order, OrderEvent
 
 # The order fields the driver's app shows (DriverOrderSchema); an edit of any other field is not news.
@@ -28,6 +32,8 @@ def _open_stop(order: Order) -> Stop | None:
 
 
 def _change_for(order: Order, event: OrderEvent) -> dict | None:
+    if event.type == "status" and event.to_status == OrderStatus.cancelled.value:
+        return {"kind": "cancelled", "by": "dispatch"}
     if event.type == "instructions_updated":
         return {"kind": "instructions", "by": "customer" if event.actor_type is ActorType.customer else "dispatch"}
     if event.type == "updated":
@@ -51,6 +57,8 @@ def on_order_event(order: Order, event: OrderEvent) -> None:
     from backend.dispatch.service import bump
 
     change.update(stop_id=stop.id, address=order.address, sequence=stop.sequence)
+    if change["kind"] == "cancelled":
+        stop.status = StopStatus.skipped
     bump(stop.route, change)
 
 

@@ -73,7 +73,8 @@ class DriverActionSchema(Schema):
 
 class DriverActionResultSchema(Schema):
     status = fields.String(metadata={"description": "applied, duplicate (this key was applied before) or conflict "
-                                                    "(not applied; dispatch has been told)."})
+                                                    "(not applied; dispatch has been told; a replayed key that was "
+                                                    "a conflict answers conflict again, with its reason)."})
     message = fields.String()
     reason = fields.String(allow_none=True, metadata={
         "description": "Why a conflict was not applied, for the phone to word in the driver's language: "

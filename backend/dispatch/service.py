@@ -88,16 +88,37 @@ def bump(route: Route, change: dict | None = None) -> None:
 
 
 # What dispatch does to a driver's route (their own actions are not news to them).
-DISPATCH_CHANGES = {"published", "resequenced", "reassigned", "added", "removed"}
+DISPATCH_CHANGES = {"published", "resequenced", "reassigned", "added", "removed", "cancelled"}
 PUSH_TEXT = {
     "en": {"title": "Your route changed", "published": "Your route for {date} is ready ({stops} stops).",
            "resequenced": "Dispatch moved {address} to stop {to}.", "added": "Dispatch added {address}.",
            "removed": "Dispatch took {address} off your route.", "reassigned": "Dispatch reassigned stops.",
+           "cancelled": "Order cancelled, do not deliver: {address}. Keep the parcel.",
            "other": "Open the app to see the changes."},
     "fr": {"title": "Votre tournée a changé", "published": "Votre tournée du {date} est prête ({stops} arrêts).",
            "resequenced": "La répartition a déplacé {address} à l’arrêt {to}.",
            "added": "La répartition a ajouté {address}.", "removed": "La répartition a retiré {address}.",
-           "reassigned": "La répartition a réassigné des arrêts.", "other": "Ouvrez l’application pour voir."},
+           "reassigned": "La répartition a réassigné des arrêts.",
+           "cancelled": "Commande annulée, ne pas livrer : {address}. Gardez le colis.",
+           "other": "Ouvrez l’application pour voir."},
+    "es": {"title": "Tu ruta ha cambiado", "published": "Tu ruta del {date} está lista ({stops} paradas).",
+           "resequenced": "Despacho movió {address} a la parada {to}.", "added": "Despacho añadió {address}.",
+           "removed": "Despacho quitó {address} de tu ruta.", "reassigned": "Despacho reasignó paradas.",
+           "cancelled": "Pedido cancelado, no entregar: {address}. Guarda el paquete.",
+           "other": "Abre la aplicación para ver los cambios."},
+    "pt": {"title": "Sua rota mudou", "published": "Sua rota de {date} está pronta ({stops} paradas).",
+           "resequenced": "O despacho moveu {address} para a parada {to}.",
+           "added": "O despacho adicionou {address}.", "removed": "O despacho retirou {address} da sua rota.",
+           "reassigned": "O despacho reatribuiu paradas.",
+           "cancelled": "Pedido cancelado, não entregar: {address}. Guarde o volume.",
+           "other": "Abra o app para ver as mudanças."},
+    "de": {"title": "Deine Tour wurde geändert", "published": "Deine Tour für den {date} ist bereit ({stops} Stopps).",
+           "resequenced": "Die Disposition hat {address} auf Stopp {to} verschoben.",
+           "added": "Die Disposition hat {address} hinzugefügt.",
+           "removed": "Die Disposition hat {address} aus deiner Tour genommen.",
+           "reassigned": "Die Disposition hat Stopps neu zugeteilt.",
+           "cancelled": "Auftrag storniert, nicht zustellen: {address}. Behalte das Paket.",
+           "other": "Öffne die App, um die Änderungen zu sehen."},
 }
 
 

@@ -74,6 +74,17 @@ test('a changed stop is named with what changed on it: the instructions quoted, 
     'Stop 1: new time window 10:00–12:00');
 });
 
+test('an order cancelled by dispatch is told as "do not deliver", with its stop', () => {
+  const before = route([stop(1, 1), stop(2, 2)]);
+  const after = structuredClone(before);
+  after.stops[1].status = 'skipped';
+  const change = { kind: 'cancelled', stop_id: 2, by: 'dispatch', address: '2 Rue Ontario Est', sequence: 2 };
+  assert.equal(describeChange(before, after, change), 'Stop 2 cancelled, do not deliver: 2 Rue Ontario Est. Keep the parcel.');
+  setLanguage('fr');
+  assert.equal(describeChange(before, after, change), 'Arrêt 2 annulé, ne pas livrer : 2 Rue Ontario Est. Gardez le colis.');
+  setLanguage('en');
+});
+
 test('ordinals in each language', () => {
   assert.deepEqual([1, 2, 3, 4, 11, 12, 22].map((n) => ordinal(n, 'en')), ['1st', '2nd', '3rd', '4th', '11th', '12th', '22nd']);
   assert.equal(ordinal(1, 'fr'), '1re');

@@ -110,6 +110,23 @@ def test_an_order_cancelled_before_the_offline_delivery_synced_is_a_conflict_bot
     assert len(conflict) == 1 and conflict[0]["details"]["data"]["recipient_name"] == "B"
 
 
+def test_a_replayed_conflict_answers_as_the_first_time_with_its_reason(org, dispatcher):
+    """The phone may never hear the first answer (the connection dropped): its replay must be told the same
+    conflict, or the phone drops the entry as done and the driver never sees that it was not recorded."""
+    ids = make_orders(dispatcher, 1)
+    route = make_route(dispatcher, org, ids, publish=True)
+    driver = org.as_role("driver")
+    action(driver, route, "route.start")
+    assert dispatcher.post(f"/api/v1/orders/{ids[0]}/cancel", json={"reason": "customer called"}).status_code == 200
+    key = uuid.uuid4().hex
+    first = action(driver, route, "stop.complete", route["stops"][0], key=key, recipient_name="B").get_json()
+    replay = action(driver, route, "stop.complete", route["stops"][0], key=key, recipient_name="B").get_json()
+    assert first["status"] == "conflict" and first["reason"] == "order_cancelled"
+    assert (replay["status"], replay["reason"], replay["message"]) == ("conflict", "order_cancelled", first["message"])
+    events = dispatcher.get(f"/api/v1/orders/{ids[0]}/events").get_json()
+    assert [e["type"] for e in events].count("conflict") == 1  # told once, not again on the replay
+
+
 def test_a_driver_cannot_act_on_another_drivers_route(org, dispatcher):
     ids = make_orders(dispatcher, 1)
     route = make_route(dispatcher, org, ids, publish=True)
@@ -292,7 +309,8 @@ def test_a_stop_moved_to_another_driver_while_the_phone_was_offline_is_a_conflic
     assert later.status_code == 200 and later.get_json()["status"] == "applied"
     # Replayed (the phone did not hear the answer): the same conflict, not a second one.
     replayed = action(driver, mine, "stop.complete", moving, at=tapped_at, key=key, recipient_name="Dana")
-    assert replayed.status_code == 200 and replayed.get_json()["status"] == "duplicate"
+    assert replayed.status_code == 200
+    assert (replayed.get_json()["status"], replayed.get_json()["reason"]) == ("conflict", "stop_moved")
     assert len([e for e in dispatcher.get(f"/api/v1/orders/{order_id}/events").get_json()
                 if e["type"] == "conflict"]) == 1
 

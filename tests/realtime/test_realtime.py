@@ -263,3 +263,32 @@ def test_a_customers_instructions_and_a_dispatchers_edit_reach_the_drivers_open_
         assert data is not None and data["change"]["kind"] == "updated" and data["change"]["by"] == "dispatch"
     finally:
         phone.close()
+
+
+def test_an_order_cancelled_on_a_published_route_closes_its_stop_and_tells_the_driver_at_once(server, staff, routes):
+    """The driver must not deliver it: the stop is closed (skipped) in the cancelling transaction and the phone
+    hears `cancelled` for that stop; a delivery the phone still sends is a conflict that says why."""
+    import uuid
+
+    route = routes[1]
+    session = driver_session(server, route)
+    phone = Listener(server, session)
+    try:
+        stop = route["stops"][-1]
+        sent = time.monotonic()
+        cancelled = staff.post(f"{server.url}/api/v1/orders/{stop['order']['id']}/cancel",
+                               json={"reason": "customer called"}, timeout=10)
+        assert cancelled.status_code == 200, cancelled.text
+        data, received = phone.wait_for("route.updated", lambda d: (d.get("change") or {}).get("kind") == "cancelled")
+        assert data is not None, phone.events
+        assert received - sent < 1.0
+        assert data["change"]["stop_id"] == stop["id"] and data["change"]["sequence"] == stop["sequence"]
+        assert next(s for s in data["route"]["stops"] if s["id"] == stop["id"])["status"] == "skipped"
+        delivered = session.post(f"{server.url}/api/v1/driver/actions", timeout=10, json={
+            "idempotency_key": uuid.uuid4().hex, "type": "stop.complete", "route_id": route["id"],
+            "stop_id": stop["id"], "at": datetime.now(timezone.utc).isoformat(), "data": {"recipient_name": "A"}})
+        assert delivered.status_code == 200, delivered.text
+        assert (delivered.json()["status"], delivered.json()["reason"]) == ("conflict", "order_cancelled")
+        assert staff.get(f"{server.url}/api/v1/orders/{stop['order']['id']}", timeout=10).json()["status"] == "cancelled"
+    finally:
+        phone.close()

@@ -24,7 +24,9 @@ export function isDone(stop) {
 
 /** What the stop's badge says: its own status, or that its order was cancelled. */
 export function shownStatus(stop) {
-  return stop.order?.status === 'cancelled' && OPEN_STATUSES.has(stop.status) ? 'cancelled' : stop.status;
+  // The server closes a cancelled order's stop as skipped; the driver reads why.
+  const closedByCancel = OPEN_STATUSES.has(stop.status) || stop.status === 'skipped';
+  return stop.order?.status === 'cancelled' && closedByCancel ? 'cancelled' : stop.status;
 }
 
 /**
@@ -93,7 +95,7 @@ export function parcelsOf(route) {
 
 // Changes the dispatcher makes to a route; the driver's own actions come back as route.updated too
 // (started, break, loaded, completed, updated) and need no announcement.
-const DISPATCHER_CHANGES = new Set(['resequenced', 'reassigned', 'added', 'removed']);
+const DISPATCHER_CHANGES = new Set(['resequenced', 'reassigned', 'added', 'removed', 'cancelled']);
 const ORDER_FIELDS = ['address', 'time_windows', 'notes', 'delivery_instructions', 'recipient', 'cod_amount_cents'];
 const QUOTE_LENGTH = 160;
 
@@ -164,6 +166,9 @@ export function describeChange(previous, next, change, { windowText = () => '' }
     }
     if (change.kind === 'added' && address && after) return t('change.addedAt', { sequence: after.sequence, address });
     if (change.kind === 'removed' && address && before) return t('change.removedStop', { sequence: before.sequence, address });
+    if (change.kind === 'cancelled' && address) {
+      return t('change.cancelledStop', { sequence: change.sequence ?? after?.sequence ?? before?.sequence, address });
+    }
     return address ? t(`change.${change.kind}`, { address }) : t('change.generic');
   }
   return diffDescription(previous, next, windowText);

@@ -134,6 +134,7 @@ export default {
   'change.movedTo': 'Jetzt Stopp {to}: {address}',
   'change.addedAt': 'Neuer Stopp {sequence}: {address}',
   'change.removedStop': 'Stopp {sequence} aus deiner Tour entfernt: {address}',
+  'change.cancelledStop': 'Stopp {sequence} storniert, nicht zustellen: {address}. Behalte das Paket.',
   'change.instructionsCustomer': 'Neue Hinweise vom Kunden (Stopp {sequence}): {text}',
   'change.instructionsDispatch': 'Neue Hinweise für Stopp {sequence}: {text}',
   'change.instructionsCleared': 'Stopp {sequence}: die Zustellhinweise wurden entfernt',

@@ -135,6 +135,7 @@ export default {
   'change.movedTo': 'Ahora parada {to}: {address}',
   'change.addedAt': 'Nueva parada {sequence}: {address}',
   'change.removedStop': 'Parada {sequence} quitada de tu ruta: {address}',
+  'change.cancelledStop': 'Parada {sequence} cancelada, no entregar: {address}. Guarda el paquete.',
   'change.instructionsCustomer': 'Nuevas instrucciones del cliente (parada {sequence}): {text}',
   'change.instructionsDispatch': 'Nuevas instrucciones para la parada {sequence}: {text}',
   'change.instructionsCleared': 'Parada {sequence}: se quitaron las instrucciones de entrega',

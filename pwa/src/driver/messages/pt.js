@@ -134,6 +134,7 @@ export default {
   'change.movedTo': 'Agora parada {to}: {address}',
   'change.addedAt': 'Nova parada {sequence}: {address}',
   'change.removedStop': 'Parada {sequence} retirada da sua rota: {address}',
+  'change.cancelledStop': 'Parada {sequence} cancelada, não entregar: {address}. Guarde o volume.',
   'change.instructionsCustomer': 'Novas instruções do cliente (parada {sequence}): {text}',
   'change.instructionsDispatch': 'Novas instruções para a parada {sequence}: {text}',
   'change.instructionsCleared': 'Parada {sequence}: as instruções de entrega foram removidas',
