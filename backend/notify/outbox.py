@@ -15,7 +15,8 @@ Business rules
   dropped when its ETA has passed, capped per order and day, spaced per person.
 - Practice organizations never send anything outside: rows are written as `suppressed` (the trainee sees
   what would have gone out) and the sender refuses them again at send time.
-- A customer message due inside quiet hours waits until they end (backend/notify/quiet_hours.py).
+- A customer message due inside quiet hours waits until they end (backend/notify/quiet_hours.py), except the
+  answer to what the customer just did (a rebooking's confirmation).
 - A commit that wrote rows wakes a drain job (backend/notify/jobs.py); a periodic sweep catches the rest.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from backend.auth.models import Organization
 from backend.database import insert_ignoring_conflict, utcnow
 from backend.errors import Conflict
 from backend.extensions import db
-from backend.notify import templates, webhooks
+from backend.notify import freshness, templates, webhooks
 from backend.notify.channels import available
 from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
@@ -134,8 +135,9 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     # One message of each kind per delivery attempt: a second delay, or a new ETA after "approaching", updates
     # the tracking page, not the phone. A caller may name its own key (a confirmation per rebooking).
     key = key or f"order:{order.id}:{_delivery_attempt(order.id)}:{kind.value}"
-    tz = depot_timezone(order)
-    not_before = after_quiet_hours(now, quiet_hours_for(org), tz)
+    # What the customer just asked for (a rebooking's confirmation) is not held by quiet hours: they are waiting.
+    asked_for = kind.value in freshness.ASKED_FOR
+    not_before = now if asked_for else after_quiet_hours(now, quiet_hours_for(org), depot_timezone(order))
     payload = {"url": tracking_url(order), "kind": kind.value}
     if eta is not None:
         payload["eta"] = eta.isoformat()

@@ -224,7 +224,7 @@ def _outgoing(row: OutboxMessage, org: Organization) -> OutgoingMessage:
 
 def _retry_time(row: OutboxMessage, org: Organization) -> datetime:
     moment = utcnow() + _backoff(row.attempts)
-    if row.channel is Channel.webhook or row.order_id is None:
+    if row.channel is Channel.webhook or row.order_id is None or row.kind in freshness.ASKED_FOR:
         return moment
     order = db.session.get(Order, row.order_id)
     return after_quiet_hours(moment, quiet_hours_for(org), depot_timezone(order)) if order else moment

@@ -270,3 +270,18 @@ def test_the_confirmation_goes_out_even_on_a_busy_day(app, org, dispatcher, fail
     [confirmation] = outbox(app, kind="rebooked")
     assert confirmation["status"].value == "sent", confirmation["last_error"]
     assert "9 h 00" in confirmation["body"]
+
+
+def test_the_confirmation_is_not_held_by_quiet_hours(app, org, dispatcher, failed_order):
+    """The customer just rebooked on the tracking page and is waiting for the confirmation: quiet hours, which
+    spare them texts they did not ask for, do not hold it until the morning."""
+    from tests.notify.helpers import deliver, set_org
+
+    deliver(app)
+    now = datetime.now(TZ)
+    quiet = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=2)):%H:%M}"  # now is inside them
+    set_org(app, org.org_id, settings={"quiet_hours": quiet})
+    assert rebook(app, failed_order["tracking_token"], today() + timedelta(days=3), "09:00").status_code == 200
+    deliver(app)
+    [confirmation] = outbox(app, kind="rebooked")
+    assert confirmation["status"].value == "sent", (confirmation["status"], confirmation["next_attempt_at"])
