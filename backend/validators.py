@@ -10,7 +10,9 @@ import phonenumbers
 from marshmallow import ValidationError, fields, validate
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-LANGUAGES = ("en", "fr")
+# A user's language: the driver app and the messages to drivers have all five; the console and the admin screens
+# have English and French and show English to a user of another language who picks none.
+LANGUAGES = ("en", "fr", "es", "pt", "de")
 # The languages customers are written to in (backend/notify/wording.py has their words; a test keeps the two equal).
 CUSTOMER_LANGUAGES = ("en", "fr", "es", "pt", "de")
 _LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2})(?:[-_](?:[A-Za-z]{2}|\d{3}))?$")

@@ -60,6 +60,12 @@ class UserUpdateSchema(Schema):
     active = fields.Boolean()
 
 
+class OwnSettingsSchema(Schema):
+    language = Language(required=True, metadata={
+        "description": "The language the user reads: what the server writes to them in (a driver's route "
+                       "notifications) and what their apps open in when they pick none."})
+
+
 class UserQuerySchema(PageQuery):
     role = fields.Enum(Role, load_default=None)
 

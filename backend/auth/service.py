@@ -287,6 +287,14 @@ def update_user(org_id: int, user_id: int, data: dict, *, actor: Principal) -> U
     return user
 
 
+@transactional
+def update_own_settings(principal: Principal, data: dict) -> User:
+    """What any user may change of their own account, whatever their role: their language."""
+    user = get_user(principal.org_id, principal.id)
+    user.language = data["language"]
+    return user
+
+
 def create_organization(name: str, slug: str, *, is_practice: bool = False, currency: str = "CAD",
                         settings: dict | None = None) -> Organization:
     if db.session.scalar(select(Organization.id).where(Organization.slug == slug)):

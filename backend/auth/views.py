@@ -47,6 +47,16 @@ def me():
     return _session_payload(service.get_user(principal.org_id, principal.id))
 
 
+@endpoint(bp, "/auth/me", "PATCH", roles=ANY_ROLE, body=schemas.OwnSettingsSchema, response=schemas.SessionSchema,
+          summary="Change the logged-in user's own settings (their language).")
+def update_me(body):
+    principal = current_principal()
+    if principal.kind != "user":
+        from backend.errors import Forbidden
+        raise Forbidden("An API key has no user session.")
+    return _session_payload(service.update_own_settings(principal, body))
+
+
 @endpoint(bp, "/users", roles=ADMIN, query=schemas.UserQuerySchema, response=page_of(schemas.UserSchema),
           summary="List the organization's users.")
 def list_users(query):

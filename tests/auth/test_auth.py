@@ -15,6 +15,20 @@ def test_login_me_logout(org):
     assert api.get("/api/v1/auth/me").status_code == 401
 
 
+def test_a_user_changes_their_own_language_and_only_to_one_there_is(org):
+    driver = org.as_role("driver")
+    changed = driver.patch("/api/v1/auth/me", json={"language": "pt"})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["user"]["language"] == "pt"
+    assert driver.get("/api/v1/auth/me").get_json()["user"]["language"] == "pt"
+    refused = driver.patch("/api/v1/auth/me", json={"language": "xx"})
+    assert refused.status_code == 422 and "language" in refused.get_json()["fields"]
+    assert driver.patch("/api/v1/auth/me", json={"language": "fr", "role": "admin"}).status_code == 422
+    assert driver.get("/api/v1/auth/me").get_json()["user"]["language"] == "pt"
+    key = org.as_role("api_key")
+    assert key.patch("/api/v1/auth/me", json={"language": "fr"}).status_code == 403  # a key has no user
+
+
 @pytest.mark.parametrize("login,secret", [("dispatch@acme.test", "wrong"), ("nobody@acme.test", PASSWORD),
                                           ("+15145550100", "0000")])
 def test_wrong_credentials_are_one_answer(org, login, secret):

@@ -58,11 +58,15 @@ def test_a_spanish_phone_gets_the_app_in_spanish_until_the_driver_picks_german(p
 
         page.get_by_label("Idioma", exact=True).select_option("de")
         page.get_by_role("heading", name="Heutige Tour").wait_for()
+        # The account follows the pick, so what the server pushes to this driver is in German too.
+        account_language = "async () => (await (await fetch('/api/v1/auth/me')).json()).user.language"
+        page.wait_for_function(f"({account_language})().then((language) => language === 'de')", polling=200)
         page.reload()
         page.get_by_role("heading", name="Heutige Tour").wait_for()
         assert page.get_by_role("button", name="Tour starten").is_visible()
         page.get_by_label("Sprache", exact=True).select_option("")  # back to the phone's language
         page.get_by_role("heading", name="Ruta de hoy").wait_for()
+        page.wait_for_function(f"({account_language})().then((language) => language === 'es')", polling=200)
     finally:
         context.close()
 

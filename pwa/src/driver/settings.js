@@ -1,6 +1,7 @@
 // The driver's display settings, kept on this phone: the language (null: follow the phone's), the
 // high-contrast mode for bright sunlight and whether the directions are spoken. The dark theme needs no
 // setting: it follows the phone.
+import { request } from '../shared/api.js';
 import { setLanguage } from '../shared/i18n.js';
 import { mergeMessages } from './messages.js';
 
@@ -66,10 +67,22 @@ export function applyContrast() {
   else delete document.documentElement.dataset.contrast;
 }
 
+/**
+ * The driver picks a language on this phone; their account follows (best effort: offline, the next pick
+ * tells it), so what the server writes to them — a route change pushed with the app closed — is in it too.
+ */
 export async function chooseLanguage(language) {
   settings.language = DRIVER_LANGUAGES.includes(language) ? language : null;
   save();
-  await applyLanguage();
+  const shown = await applyLanguage();
+  if (shown !== accountLanguage) {
+    try {
+      await request('PATCH', '/api/v1/auth/me', { json: { language: shown } });
+      accountLanguage = shown;
+    } catch {
+      // Not critical: the phone shows the language either way.
+    }
+  }
 }
 
 export function setHighContrast(on) {

@@ -13,7 +13,8 @@ export async function loadLookups() {
   [lookups.depots, lookups.vehicles] = await Promise.all([getAll('/api/v1/depots'), getAll('/api/v1/vehicles')]);
 }
 
-const languageOptions = () => [['en', 'English'], ['fr', 'Français']];
+// The driver app and the messages to drivers have all five; the console shows English to a user of es, pt or de.
+const languageOptions = () => [['en', 'English'], ['fr', 'Français'], ['es', 'Español'], ['pt', 'Português'], ['de', 'Deutsch']];
 const noneOption = (label) => [['', label]];
 const depotOptions = () => [...noneOption(t('a.none')), ...lookups.depots.map((d) => [d.id, d.name])];
 const money = (cents) => new Intl.NumberFormat(language(), { style: 'currency', currency: state.org?.currency || 'CAD' })
