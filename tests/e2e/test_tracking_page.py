@@ -186,6 +186,27 @@ def test_a_french_speaking_recipient_gets_the_page_in_french_whatever_the_browse
     assert page.get_by_role("button", name="Envoyer au livreur").is_visible()
 
 
+@pytest.mark.parametrize(("language", "window", "send", "step"), [
+    ("es", "Franja de entrega", "Enviar al repartidor", "Pedido recibido"),
+    ("pt", "Janela de entrega", "Enviar ao entregador", "Pedido recebido"),
+    ("de", "Lieferzeitfenster", "An den Fahrer senden", "Bestellung eingegangen"),
+])
+def test_spanish_portuguese_and_german_recipients_read_the_whole_page_in_their_language(
+        day, open_tracking, tmp_path, language, window, send, step):
+    page = open_tracking(day.token(day.stops[0], language=language), locale="en-CA")
+
+    assert page.evaluate("document.documentElement.lang") == language
+    assert page.get_by_text(window).first.is_visible()
+    assert page.get_by_role("button", name=send).is_visible()
+    assert page.get_by_text(step).first.is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(tmp_path / f"tracking-{language}.png"), full_page=True)
+    # Not a word of English left (the English page's words, looked for in this one).
+    shown = page.inner_text("main")
+    for english in ("Delivery window", "Send to the driver", "Order received", "Progress", "Address", "Your driver"):
+        assert english not in shown, f"{english!r} in the {language} page"
+
+
 def test_unknown_and_expired_links_each_get_a_clear_page(day, live_server, open_tracking):
     unknown = open_tracking("NoSuchTokenNoSuchToken1234")
     assert unknown.get_by_test_id("link-error").get_attribute("data-kind") == "not_found"

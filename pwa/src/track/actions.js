@@ -1,8 +1,9 @@
 // What the tracking page does: read the order's view (again when live events say it changed), listen
 // on the shared socket while the order is moving, and send instructions, a rating, a push subscription.
 import { ApiError, NetworkError, get, post } from '../shared/api.js';
-import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
+import { t } from '../shared/i18n.js';
 import { pushSupported, subscribeThisBrowser } from '../shared/push.js';
+import { useLanguage } from './languages.js';
 import { syncRebooking } from './rebook.js';
 import { CLOSED, ON_THE_WAY } from './state.js';
 import { root, state, token, update } from './store.js';
@@ -31,7 +32,7 @@ export async function load() {
       state.error = null;
       state.offline = false;
       state.loadedAt = new Date().toISOString();
-      if (view.language) setLanguage(chooseLanguage(view.language));
+      await useLanguage(view.language);
       if (!ON_THE_WAY.has(view.status)) state.driver = null;
       if (!view.eta) state.etaStale = false;
       syncRebooking(view);

@@ -5,8 +5,9 @@
 // state: store.js; what the page does: actions.js; what it shows: views.js; the map: map.js.
 import { render } from 'lit-html';
 import { get } from '../shared/api.js';
-import { chooseLanguage, setLanguage, t } from '../shared/i18n.js';
+import { t } from '../shared/i18n.js';
 import { isLive, lastLoad, load, loadSoon } from './actions.js';
+import { useLanguage } from './languages.js';
 import { mergeMessages } from './messages.js';
 import { page } from './views.js';
 import { root, setRenderer, state, token, update } from './store.js';
@@ -20,7 +21,6 @@ let trackingMap = null;
 let mapLoading = null;
 
 mergeMessages();
-setLanguage(chooseLanguage());
 
 setInterval(() => {
   if (state.driver && Date.now() - state.driver.receivedAt > DRIVER_QUIET_MS) {
@@ -91,6 +91,10 @@ setRenderer(() => {
   syncMap();
 });
 
-root.replaceChildren(); // the shell's placeholder text; lit-html renders after existing children otherwise
-update();
-load();
+// The browser's language first (loaded if need be: the page is not drawn in another meanwhile), then the
+// order's once the view says it.
+useLanguage(null).finally(() => {
+  root.replaceChildren(); // the shell's placeholder text; lit-html renders after existing children otherwise
+  update();
+  load();
+});

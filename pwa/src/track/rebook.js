@@ -26,7 +26,7 @@ export const rebook = {
 function dayLabel(day, zone) {
   const at = day.windows[0]?.start_at;
   try {
-    return new Intl.DateTimeFormat(language() === 'fr' ? 'fr-CA' : 'en-CA',
+    return new Intl.DateTimeFormat({ en: 'en-CA', fr: 'fr-CA' }[language()] || language(),
       { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short' }).format(new Date(at));
   } catch {
     return day.date;
