@@ -15,7 +15,8 @@ from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.extensions import db
 from backend.fleet.models import Vehicle
 from backend.geo.sphere import path_length_m
-from backend.orders.models import Order, OrderEvent, OrderTimeWindow
+from backend.orders.enums import OrderType, StopKind
+from backend.orders.models import Order, OrderEvent, OrderPickupWindow, OrderTimeWindow
 from backend.tracking.models import LocationFix
 
 
@@ -41,8 +42,9 @@ def operational_route_days(org_id: int, day: date) -> list[tuple]:
         return []
     day_routes = select(Route.id).where(Route.org_id == org_id, Route.date == day, Route.status != RouteStatus.draft)
     stop_rows = db.session.execute(
-        select(Stop.route_id, Stop.order_id, Stop.sequence, Stop.status, Stop.actual_arrival_at,
-               Stop.actual_departure_at, Order.failure_reason, Order.lat, Order.lon, Order.external_ref, Order.address)
+        select(Stop.route_id, Stop.order_id, Stop.sequence, Stop.kind, Stop.status, Stop.actual_arrival_at,
+               Stop.actual_departure_at, Order.failure_reason, Order.lat, Order.lon, Order.external_ref, Order.address,
+               Order.pickup_lat, Order.pickup_lon, Order.pickup_address, Order.type)
         .join(Order, Order.id == Stop.order_id).where(Stop.route_id.in_(day_routes))).all()
     # The day's orders as a subquery: one query per kind of fact, whatever the size of the day.
     day_orders = select(Stop.order_id).where(Stop.route_id.in_(day_routes))
@@ -53,6 +55,11 @@ def operational_route_days(org_id: int, day: date) -> list[tuple]:
     for row in db.session.execute(select(OrderTimeWindow.order_id, OrderTimeWindow.start_at, OrderTimeWindow.end_at)
                                   .where(OrderTimeWindow.order_id.in_(day_orders))):
         windows[row.order_id].append((row.start_at, row.end_at))
+    # A pickup stop (returns, pairs) is on time within the pickup's own windows.
+    pickup_windows: dict[int, list] = defaultdict(list)
+    for row in db.session.execute(select(OrderPickupWindow.order_id, OrderPickupWindow.start_at,
+                                         OrderPickupWindow.end_at).where(OrderPickupWindow.order_id.in_(day_orders))):
+        pickup_windows[row.order_id].append((row.start_at, row.end_at))
     # Only the two keys needed, extracted by the database (parsing whole JSON documents in Python is slow).
     for row in db.session.execute(select(OrderEvent.order_id, OrderEvent.type, OrderEvent.at,
                                          OrderEvent.details["eta"].as_string().label("eta"),
@@ -83,11 +90,17 @@ def operational_route_days(org_id: int, day: date) -> list[tuple]:
             co2_g_per_km=vehicle.co2_g_per_km if vehicle else 0)
         facts, failures = [], []
         for row in stops_by_route[route.id]:
+            # Each end of an order is a stop of its own: a collection done counts as a stop served, judged
+            # against the pickup's windows and mapped at the pickup's address; the customer's rating counts
+            # once, at the order's last stop (a pair's delivery, a return's collection).
+            collecting = row.kind is StopKind.pickup
             outcome = {StopStatus.completed: "delivered", StopStatus.failed: "failed"}.get(row.status)
+            last_stop = collecting == (row.type is OrderType.return_)
             fact = kpis.StopFact(planned_sequence=row.sequence, outcome=outcome, arrived_at=row.actual_arrival_at,
-                                 departed_at=row.actual_departure_at, windows=windows.get(row.order_id, []),
-                                 eta_events=eta_events.get(row.order_id, []),
-                                 rating=ratings.get(row.order_id) if outcome == "delivered" else None)
+                                 departed_at=row.actual_departure_at,
+                                 windows=(pickup_windows if collecting else windows).get(row.order_id, []),
+                                 eta_events=eta_events.get(row.order_id, []) if not collecting else [],
+                                 rating=ratings.get(row.order_id) if outcome == "delivered" and last_stop else None)
             moment = kpis.attempt_moment(fact)
             earlier = [at for at in failed_before.get(row.order_id, []) if moment is not None and at < moment]
             fact.first_attempt = not earlier
@@ -95,7 +108,9 @@ def operational_route_days(org_id: int, day: date) -> list[tuple]:
                 fact.reason = (row.failure_reason.value if row.failure_reason else None) or \
                     reasons.get((row.order_id, moment)) or "other"
                 failures.append({"at": moment, "order_id": row.order_id, "external_ref": row.external_ref,
-                                 "address": row.address, "lat": row.lat, "lon": row.lon, "reason": fact.reason})
+                                 "address": row.pickup_address if collecting else row.address,
+                                 "lat": row.pickup_lat if collecting else row.lat,
+                                 "lon": row.pickup_lon if collecting else row.lon, "reason": fact.reason})
             facts.append(fact)
         result.append((route, kpis.route_day_components(route_fact, facts), failures))
     return result

@@ -8,6 +8,11 @@ Conflict rule (offline phones sync late):
    answer is status "conflict" with a message — so both sides see it and a person decides.
 3. Anything else the lifecycle refuses is a conflict of the same kind.
 Each conflict also names its `reason` (CONFLICT_REASONS): the phone words it in the driver's language.
+
+Pickup stops: collecting a return finishes it (delivered: it is on its way back to the depot); collecting
+a pair's parcel leaves the order out for delivery (a `picked_up` event; its delivery stop is next), and a
+failed collection fails the order and skips its delivery stop. A pair is never delivered before it is
+collected. ID checks and cash on delivery are asked at the delivery end only.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from backend.dispatch.service import FINISHED_STOP, bump, get_route
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.orders import lifecycle
-from backend.orders.enums import FailureReason, OrderStatus
+from backend.orders.enums import FailureReason, OrderStatus, OrderType, StopKind
 from backend.orders.models import OrderEvent, Parcel
 from backend.orders.service import actor_of
 from backend.pod import service as pod_service
@@ -218,7 +223,8 @@ def _announce_next_stop(principal, route: Route, at: datetime) -> None:
     if upcoming is not None and upcoming.order.status is OrderStatus.out_for_delivery:
         lifecycle.record(upcoming.order, "next_stop", at=at,
                          details={"eta": upcoming.eta_at.isoformat() if upcoming.eta_at else None,
-                                  "route_id": route.id, "driver_id": route.driver_id}, **actor_of(principal))
+                                  "route_id": route.id, "driver_id": route.driver_id,
+                                  "stop_kind": upcoming.kind.value}, **actor_of(principal))
 
 
 def _refuse_finished(stop: Stop):
@@ -234,7 +240,8 @@ def _arrive(principal, route: Route, stop: Stop, data):
         return None
     if stop.status in FINISHED_STOP:
         _refuse_finished(stop)
-    _transition(principal, stop.order, OrderStatus.arrived, data)
+    if stop.is_last_of_order:  # at a pair's pickup the order stays out for delivery
+        _transition(principal, stop.order, OrderStatus.arrived, data)
     stop.status = StopStatus.arrived
     stop.actual_arrival_at = data["at"]
     return {"kind": "updated", "stop_id": stop.id}
@@ -248,18 +255,33 @@ def _finish(principal, route: Route, stop: Stop, data, *, delivered: bool):
     photos = pod_service.driver_files(principal, details.get("photo_ids") or [])
     signature = pod_service.driver_files(principal, [details["signature_id"]]) if details.get("signature_id") else []
     order = stop.order
-    if delivered:
+    collecting = stop.kind is StopKind.pickup
+    if not collecting and order.type is OrderType.pickup_delivery and not _collected(route, stop):
+        raise InvalidInput("Collect this parcel at its pickup address first.", fields={"stop_id": ["Not collected yet."]},
+                           code="not_collected")
+    if delivered and not collecting:
         if order.requires_id_check and not details.get("id_checked"):
             raise InvalidInput("This order needs an ID check before handing it over.", fields={"id_checked": ["Required."]})
         if order.min_age and not details.get("age_verified"):
             raise InvalidInput(f"The recipient must be at least {order.min_age}.", fields={"age_verified": ["Required."]})
         if order.cod_amount_cents and details.get("cod_collected_cents") is None:
             raise InvalidInput("Record the amount collected.", fields={"cod_collected_cents": ["Required."]})
-    if stop.status is StopStatus.pending and order.status is OrderStatus.out_for_delivery and delivered:
-        _transition(principal, order, OrderStatus.arrived, data)
     reason = FailureReason(details["reason"]) if not delivered else None
-    _transition(principal, order, OrderStatus.delivered if delivered else OrderStatus.failed, data, reason=reason,
-                details={"note": details.get("note", "")} if details.get("note") else None)
+    note = {"note": details.get("note", "")} if details.get("note") else {}
+    if collecting and delivered and not stop.is_last_of_order:
+        lifecycle.record(order, "picked_up", at=data["at"], lat=data.get("lat"), lon=data.get("lon"),
+                         details={"stop_id": stop.id, **note}, **actor_of(principal))
+    else:
+        if stop.status is StopStatus.pending and order.status is OrderStatus.out_for_delivery and delivered:
+            _transition(principal, order, OrderStatus.arrived, data)
+        if collecting:
+            note = {**note, "stop_kind": StopKind.pickup.value}
+        _transition(principal, order, OrderStatus.delivered if delivered else OrderStatus.failed, data, reason=reason,
+                    details=note or None)
+        if collecting and not delivered:  # nothing collected: the pair's delivery cannot happen
+            for other in route.stops:
+                if other.order_id == order.id and other.id != stop.id and other.status is StopStatus.pending:
+                    other.status = StopStatus.skipped
     stop.status = StopStatus.completed if delivered else StopStatus.failed
     stop.actual_arrival_at = stop.actual_arrival_at or data["at"]
     stop.actual_departure_at = data["at"]
@@ -269,10 +291,13 @@ def _finish(principal, route: Route, stop: Stop, data, *, delivered: bool):
     if delivered:
         for parcel in order.parcels:
             if not scanned or parcel.barcode in scanned:
-                parcel.delivered_at = data["at"]
+                if collecting:
+                    parcel.loaded_at = parcel.loaded_at or data["at"]
+                else:
+                    parcel.delivered_at = data["at"]
     db.session.add(DeliveryProof(
         org_id=order.org_id, order_id=order.id, stop_id=stop.id, driver_id=principal.driver_id,
-        outcome="delivered" if delivered else "failed", failure_reason=reason.value if reason else None,
+        outcome=("collected" if collecting else "delivered") if delivered else "failed", failure_reason=reason.value if reason else None,
         recipient_name=details.get("recipient_name", ""), note=details.get("note", ""),
         photo_ids=[f.id for f in photos], signature_id=signature[0].id if signature else None,
         scanned_barcodes=scanned, cod_collected_cents=details.get("cod_collected_cents") or 0,
@@ -280,6 +305,12 @@ def _finish(principal, route: Route, stop: Stop, data, *, delivered: bool):
         at=data["at"], lat=data.get("lat"), lon=data.get("lon")))
     _announce_next_stop(principal, route, data["at"])
     return {"kind": "updated", "stop_id": stop.id}
+
+
+def _collected(route: Route, stop: Stop) -> bool:
+    """Whether the pair's parcel was collected: its pickup stop is done (or is not on this route)."""
+    pickups = [other for other in route.stops if other.order_id == stop.order_id and other.kind is StopKind.pickup]
+    return all(other.status is StopStatus.completed for other in pickups)
 
 
 def _complete(principal, route, stop, data):

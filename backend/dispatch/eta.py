@@ -58,7 +58,7 @@ def refresh_route_etas(route_id: int) -> dict | None:
     stale = position is None or (now - position.at).total_seconds() > current_app.config["POSITION_STALE_AFTER_S"]
     # A route not started leaves from the depot unless the driver is on duty with a fresh fix.
     start = (position.lat, position.lon) if position and (route.status is RouteStatus.in_progress or not stale) else None
-    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [s.order for s in remaining],
+    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [(s.order, s.kind) for s in remaining],
                                              start=start, start_at=now, pace=observed_pace(route))
     threshold = current_app.config["ETA_NOTIFY_THRESHOLD_S"]
     moved, newly_late = [], []
@@ -68,14 +68,15 @@ def refresh_route_etas(route_id: int) -> dict | None:
         previous = stop.eta_at
         stop.eta_at = arrival
         # Every stop still to do is checked, moved or not: one planned late from the start never "moves".
-        if stop.status is StopStatus.pending and _newly_late(stop, arrival, summaries.window_end(stop.order)):
+        if stop.status is StopStatus.pending and _newly_late(stop, arrival, summaries.window_end(stop.order, stop.kind)):
             newly_late.append(stop)
         if previous is None or abs((arrival - previous).total_seconds()) > threshold:
             moved.append(stop)
-            window_end = max((w.end_at for w in stop.order.time_windows), default=None)
+            window_end = summaries.window_end(stop.order, stop.kind)
             lifecycle.record(stop.order, "eta_changed", actor_type=ActorType.system,
                              details={"eta": isoformat_or_none(arrival), "previous_eta": isoformat_or_none(previous),
-                                      "window_end": isoformat_or_none(window_end), "stale_position": stale})
+                                      "window_end": isoformat_or_none(window_end), "stale_position": stale,
+                                      "stop_kind": stop.kind.value})
     if newly_late:
         emit.queue_emit(db.session, "alert", late_risk_payload(route), rooms.dispatch(route.org_id))
     if position is not None:
@@ -126,7 +127,7 @@ def late_stops(route: Route) -> list:
     """The route's stops still to do whose ETA is past the end of their window (finished ones never are)."""
     late = []
     for stop in sorted(route.stops, key=lambda s: s.sequence):
-        window_end = max((w.end_at for w in stop.order.time_windows), default=None)
+        window_end = summaries.window_end(stop.order, stop.kind)
         if stop.status is StopStatus.pending and stop.eta_at and window_end and stop.eta_at > window_end:
             late.append({"stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
                          "address": stop.order.address, "eta": stop.eta_at, "window_end": window_end,

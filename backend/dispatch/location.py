@@ -77,7 +77,7 @@ def _geofence(principal: Principal, position: DriverPosition, next_stop: Stop | 
         "geofence_arrival", True)
     if not watching:
         return tracking_service.dwelled_since(position, None, 0.0, 0.0, radius_m=0, dwell_s=0)
-    return tracking_service.dwelled_since(position, next_stop.id, next_stop.order.lat, next_stop.order.lon,
+    return tracking_service.dwelled_since(position, next_stop.id, next_stop.end.lat, next_stop.end.lon,
                                           radius_m=current_app.config["GEOFENCE_RADIUS_M"],
                                           dwell_s=current_app.config["GEOFENCE_DWELL_S"])
 

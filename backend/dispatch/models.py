@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.database import OrgScoped, TimestampMixin, UTCDateTime
 from backend.extensions import db
+from backend.orders.enums import StopKind
 
 
 class RouteStatus(str, enum.Enum):
@@ -60,12 +61,15 @@ class Route(OrgScoped, TimestampMixin, db.Model):
 
 class Stop(OrgScoped, TimestampMixin, db.Model):
     __tablename__ = "stops"
-    __table_args__ = (UniqueConstraint("route_id", "order_id"),)
+    # A pickup-delivery pair has two stops on its route (pickup first); every other order has one.
+    __table_args__ = (UniqueConstraint("route_id", "order_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     route_id: Mapped[int] = mapped_column(ForeignKey("routes.id", ondelete="CASCADE"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     sequence: Mapped[int] = mapped_column()
+    kind: Mapped[StopKind] = mapped_column(Enum(StopKind, name="stop_kind", native_enum=False, length=10),
+                                           default=StopKind.delivery, server_default="delivery")
     status: Mapped[StopStatus] = mapped_column(
         Enum(StopStatus, name="stop_status", native_enum=False, length=20), default=StopStatus.pending)
     planned_arrival_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -76,6 +80,16 @@ class Stop(OrgScoped, TimestampMixin, db.Model):
 
     route = relationship("Route", back_populates="stops")
     order = relationship("Order", lazy="joined")
+
+    @property
+    def end(self):
+        """The order's end this stop serves: its place, windows, service time and person."""
+        return self.order.end(self.kind)
+
+    @property
+    def is_last_of_order(self) -> bool:
+        """Whether finishing this stop finishes the order (a pair's pickup does not)."""
+        return self.kind is self.order.stop_kinds[-1]
 
 
 class DriverAction(OrgScoped, db.Model):

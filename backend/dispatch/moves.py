@@ -12,7 +12,7 @@ from backend.dispatch.service import ACTIVE_ROUTE, PLANNABLE, actor_of, bump, ch
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.orders import lifecycle
-from backend.orders.enums import OrderStatus
+from backend.orders.enums import OrderStatus, OrderType
 from backend.orders.models import Order
 from backend.unit_of_work import on_commit, transactional
 
@@ -24,6 +24,10 @@ def movable_stop(principal: Principal, stop_id: int) -> Stop:
     if stop.status is not StopStatus.pending:
         raise Conflict("A stop may move only before the driver arrives; this one is "
                        f"{stop.status.value}.", code="stop_not_movable")
+    if stop.order.type is OrderType.pickup_delivery:
+        # Its pickup and delivery ride in the same van: one of them alone on another route would be lost.
+        raise Conflict(f"{stop.order.external_ref} is collected and delivered by the same driver: take it off this "
+                       "route and re-plan, or reorder it within the route.", code="pair_not_movable")
     return stop
 
 

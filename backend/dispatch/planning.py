@@ -14,6 +14,11 @@ ended (at night) starts now, flagged under "after_shift_driver_ids", its stops l
 Hard rules still leave orders out, each with its reason under "unassigned": the length of the
 driver's shift (no route is longer: time_window), the van's capacity (capacity), the skills an
 order needs (skills).
+
+Every order type is planned: a delivery is a stop, a return a collection stop (the van brings the parcel
+back to the depot at the end of its route), a pickup-delivery pair two stops on one route, the pickup
+first. The van's load follows the route: what it collects takes room from there on, what it delivers
+frees it, so a van may do more deliveries and collections in a day than it could carry at once.
 """
 from __future__ import annotations
 
@@ -98,6 +103,7 @@ def plan_day(org_id: int, day: date, depot_id: int, *, driver_ids: list[int] | N
               if (position := timing.on_duty_position(None, driver.id, now)) is not None} if not_before else {}
     problem = problems.build_day_problem(depot, day, drivers, vehicles, orders, objective=objective,
                                          not_before=not_before, starts=starts)
+    task_index = problem.pop("task_index")
     overtime = problems.after_shift(problem, drivers, depot, day)
     vans = [(driver.id, driver.default_vehicle_id) for driver in drivers]
     jobs = [(order.id, order.external_ref) for order in orders]
@@ -109,26 +115,33 @@ def plan_day(org_id: int, day: date, depot_id: int, *, driver_ids: list[int] | N
     if out_of_reach:
         # Windows that close before a van can get there now the day is under way: served late rather
         # than refused (planned, and flagged), at the price of a second solve.
-        for job in problem["jobs"]:
-            if job["id"] in out_of_reach:
-                job.pop("time_windows", None)
+        for task_type, task in _tasks(problem):
+            if (task_type, task["id"]) in out_of_reach:
+                task.pop("time_windows", None)
         solution = _solve(problem, time_limit, on_progress, should_stop)
     with unit_of_work():
         _replace_drafts(org_id, day, depot_id, actor)
         routes = []
         for vroom_route in solution["routes"]:
             driver_id, vehicle_id = vans[vroom_route["vehicle"] - 1]
-            sequence = [jobs[step["id"] - 1][0] for step in vroom_route["steps"] if step["type"] == "job"]
+            sequence = [(jobs[position][0], kind) for step in vroom_route["steps"]
+                        if (found := task_index.get((step["type"], step.get("id")))) is not None
+                        for position, kind in [found]]
             if not sequence:
                 continue
             route = build_route(org_id, {"date": day, "depot_id": depot_id, "driver_id": driver_id,
-                                         "vehicle_id": vehicle_id, "order_ids": sequence}, actor)
+                                         "vehicle_id": vehicle_id, "stops": sequence}, actor)
             routes.append(route.id)
         late = [{"order_id": stop.order_id, "external_ref": stop.order.external_ref, **flag}
                 for route_id in routes for stop in db.session.get(Route, route_id).stops
                 if (flag := timing.planned_late(stop)) is not None]
-    unassigned = [{"order_id": jobs[item["id"] - 1][0], "external_ref": jobs[item["id"] - 1][1],
-                   "reason": item.get("reason", "")} for item in solution.get("unassigned", [])]
+    unassigned: dict[int, dict] = {}  # a pair left out is listed once (the solver lists both its stops)
+    for item in solution.get("unassigned", []):
+        position, _kind = task_index[(item.get("type", "job"), item["id"])]
+        order_id, external_ref = jobs[position]
+        unassigned.setdefault(order_id, {"order_id": order_id, "external_ref": external_ref,
+                                         "reason": item.get("reason", "")})
+    unassigned = list(unassigned.values())
     return {"route_ids": routes, "unassigned": unassigned, "summary": solution.get("summary", {}),
             "late": [{**item, "window_end": item["window_end"].isoformat()} for item in late],
             "after_shift_driver_ids": overtime}
@@ -141,8 +154,23 @@ def _solve(problem, time_limit, on_progress, should_stop) -> dict:
     return solution
 
 
-def _too_late_for_window(problem: dict, solution: dict) -> set[int]:
-    """Jobs left out only because their windows cannot be reached any more."""
-    windowed = {job["id"] for job in problem["jobs"] if job.get("time_windows")}
-    return {item["id"] for item in solution.get("unassigned", [])
-            if item.get("reason") == "time_window" and item["id"] in windowed}
+def _tasks(problem: dict):
+    """(step type, task) for every job and each half of every shipment."""
+    for job in problem["jobs"]:
+        yield "job", job
+    for shipment in problem.get("shipments", []):
+        yield "pickup", shipment["pickup"]
+        yield "delivery", shipment["delivery"]
+
+
+def _too_late_for_window(problem: dict, solution: dict) -> set[tuple[str, int]]:
+    """Stops left out only because their windows cannot be reached any more (both halves of a pair)."""
+    windowed = {(task_type, task["id"]) for task_type, task in _tasks(problem) if task.get("time_windows")}
+    late = set()
+    for item in solution.get("unassigned", []):
+        key = (item.get("type", "job"), item["id"])
+        if item.get("reason") == "time_window" and key in windowed:
+            late.add(key)
+            if key[0] in ("pickup", "delivery"):  # the partner's window may be what cannot be met
+                late.add(("delivery" if key[0] == "pickup" else "pickup", key[1]))
+    return late

@@ -28,7 +28,7 @@ def preview_of(route: Route, stops: list[Stop]) -> dict:
     for position, stop in enumerate(stops, start=1):
         arrival, departure, violations = plan["timed"].get(id(stop)) or (
             stop.actual_arrival_at, stop.actual_departure_at, [])
-        closes_at = window_end(stop.order)
+        closes_at = window_end(stop.order, getattr(stop, "kind", None))
         result["stops"].append({
             "stop_id": stop.id, "order_id": stop.order_id, "external_ref": stop.order.external_ref,
             "address": stop.order.address, "sequence": position, "eta": isoformat_or_none(arrival),

@@ -15,6 +15,7 @@ from backend import outbound
 from backend.dispatch.eta_model import traffic_option
 from backend.errors import DomainError
 from backend.fleet.models import Depot, Driver, Vehicle
+from backend.orders.enums import OrderType, StopKind
 from backend.orders.models import Order
 from backend.routing import RoutingError, evaluate
 from backend.routing import off_hub as solver_thread
@@ -53,21 +54,65 @@ def order_amounts(order: Order) -> list[int]:
     return [int(round(order.weight_kg * KG_SCALE)), int(round(order.volume_l * KG_SCALE)), int(order.parcel_count)]
 
 
-def job_for(order: Order, job_id: int, origin: datetime, *, not_before: datetime | None = None) -> dict:
-    """The order as a solver job. With `not_before` (a plan made after its day began), windows already
-    over are left out: an order whose every window has passed is planned late, not refused."""
-    job = {"id": job_id, "location": [order.lon, order.lat], "service": int(order.service_time_s),
-           "delivery": order_amounts(order), "priority": max(0, min(100, int(order.priority))),
-           "description": order.external_ref}
-    open_windows = [w for w in order.time_windows if not_before is None or w.end_at > not_before]
-    windows = [[max(0, to_offset(w.start_at, origin)), max(0, to_offset(w.end_at, origin))]
-               for w in open_windows]
-    windows = [w for w in windows if w[1] > w[0]]
+def _windows(windows, origin: datetime, not_before: datetime | None) -> list[list[int]]:
+    open_windows = [w for w in windows if not_before is None or w.end_at > not_before]
+    spans = [[max(0, to_offset(w.start_at, origin)), max(0, to_offset(w.end_at, origin))] for w in open_windows]
+    return [w for w in spans if w[1] > w[0]]
+
+
+def _end_step(order: Order, kind: StopKind, step_id: int, origin: datetime, not_before: datetime | None) -> dict:
+    """Where, when and how long the driver stops at one end of the order."""
+    end = order.end(kind)
+    step = {"id": step_id, "location": [end.lon, end.lat], "service": int(end.service_time_s),
+            "description": order.external_ref}
+    windows = _windows(end.time_windows, origin, not_before)
     if windows:
-        job["time_windows"] = windows
+        step["time_windows"] = windows
+    return step
+
+
+def job_for(order: Order, job_id: int, origin: datetime, *, not_before: datetime | None = None,
+            kind: StopKind | None = None) -> dict:
+    """One stop of the order as a solver job (its last stop unless `kind` says). With `not_before` (a plan made
+    after its day began), windows already over are left out: an order whose every window has passed is planned
+    late, not refused. A collection loads the van (pickup amounts); a delivery leaves from it."""
+    kind = kind or order.stop_kinds[-1]
+    job = _end_step(order, kind, job_id, origin, not_before)
+    job["pickup" if kind is StopKind.pickup else "delivery"] = order_amounts(order)
+    job["priority"] = max(0, min(100, int(order.priority)))
     if order.required_skills:
         job["skills"] = [_skill_id(s) for s in order.required_skills]
     return job
+
+
+def shipment_for(order: Order, pickup_id: int, delivery_id: int, origin: datetime, *,
+                 not_before: datetime | None = None) -> dict:
+    """A pickup-delivery pair as a solver shipment: both stops on one route, the pickup first, the load
+    carried between them."""
+    shipment = {"pickup": _end_step(order, StopKind.pickup, pickup_id, origin, not_before),
+                "delivery": _end_step(order, StopKind.delivery, delivery_id, origin, not_before),
+                "amount": order_amounts(order), "priority": max(0, min(100, int(order.priority)))}
+    if order.required_skills:
+        shipment["skills"] = [_skill_id(s) for s in order.required_skills]
+    return shipment
+
+
+def add_orders(problem: dict, orders: list[Order], origin: datetime, *, not_before: datetime | None = None) -> dict:
+    """The orders as jobs and shipments of `problem` (task ids are 1 + the order's index): returns
+    {(step type, id): (order index, stop kind)} to read the solver's steps back."""
+    problem.setdefault("jobs", [])
+    index: dict[tuple[str, int], tuple[int, StopKind]] = {}
+    for position, order in enumerate(orders):
+        task_id = position + 1
+        if order.type is OrderType.pickup_delivery:
+            problem.setdefault("shipments", []).append(
+                shipment_for(order, task_id, task_id, origin, not_before=not_before))
+            index[("pickup", task_id)] = (position, StopKind.pickup)
+            index[("delivery", task_id)] = (position, StopKind.delivery)
+        else:
+            problem["jobs"].append(job_for(order, task_id, origin, not_before=not_before))
+            index[("job", task_id)] = (position, order.stop_kinds[-1])
+    return index
 
 
 _SKILL_IDS: dict[str, int] = {}
@@ -115,21 +160,37 @@ def vehicle_for(vehicle_id: int, depot: Depot, driver: Driver | None, vehicle: V
     return spec
 
 
-def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | None, day: date, orders: list[Order],
-                      *, start: tuple[float, float] | None = None, start_at: datetime | None = None,
+def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | None, day: date,
+                      stops: list[tuple[Order, StopKind | None]], *, start: tuple[float, float] | None = None, start_at: datetime | None = None,
                       pace: float = 1.0) -> dict:
-    """VROOM plan mode for a fixed sequence: arrival times, distances and every violation, per stop.
+    """VROOM plan mode for a fixed sequence of stops (order, kind): arrival times, distances and every violation,
+    per stop. A pair with both stops in the sequence is a shipment (its load carried between them); a pair's
+    delivery alone (collected already) is a delivery from the van.
 
     Returns {"route": the VROOM route or None, "arrivals": [(arrival, departure)] per order (UTC),
     "violations": [[...] per order], "distance_m", "duration_s", "start_at", "end_at"}.
     """
     origin = day_origin(day, depot.timezone)
     vehicle_spec = vehicle_for(1, depot, driver, vehicle, origin, start=start, start_at=start_at)
-    steps = [{"type": "start"}] + [{"type": "job", "id": i + 1} for i in range(len(orders))] + [{"type": "end"}]
-    vehicle_spec["steps"] = steps
-    problem = {"vehicles": [vehicle_spec], "jobs": [job_for(o, i + 1, origin) for i, o in enumerate(orders)],
-               "options": base_options(pace)}
-    if not orders:
+    problem = {"vehicles": [vehicle_spec], "jobs": [], "options": base_options(pace)}
+    steps = [{"type": "start"}]
+    ends_on_route: dict[int, int] = {}
+    for order, _kind in stops:
+        ends_on_route[order.id] = ends_on_route.get(order.id, 0) + 1
+    shipments: dict[int, dict] = {}
+    for position, (order, kind) in enumerate(stops):
+        kind = kind or order.stop_kinds[-1]
+        if ends_on_route[order.id] == 2 and order.type is OrderType.pickup_delivery:
+            if order.id not in shipments:
+                shipments[order.id] = shipment_for(order, position + 1, position + 1, origin)
+                problem.setdefault("shipments", []).append(shipments[order.id])
+            shipments[order.id][kind.value]["id"] = position + 1
+            steps.append({"type": kind.value, "id": position + 1})
+        else:
+            problem["jobs"].append(job_for(order, position + 1, origin, kind=kind))
+            steps.append({"type": "job", "id": position + 1})
+    vehicle_spec["steps"] = steps + [{"type": "end"}]
+    if not stops:
         return {"route": None, "arrivals": [], "violations": [], "distance_m": 0, "duration_s": 0,
                 "start_at": None, "end_at": None}
     try:
@@ -139,7 +200,7 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
         raise DomainError(f"The route could not be timed: {failed.message}", code="routing_error",
                           status=503 if failed.code == 3 else 422)
     route = solution["routes"][0]
-    jobs = [step for step in route["steps"] if step["type"] == "job"]
+    jobs = [step for step in route["steps"] if step["type"] in ("job", "pickup", "delivery")]
     arrivals = []
     for step in jobs:
         service_start = step["arrival"] + step.get("waiting_time", 0)
@@ -156,14 +217,14 @@ def evaluate_sequence(depot: Depot, driver: Driver | None, vehicle: Vehicle | No
 def build_day_problem(depot: Depot, day: date, drivers: list[Driver], vehicles: dict[int, Vehicle],
                       orders: list[Order], *, objective: str = "cost", not_before: datetime | None = None,
                       starts: dict[int, tuple[float, float]] | None = None) -> dict:
-    """One VROOM problem for a day: a vehicle per available driver, a job per order.
+    """One VROOM problem for a day: a vehicle per available driver, a job per delivery or return, a shipment
+    per pickup-delivery pair. "task_index" ({(step type, id): (order index, stop kind)}) is popped before solving.
 
     `not_before` (now, when the day is under way): no van starts earlier and windows already over are
     left out; `starts`: drivers on duty start from their last position instead of their start address."""
     origin = day_origin(day, depot.timezone)
-    problem = {"vehicles": [], "jobs": [job_for(order, index + 1, origin, not_before=not_before)
-                                        for index, order in enumerate(orders)],
-               "options": {**base_options(), "objective": objective}}
+    problem = {"vehicles": [], "jobs": [], "options": {**base_options(), "objective": objective}}
+    problem["task_index"] = add_orders(problem, orders, origin, not_before=not_before)
     for index, driver in enumerate(drivers):
         vehicle = vehicles.get(driver.default_vehicle_id) if driver.default_vehicle_id else None
         spec = vehicle_for(index + 1, depot, driver, vehicle, origin, start=(starts or {}).get(driver.id),

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.database import isoformat_or_none
+from backend.dispatch.models import Stop
 from backend.extensions import db
 from backend.geo.sphere import distance_m
 from backend.orders import service as orders_service
@@ -32,7 +33,9 @@ def for_order(principal: Principal, order_id: int) -> list[dict]:
 
         distance = None
         if proof.lat is not None and proof.lon is not None:
-            distance = round(distance_m(proof.lat, proof.lon, order.lat, order.lon))
+            stop = db.session.get(Stop, proof.stop_id) if proof.stop_id else None
+            end = stop.end if stop is not None else order
+            distance = round(distance_m(proof.lat, proof.lon, end.lat, end.lon))
         result.append({
             "id": proof.id, "stop_id": proof.stop_id, "driver_id": proof.driver_id, "outcome": proof.outcome,
             "failure_reason": proof.failure_reason, "recipient_name": proof.recipient_name, "note": proof.note,

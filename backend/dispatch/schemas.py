@@ -13,7 +13,7 @@ from backend.api.output_fields import Day, Derived, Timestamp
 from backend.dispatch import timing
 from backend.dispatch.models import RouteStatus, StopStatus
 from backend.dispatch.summaries import route_summary
-from backend.orders.enums import FailureReason, OrderStatus
+from backend.orders.enums import FailureReason, OrderStatus, StopKind
 from backend.orders.schemas import ParcelSchema, TimeWindowOutSchema
 from backend.tracking.schemas import PositionSchema
 from backend.validators import Id, Latitude, Longitude
@@ -211,10 +211,14 @@ class DoorRecipientSchema(Schema):
 
 
 class DriverOrderSchema(Schema):
-    """What a driver needs at the door, and nothing else: no tracking link, no e-mail, no planning data."""
+    """What a driver needs at the door, and nothing else: no tracking link, no e-mail, no planning data.
+
+    On a stop it describes the end the stop serves: at a pickup stop, the address, windows, service time,
+    instructions and person (`recipient`: the sender) are the pickup's."""
 
     id = fields.Integer()
     external_ref = fields.String()
+    type = fields.Function(lambda order: order.type.value, metadata={"enum": ["delivery", "return", "pickup_delivery"]})
     status = fields.Enum(OrderStatus)
     address = fields.String()
     lat = fields.Float()
@@ -243,17 +247,43 @@ class StaffOrderSchema(DriverOrderSchema):
     failure_reason = fields.Enum(FailureReason, allow_none=True)
 
 
+class _AtEnd:
+    """The stop's order as seen from the end the stop serves (the order's other fields unchanged)."""
+
+    def __init__(self, stop):
+        self._order, self._end = stop.order, stop.end
+
+    @property
+    def recipient(self):
+        return self._end.person
+
+    @property
+    def delivery_instructions(self):
+        return self._end.instructions
+
+    def __getattr__(self, name):
+        if name in ("address", "lat", "lon", "time_windows", "service_time_s"):
+            return getattr(self._end, name)
+        return getattr(self._order, name)
+
+
+class StopOrder(fields.Nested):
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return _AtEnd(obj) if hasattr(obj, "kind") else obj.order
+
+
 class DriverStopSchema(Schema):
     id = fields.Integer()
     route_id = fields.Integer()
     sequence = fields.Integer()
+    kind = fields.Enum(StopKind, metadata={"description": "pickup (collect the parcel) or delivery (hand it over)."})
     status = fields.Enum(StopStatus)
     planned_arrival_at = Timestamp(allow_none=True)
     planned_departure_at = Timestamp(allow_none=True)
     eta_at = Timestamp(allow_none=True)
     actual_arrival_at = Timestamp(allow_none=True)
     actual_departure_at = Timestamp(allow_none=True)
-    order = fields.Nested(DriverOrderSchema)
+    order = StopOrder(DriverOrderSchema)
 
 
 class PlannedLateSchema(Schema):
@@ -271,7 +301,7 @@ class PlannedLate(fields.Nested):
 
 
 class StaffStopSchema(DriverStopSchema):
-    order = fields.Nested(StaffOrderSchema)
+    order = StopOrder(StaffOrderSchema)
     planned_late = PlannedLate(PlannedLateSchema, allow_none=True, metadata={
         "description": "Set when the stop, still to do, is planned after the end of its window (and why)."})
 
@@ -372,10 +402,12 @@ class UnplannedOrderSchema(Schema):
 
     id = fields.Integer()
     external_ref = fields.String()
+    type = fields.Function(lambda order: order.type.value, metadata={"enum": ["delivery", "return", "pickup_delivery"]})
     status = fields.Enum(OrderStatus)
-    address = fields.String()
-    lat = fields.Float()
-    lon = fields.Float()
+    # Where the order's last stop is: a return's collection address (its delivery end is the depot).
+    address = fields.Function(lambda order: order.end(order.stop_kinds[-1]).address)
+    lat = fields.Function(lambda order: order.end(order.stop_kinds[-1]).lat)
+    lon = fields.Function(lambda order: order.end(order.stop_kinds[-1]).lon)
     depot_id = fields.Integer(allow_none=True)
     time_windows = fields.List(fields.Nested(TimeWindowOutSchema))
     weight_kg = fields.Float()

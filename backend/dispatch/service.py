@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.fleet import service as fleet_service
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.orders import lifecycle
-from backend.orders.enums import OrderStatus
+from backend.orders.enums import OrderStatus, OrderType, StopKind
 from backend.orders.models import Order
 from backend.orders.service import actor_of  # noqa: F401  (re-exported for planners)
 from backend.realtime import emit, rooms
@@ -167,7 +167,7 @@ def replan(route: Route) -> dict:
             stop.eta_at = arrival
     if route.status is RouteStatus.in_progress:
         # The day's plan figures stay the whole route's (plan versus actual), with the new sequence.
-        whole = problems.evaluate_sequence(*_fleet(route), route.date, [s.order for s in stops])
+        whole = problems.evaluate_sequence(*_fleet(route), route.date, [(s.order, s.kind) for s in stops])
         route.planned_distance_m, route.planned_duration_s = whole["distance_m"], whole["duration_s"]
         route.planned_end_at = plan["end_at"] or route.planned_end_at
     else:
@@ -193,7 +193,13 @@ def build_route(org_id: int, data: dict, principal: Principal | None) -> Route:
     vehicle_id = data.get("vehicle_id") or (driver.default_vehicle_id if driver else None)
     if vehicle_id:
         fleet_service.get_vehicle(org_id, vehicle_id)
-    orders = _load_orders(org_id, data.get("order_ids") or [])
+    if data.get("stops") is not None:  # the optimizer's sequence: (order id, stop kind), a pair's pickup first
+        orders = _load_orders(org_id, list(dict.fromkeys(order_id for order_id, _kind in data["stops"])))
+        by_id = {order.id: order for order in orders}
+        sequence = [(by_id[order_id], kind) for order_id, kind in data["stops"]]
+    else:  # each order's stops in turn
+        orders = _load_orders(org_id, data.get("order_ids") or [])
+        sequence = [(order, kind) for order in orders for kind in order.stop_kinds]
     not_plannable = [o.external_ref for o in orders if o.status not in PLANNABLE]
     if not_plannable:
         raise Conflict(f"Orders already planned or finished: {', '.join(not_plannable[:10])}.", code="not_plannable")
@@ -201,8 +207,9 @@ def build_route(org_id: int, data: dict, principal: Principal | None) -> Route:
                   vehicle_id=vehicle_id, status=RouteStatus.draft, version=1)
     db.session.add(route)
     db.session.flush()
-    for sequence, order in enumerate(orders, start=1):
-        db.session.add(Stop(org_id=org_id, route_id=route.id, order_id=order.id, sequence=sequence))
+    for position, (order, kind) in enumerate(sequence, start=1):
+        db.session.add(Stop(org_id=org_id, route_id=route.id, order_id=order.id, sequence=position, kind=kind))
+    for order in orders:
         lifecycle.transition(order, OrderStatus.planned, details={"route_id": route.id}, **actor_of(principal))
     db.session.flush()
     db.session.refresh(route, ["stops"])
@@ -264,7 +271,16 @@ def _ordered_stops(route: Route, stop_ids: list[int]) -> list[Stop]:
     if stop_ids[:len(finished)] != finished:
         raise InvalidInput("Stops already visited stay first, in the order they were visited.",
                            fields={"stop_ids": ["Visited stops cannot move."]})
-    return [by_id[i] for i in stop_ids]
+    ordered = [by_id[i] for i in stop_ids]
+    collected: set[int] = set()
+    for stop in ordered:
+        if stop.kind is StopKind.pickup:
+            collected.add(stop.order_id)
+        elif stop.order.type is OrderType.pickup_delivery and stop.order_id not in collected and any(
+                other.order_id == stop.order_id and other.kind is StopKind.pickup for other in ordered):
+            raise InvalidInput(f"{stop.order.external_ref} is delivered before it is collected: its pickup comes "
+                               "first.", fields={"stop_ids": ["A pickup after its delivery."]}, code="pickup_after_delivery")
+    return ordered
 
 
 def preview_sequence(principal: Principal, route_id: int, stop_ids: list[int]) -> dict:

@@ -177,9 +177,13 @@ def insert_order(principal: Principal, route_id: int, order_id: int, position: i
         raise Conflict(f"The order is {order.status.value}; only unplanned orders can be inserted.",
                        code="not_plannable")
     ordered = sorted(route.stops, key=lambda s: s.sequence)
-    stop = Stop(org_id=principal.org_id, route_id=route.id, order_id=order.id, sequence=len(ordered) + 1)
-    new_order = insert_at(ordered, stop, position, visited_count(route))
-    db.session.add(stop)
+    # A pair's pickup goes in at `position`, its delivery right after it; a return is a pickup stop.
+    new_order = ordered
+    for offset, kind in enumerate(order.stop_kinds):
+        stop = Stop(org_id=principal.org_id, route_id=route.id, order_id=order.id, sequence=len(ordered) + 1 + offset,
+                    kind=kind)
+        new_order = insert_at(new_order, stop, None if position is None else position + offset, visited_count(route))
+        db.session.add(stop)
     renumber(new_order)
     follow_route_status(principal, order, route)
     db.session.flush()

@@ -3,21 +3,42 @@ from __future__ import annotations
 
 from backend.dispatch.models import FINISHED_STOP, Route, RouteStatus, StopStatus
 from backend.fleet.models import Vehicle
+from backend.orders.enums import OrderType, StopKind
 from backend.orders.models import Order
 
-def window_end(order: Order):
-    return max((w.end_at for w in order.time_windows), default=None)
+def window_end(order: Order, kind: StopKind | None = None):
+    """When the order's window closes: at its delivery end, or at the end `kind` names."""
+    windows = order.end(kind).time_windows if kind is not None else order.time_windows
+    return max((w.end_at for w in windows), default=None)
+
+
+def _amounts(order: Order) -> tuple[float, float, float]:
+    return order.weight_kg, order.volume_l, order.parcel_count
+
+
+def peak_load(route: Route) -> tuple[float, float, float]:
+    """The most the van carries at once along the route, per dimension (weight, volume, parcels): it leaves
+    with the deliveries, each collection adds its parcel, each delivery takes one off."""
+    load = [0.0, 0.0, 0.0]
+    for stop in route.stops:
+        if stop.order.type is OrderType.delivery:
+            load = [have + more for have, more in zip(load, _amounts(stop.order))]
+    peak = list(load)
+    for stop in sorted(route.stops, key=lambda s: s.sequence):
+        sign = 1 if stop.kind is StopKind.pickup else -1
+        load = [have + sign * change for have, change in zip(load, _amounts(stop.order))]
+        peak = [max(a, b) for a, b in zip(peak, load)]
+    return peak[0], peak[1], peak[2]
 
 
 def load_share(route: Route, vehicle: Vehicle | None) -> float | None:
-    """How full the van leaves the depot: the most loaded dimension (weight, volume, parcels), 0..1+."""
+    """How full the van gets along the route (at its fullest): the most loaded dimension, 0..1+."""
     if vehicle is None:
         return None
-    orders = [s.order for s in route.stops]
+    weight, volume, parcels = peak_load(route)
     shares = []
-    for used, capacity in ((sum(o.weight_kg for o in orders), vehicle.capacity_weight_kg),
-                           (sum(o.volume_l for o in orders), vehicle.capacity_volume_l),
-                           (sum(o.parcel_count for o in orders), vehicle.capacity_parcels)):
+    for used, capacity in ((weight, vehicle.capacity_weight_kg), (volume, vehicle.capacity_volume_l),
+                           (parcels, vehicle.capacity_parcels)):
         if capacity and capacity > 0:
             shares.append(used / capacity)
     return round(max(shares), 4) if shares else None

@@ -66,7 +66,7 @@ def time_route(route: Route, items: list, *, pace: float = 1.0) -> dict:
     start_at = plan_moment(route.date, depot, now)
     start = on_duty_position(route, route.driver_id, now) if start_at is not None else None
     to_time = [item for item in items if still_to_do(item)]
-    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [item.order for item in to_time],
+    plan = problems.evaluate_sequence(depot, driver, vehicle, route.date, [(item.order, getattr(item, "kind", None)) for item in to_time],
                                       start=start, start_at=start_at, pace=pace)
     plan["timed"] = {id(item): (arrival, departure, violations) for item, (arrival, departure), violations
                      in zip(to_time, plan["arrivals"], plan["violations"])}
@@ -82,7 +82,7 @@ def planned_late(stop) -> dict | None:
     otherwise the stop cannot be reached in time. Finished stops are history and are never flagged."""
     if not still_to_do(stop):
         return None
-    end = window_end(stop.order)
+    end = window_end(stop.order, getattr(stop, "kind", None))
     expected = stop.planned_arrival_at
     if end is None or expected is None or expected <= end:
         return None

@@ -132,7 +132,7 @@ def driver_directions(query):
         Stop.id == query["stop_id"], Route.org_id == principal.org_id, Route.driver_id == principal.driver_id))
     if stop is None:
         raise NotFound("No such stop on your routes.")
-    return directions(query["lat"], query["lon"], stop.order.lat, stop.order.lon)
+    return directions(query["lat"], query["lon"], stop.end.lat, stop.end.lon)
 
 
 _GEOMETRY_CACHE: dict[tuple, dict] = {}
@@ -148,7 +148,7 @@ def _route_path(route: Route) -> dict:
         depot = db.session.get(Depot, route.depot_id)
         vehicle = db.session.get(Vehicle, route.vehicle_id) if route.vehicle_id else None
         stops = sorted(route.stops, key=lambda s: s.sequence)
-        points = [(depot.lat, depot.lon)] + [(s.order.lat, s.order.lon) for s in stops] + [(depot.lat, depot.lon)]
+        points = [(depot.lat, depot.lon)] + [(s.end.lat, s.end.lon) for s in stops] + [(depot.lat, depot.lon)]
         road = road_geometry(points, vehicle.profile if vehicle else "van")
         if len(_GEOMETRY_CACHE) > 500:
             _GEOMETRY_CACHE.clear()

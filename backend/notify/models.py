@@ -28,6 +28,15 @@ class MessageKind(str, enum.Enum):
     delivered = "delivered"
     failed = "failed"
     rebooked = "rebooked"  # the customer chose a new day (or drop-off) on the tracking page: the confirmation
+    # To the sender of a return or a pickup-delivery pair, about the collection at their address.
+    pickup_scheduled = "pickup_scheduled"
+    pickup_approaching = "pickup_approaching"
+    picked_up = "picked_up"
+    pickup_failed = "pickup_failed"
+
+
+PICKUP_KINDS = frozenset({MessageKind.pickup_scheduled, MessageKind.pickup_approaching, MessageKind.picked_up,
+                          MessageKind.pickup_failed})
 
 
 # A dispatcher's own words to a customer (the order's conversation): not a template, so not a MessageKind.

@@ -1,9 +1,11 @@
 """Writing the outbox: order events become outbox rows in the event's own transaction (never commits).
 
 Business rules
-- Which events speak to the customer (message_kind_for): dispatched -> "scheduled", out_for_delivery ->
+- Which events speak to the customer (message_kinds_for): dispatched -> "scheduled", out_for_delivery ->
   "out_for_delivery", next_stop -> "approaching", eta_changed -> "delayed" (see is_delay), delivered ->
-  "delivered", failed -> "failed". Nothing else does.
+  "delivered", failed -> "failed". Nothing else does. The sender of a return or a pickup-delivery pair hears
+  of the collection at their address instead: "pickup_scheduled", "pickup_approaching" (the next stop is the
+  pickup), "picked_up" (a pair's picked_up event, a return delivered) and "pickup_failed".
 - Channels per recipient: SMS when they have a phone and did not opt out, web push for each browser that
   subscribed through the tracking link (unless opted out of push), email when they have an address, did
   not opt out and an SMTP server is configured. Opt-outs are checked again just before sending.
@@ -37,10 +39,10 @@ from backend.notify import freshness, templates, webhooks
 from backend.notify.channels import available
 from backend.notify.models import Channel, MessageKind, OutboxMessage, OutboxStatus, PushSubscription, WebhookEndpoint
 from backend.notify.quiet_hours import after_quiet_hours, quiet_hours_for
-from backend.notify.rendering import depot_timezone, parse_time, render_message, tracking_url
+from backend.notify.rendering import depot_timezone, parse_time, person_for, render_message, tracking_url
 from backend.notify.schemas import LoginLockedAlertSchema
 from backend.notify.webhooks import WEBHOOK_EVENTS, webhook_payload
-from backend.orders.enums import OrderStatus
+from backend.orders.enums import OrderStatus, OrderType
 from backend.orders.models import Order, OrderEvent, Recipient
 from backend.unit_of_work import transactional
 
@@ -84,17 +86,39 @@ def is_delay(order: Order, details: dict) -> bool:
     return window_end is not None and eta > window_end and (told is None or told <= window_end)
 
 
-def message_kind_for(order: Order, event: OrderEvent) -> MessageKind | None:
+def message_kinds_for(order: Order, event: OrderEvent) -> list[MessageKind]:
+    """What the event tells whom: the recipient hears of the delivery, the sender (returns and pairs) of the
+    collection at their address. A return's delivery is the depot's: its "delivered" means collected."""
+    collects, delivers = order.type is not OrderType.delivery, order.type is not OrderType.return_
+    details = event.details or {}
+    at_pickup = details.get("stop_kind") == "pickup"
     if event.type == "status":
-        return {"dispatched": MessageKind.scheduled, "out_for_delivery": MessageKind.out_for_delivery,
-                "delivered": MessageKind.delivered, "failed": MessageKind.failed}.get(event.to_status or "")
+        to_status = event.to_status or ""
+        if to_status == "dispatched":
+            return [kind for kind, wanted in ((MessageKind.pickup_scheduled, collects),
+                                              (MessageKind.scheduled, delivers)) if wanted]
+        if to_status == "out_for_delivery":
+            return [MessageKind.out_for_delivery] if delivers else []
+        if to_status == "delivered":
+            return [MessageKind.delivered if delivers else MessageKind.picked_up]
+        if to_status == "failed":
+            return [MessageKind.pickup_failed if (at_pickup or not delivers) else MessageKind.failed]
+        return []
     if order.status in FINISHED_ORDER:
-        return None
+        return []
+    if event.type == "picked_up":
+        return [MessageKind.picked_up]
     if event.type == "next_stop":
-        return MessageKind.approaching
-    if event.type == "eta_changed" and is_delay(order, event.details or {}):
-        return MessageKind.delayed
-    return None
+        return [MessageKind.pickup_approaching if at_pickup else MessageKind.approaching]
+    if event.type == "eta_changed" and delivers and not at_pickup and is_delay(order, details):
+        return [MessageKind.delayed]
+    return []
+
+
+def message_kind_for(order: Order, event: OrderEvent) -> MessageKind | None:
+    """The delivery's message of this event (the last of message_kinds_for), or None."""
+    kinds = message_kinds_for(order, event)
+    return kinds[-1] if kinds else None
 
 
 def _delivery_attempt(order_id: int) -> int:
@@ -124,12 +148,15 @@ def _row(org: Organization, order: Order, event: OrderEvent, channel: Channel, k
 
 def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: datetime, *,
                    kind: MessageKind | None = None, key: str | None = None) -> list[dict]:
-    kind = kind or message_kind_for(order, event)
-    recipient: Recipient | None = order.recipient
-    if kind is None or recipient is None:
+    if kind is None:
+        return [row for each in message_kinds_for(order, event)
+                for row in _customer_rows(org, order, event, now, kind=each)]
+    recipient: Recipient | None = person_for(order, kind)
+    if recipient is None:
         return []
     details = event.details or {}
-    eta = parse_time(details.get("eta")) if kind in (MessageKind.approaching, MessageKind.delayed) else None
+    eta = parse_time(details.get("eta")) if kind in (MessageKind.approaching, MessageKind.delayed,
+                                                     MessageKind.pickup_approaching) else None
     language = templates.language_of(recipient.language)
     subject, body = render_message(order, org, kind, language, eta=eta, reason=details.get("reason"), now=now)
     # One message of each kind per delivery attempt: a second delay, or a new ETA after "approaching", updates
@@ -146,7 +173,7 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     common = dict(recipient_id=recipient.id, language=language, subject=subject, body=body, payload=payload,
                   now=now, not_before=not_before)
     rows = []
-    for channel, destinations in _customer_destinations(order).items():
+    for channel, destinations in _customer_destinations(order, recipient).items():
         for destination, subscription in destinations:
             suffix = f"push:{subscription.id}" if subscription is not None else channel.value
             rows.append(_row(org, order, event, channel, kind.value, f"{key}:{suffix}", destination=destination,
@@ -154,9 +181,11 @@ def _customer_rows(org: Organization, order: Order, event: OrderEvent, now: date
     return rows
 
 
-def _customer_destinations(order: Order) -> dict[Channel, list[tuple[str, PushSubscription | None]]]:
-    """Where a message to this order's customer goes now: the channel rules of this module's docstring."""
-    recipient: Recipient | None = order.recipient
+def _customer_destinations(order: Order, person: Recipient | None = None
+                           ) -> dict[Channel, list[tuple[str, PushSubscription | None]]]:
+    """Where a message to this order's customer (or `person`, the sender of a collection) goes now: the channel
+    rules of this module's docstring. The tracking page's browsers are the recipient's."""
+    recipient: Recipient | None = person or order.recipient
     if recipient is None:
         return {}
     config = current_app.config
@@ -165,7 +194,7 @@ def _customer_destinations(order: Order) -> dict[Channel, list[tuple[str, PushSu
         found[Channel.sms] = [(recipient.phone, None)]
     if recipient.email and not recipient.opt_out_email and available("email", config):
         found[Channel.email] = [(recipient.email, None)]
-    if not recipient.opt_out_push:
+    if not recipient.opt_out_push and recipient is order.recipient:
         subscriptions = list(db.session.scalars(select(PushSubscription).where(
             PushSubscription.order_id == order.id).order_by(PushSubscription.id)))
         if subscriptions:
@@ -178,14 +207,14 @@ def reach(org: Organization, orders: list[Order]) -> dict:
     distinct customers, per channel, and those with no channel at all. Practice organizations reach nobody."""
     people: dict[str, set] = {channel.value: set() for channel in (Channel.sms, Channel.email, Channel.push)}
     reached, unreachable = set(), set()
-    for order in orders:
-        if order.recipient is None:
+    for order, contact in ((order, contact) for order in orders for contact in (order.recipient, order.sender)):
+        if contact is None:
             continue
-        person = order.recipient_id
+        person = contact.id
         if org.is_practice:
             unreachable.add(person)
             continue
-        destinations = _customer_destinations(order)
+        destinations = _customer_destinations(order, contact)
         for channel in destinations:
             people[channel.value].add(person)
         (reached if destinations else unreachable).add(person)

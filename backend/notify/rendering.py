@@ -16,7 +16,7 @@ from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.fleet.models import Depot
 from backend.notify import templates
-from backend.notify.models import MessageKind, MessageTemplate
+from backend.notify.models import PICKUP_KINDS, MessageKind, MessageTemplate
 from backend.orders.models import Order
 from backend.public_url import public_base_url
 from backend.unit_of_work import transactional
@@ -44,6 +44,11 @@ def tracking_url(order: Order) -> str:
     return f"{public_base_url()}/t/{order.tracking_token}"
 
 
+def person_for(order: Order, kind: MessageKind):
+    """Who a message of this kind is to: the sender for the collection, the recipient for the delivery."""
+    return order.sender if kind in PICKUP_KINDS else order.recipient
+
+
 def _template(org_id: int, kind: str, language: str) -> tuple[str, str]:
     own = db.session.scalar(select(MessageTemplate).where(
         MessageTemplate.org_id == org_id, MessageTemplate.kind == kind, MessageTemplate.language == language))
@@ -59,7 +64,8 @@ def render_message(order: Order, org: Organization, kind: MessageKind, language:
     than your 10:00 AM–12:00 PM window") and an ETA after the window as late ("arriving around 2:30 PM, later
     than your 10:00 AM–12:00 PM window"), never as a promise. Callers pass the moment the text goes out."""
     tz = depot_timezone(order)
-    windows = sorted(order.time_windows, key=lambda w: w.start_at)
+    pickup = kind in PICKUP_KINDS  # to the sender, about the collection: the pickup's windows
+    windows = sorted(order.pickup_windows if pickup else order.time_windows, key=lambda w: w.start_at)
     upcoming = next((w for w in windows if w.end_at > now), None)
     last = windows[-1] if windows else None
     if upcoming is not None:
@@ -68,7 +74,7 @@ def render_message(order: Order, org: Organization, kind: MessageKind, language:
         window_text = templates.format_missed_window(last.start_at, last.end_at, now, tz, language)
     else:
         window_text = templates.format_window(None, None, tz, language)
-    recipient = order.recipient
+    recipient = person_for(order, kind)
     name = (recipient.name if recipient else "") or ""
     values = {
         "recipient_name": name, "first_name": name.split()[0] if name.split() else name, "org_name": org.name,

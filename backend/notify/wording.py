@@ -122,6 +122,70 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
                "Hallo {first_name}, erledigt: Ihre Lieferung von {org_name} kommt {window}. Für eine weitere "
                "Änderung: {tracking_url}"),
     },
+    # The sender of a return or of a pickup-delivery pair: the collection at their address.
+    K.pickup_scheduled.value: {
+        "en": ("Your {org_name} pickup is scheduled",
+               "Hi {first_name}, {org_name} will collect your parcel {window}. Please have it ready. "
+               "Details: {tracking_url}"),
+        "fr": ("Votre collecte {org_name} est planifiée",
+               "Bonjour {first_name}, {org_name} viendra chercher votre colis {window}. Merci de le tenir prêt. "
+               "Détails : {tracking_url}"),
+        "es": ("Su recogida de {org_name} está programada",
+               "Hola {first_name}, {org_name} recogerá su paquete {window}. Téngalo listo, por favor. "
+               "Detalles: {tracking_url}"),
+        "pt": ("Sua coleta {org_name} está agendada",
+               "Olá {first_name}, a {org_name} vai coletar seu pacote {window}. Deixe-o separado, por favor. "
+               "Detalhes: {tracking_url}"),
+        "de": ("Ihre Abholung durch {org_name} ist geplant",
+               "Hallo {first_name}, {org_name} holt Ihr Paket {window} ab. Bitte halten Sie es bereit. "
+               "Details: {tracking_url}"),
+    },
+    K.pickup_approaching.value: {
+        "en": ("Your {org_name} driver is coming to collect your parcel",
+               "Hi {first_name}, your driver is heading to you now to collect your parcel, arriving around {eta}. "
+               "Details: {tracking_url}"),
+        "fr": ("Votre livreur {org_name} vient chercher votre colis",
+               "Bonjour {first_name}, votre livreur vient chercher votre colis, arrivée vers {eta}. "
+               "Détails : {tracking_url}"),
+        "es": ("Su repartidor de {org_name} va a recoger su paquete",
+               "Hola {first_name}, su repartidor ya va hacia usted para recoger su paquete. Llegada prevista: "
+               "{eta}. Detalles: {tracking_url}"),
+        "pt": ("Seu entregador {org_name} está indo coletar seu pacote",
+               "Olá {first_name}, o entregador já está a caminho para coletar seu pacote. Chegada prevista: {eta}. "
+               "Detalhes: {tracking_url}"),
+        "de": ("Ihr Fahrer von {org_name} holt Ihr Paket gleich ab",
+               "Hallo {first_name}, Ihr Fahrer ist jetzt auf dem Weg, um Ihr Paket abzuholen. Voraussichtliche "
+               "Ankunft: {eta}. Details: {tracking_url}"),
+    },
+    K.picked_up.value: {
+        "en": ("Your parcel was collected by {org_name}",
+               "Hi {first_name}, {org_name} collected your parcel. Details: {tracking_url}"),
+        "fr": ("Votre colis a été collecté par {org_name}",
+               "Bonjour {first_name}, {org_name} a bien collecté votre colis. Détails : {tracking_url}"),
+        "es": ("{org_name} ha recogido su paquete",
+               "Hola {first_name}, {org_name} ha recogido su paquete. Detalles: {tracking_url}"),
+        "pt": ("A {org_name} coletou seu pacote",
+               "Olá {first_name}, a {org_name} coletou seu pacote. Detalhes: {tracking_url}"),
+        "de": ("{org_name} hat Ihr Paket abgeholt",
+               "Hallo {first_name}, {org_name} hat Ihr Paket abgeholt. Details: {tracking_url}"),
+    },
+    K.pickup_failed.value: {
+        "en": ("We could not collect your parcel for {org_name}",
+               "Hi {first_name}, we could not collect your parcel for {org_name}: {reason}. To arrange a new "
+               "pickup, reply to this message or visit {tracking_url}"),
+        "fr": ("Nous n'avons pas pu collecter votre colis pour {org_name}",
+               "Bonjour {first_name}, nous n'avons pas pu collecter votre colis pour {org_name} : {reason}. Pour "
+               "convenir d'une nouvelle collecte, répondez à ce message ou visitez {tracking_url}"),
+        "es": ("No pudimos recoger su paquete para {org_name}",
+               "Hola {first_name}, no pudimos recoger su paquete para {org_name}: {reason}. Para acordar una nueva "
+               "recogida, responda a este mensaje o visite {tracking_url}"),
+        "pt": ("Não conseguimos coletar seu pacote para {org_name}",
+               "Olá {first_name}, não conseguimos coletar seu pacote para {org_name}: {reason}. Para combinar uma "
+               "nova coleta, responda a esta mensagem ou acesse {tracking_url}"),
+        "de": ("Wir konnten Ihr Paket für {org_name} nicht abholen",
+               "Hallo {first_name}, wir konnten Ihr Paket für {org_name} nicht abholen: {reason}. Für eine neue "
+               "Abholung antworten Sie auf diese Nachricht oder besuchen Sie {tracking_url}"),
+    },
 }
 
 # Read after "we could not deliver your order: ".

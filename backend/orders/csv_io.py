@@ -24,24 +24,40 @@ COLUMNS = [
     "recipient_name", "recipient_phone", "recipient_email", "recipient_language", "service_time_s",
     "weight_kg", "volume_l", "parcel_count", "barcodes", "priority", "required_skills", "notes",
     "delivery_instructions", "cod_amount", "requires_id_check", "min_age", "depot_id",
+    # Returns and pickup-delivery pairs: the order's type and its pickup end.
+    "type", "pickup_address", "pickup_lat", "pickup_lon", "pickup_window_start", "pickup_window_end",
+    "pickup_time_windows", "pickup_service_time_s", "pickup_name", "pickup_phone", "pickup_email",
+    "pickup_language", "pickup_instructions",
 ]
+PICKUP_COLUMNS = [
+    "pickup_address", "pickup_lat", "pickup_lon", "pickup_time_windows", "pickup_name", "pickup_phone",
+    "pickup_email", "pickup_language", "pickup_service_time_s", "pickup_instructions",
+]
+# A file of returns only may have no delivery address column (a return goes to its depot).
 REQUIRED_COLUMNS = {"external_ref", "address"}
 EXPORT_COLUMNS = [
     "external_ref", "status", "address", "lat", "lon", "delivery_date", "time_windows", "recipient_name",
     "recipient_phone", "recipient_email", "recipient_language", "service_time_s", "weight_kg", "volume_l",
     "parcel_count", "barcodes", "priority", "required_skills", "notes", "delivery_instructions", "cod_amount",
     "requires_id_check", "min_age", "depot_id", "failure_reason", "tracking_token", "created_at",
+    "type", *PICKUP_COLUMNS,
 ]
+# What a type cell may say, beyond the API's own words.
+TYPE_WORDS = {"": "delivery", "delivery": "delivery", "return": "return", "pickup_delivery": "pickup_delivery",
+              "pickup-delivery": "pickup_delivery", "pickup delivery": "pickup_delivery", "pair": "pickup_delivery",
+              "livraison": "delivery", "retour": "return", "collecte-livraison": "pickup_delivery"}
 _LIST_SPLIT = re.compile(r"[;|]")
 _NUMBERS = (("lat", float), ("lon", float), ("service_time_s", int), ("weight_kg", float), ("volume_l", float),
             ("parcel_count", int), ("priority", int), ("min_age", int), ("depot_id", int))
+_PICKUP_NUMBERS = (("pickup_lat", "lat", float), ("pickup_lon", "lon", float),
+                   ("pickup_service_time_s", "service_time_s", int))
 _TRUE = {"1", "true", "yes", "y", "oui", "x"}
 _FALSE = {"0", "false", "no", "n", "non", ""}
 
 # Where a schema error on a field shows up in the file.
 _FIELD_TO_COLUMN = {
     "time_windows": "window_start", "recipient": "recipient_name", "parcels": "barcodes",
-    "cod_amount_cents": "cod_amount",
+    "cod_amount_cents": "cod_amount", "pickup": "pickup_address",
 }
 
 
@@ -174,6 +190,8 @@ class CsvReader:
             present = set(self.header)
             self.header = [rename[h] if h in rename and rename[h] not in present else h for h in self.header]
         missing = required - set(self.header)
+        if required is REQUIRED_COLUMNS and "pickup_address" in self.header:
+            missing.discard("address")
         if missing:
             raise CsvFormatError(f"Missing column(s): {', '.join(sorted(missing))}. Match your columns to ours "
                                  f"before importing, or name them: {', '.join(expected)}.", line=1)
@@ -271,7 +289,9 @@ def read_rows(raw: bytes, *, required: set = REQUIRED_COLUMNS, expected: list = 
 def row_to_input(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Turn text cells into the order API's input; cell-level errors come back as (column, message)."""
     errors: list[tuple[str, str]] = []
-    data: dict = {"external_ref": row.get("external_ref", ""), "address": row.get("address", "")}
+    data: dict = {"external_ref": row.get("external_ref", "")}
+    if row.get("address"):
+        data["address"] = row["address"]
     for column, cast in _NUMBERS:
         text = row.get(column)
         if not text:
@@ -282,17 +302,14 @@ def row_to_input(row: dict) -> tuple[dict, list[tuple[str, str]]]:
             errors.append((column, f"{text!r} is not a number."))
     if row.get("delivery_date"):
         data["delivery_date"] = row["delivery_date"]
-    windows = []
-    if row.get("time_windows"):
-        for part in _LIST_SPLIT.split(row["time_windows"]):
-            bounds = part.strip().split("-") if part.count("T") == 0 else part.strip().split("/")
-            if len(bounds) != 2:
-                errors.append(("time_windows", f"{part!r}: write windows as 09:00-11:00, separated by ';'."))
-                continue
-            windows.append({"start": bounds[0].strip(), "end": bounds[1].strip()})
-    elif row.get("window_start") or row.get("window_end"):
-        windows.append({"start": row.get("window_start", ""), "end": row.get("window_end", "")})
-    data["time_windows"] = windows
+    data["time_windows"] = _windows(row, "", errors)
+    kind = TYPE_WORDS.get(row.get("type", "").strip().lower())
+    if kind is None:
+        errors.append(("type", f"{row['type']!r}: write delivery, return or pickup_delivery."))
+    else:
+        data["type"] = kind
+    if any(row.get(column) for column in PICKUP_COLUMNS + ["pickup_window_start", "pickup_window_end"]):
+        data["pickup"] = _pickup(row, errors)
     if any(row.get(c) for c in ("recipient_name", "recipient_phone", "recipient_email")):
         recipient = {"name": row.get("recipient_name") or row.get("recipient_phone") or row.get("recipient_email")}
         if row.get("recipient_phone"):
@@ -324,12 +341,70 @@ def row_to_input(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     return data, errors
 
 
+def _windows(row: dict, prefix: str, errors: list) -> list[dict]:
+    """The windows of one end: `time_windows` ("09:00-11:00;14:00-16:00") or `window_start`/`window_end`."""
+    windows = []
+    if row.get(f"{prefix}time_windows"):
+        for part in _LIST_SPLIT.split(row[f"{prefix}time_windows"]):
+            bounds = part.strip().split("-") if part.count("T") == 0 else part.strip().split("/")
+            if len(bounds) != 2:
+                errors.append((f"{prefix}time_windows", f"{part!r}: write windows as 09:00-11:00, separated by ';'."))
+                continue
+            windows.append({"start": bounds[0].strip(), "end": bounds[1].strip()})
+    elif row.get(f"{prefix}window_start") or row.get(f"{prefix}window_end"):
+        windows.append({"start": row.get(f"{prefix}window_start", ""), "end": row.get(f"{prefix}window_end", "")})
+    return windows
+
+
+def _pickup(row: dict, errors: list) -> dict:
+    """The pickup end of a return or a pair, from the pickup_* cells."""
+    pickup: dict = {"address": row.get("pickup_address", ""), "time_windows": _windows(row, "pickup_", errors)}
+    for column, field, cast in _PICKUP_NUMBERS:
+        text = row.get(column)
+        if not text:
+            continue
+        try:
+            pickup[field] = cast(text.replace(",", ".") if cast is float else text)
+        except ValueError:
+            errors.append((column, f"{text!r} is not a number."))
+    if any(row.get(c) for c in ("pickup_name", "pickup_phone", "pickup_email")):
+        contact = {"name": row.get("pickup_name") or row.get("pickup_phone") or row.get("pickup_email")}
+        for column, field in (("pickup_phone", "phone"), ("pickup_email", "email")):
+            if row.get(column):
+                contact[field] = row[column]
+        if row.get("pickup_language"):
+            contact["language"] = row["pickup_language"].lower()
+        pickup["contact"] = contact
+    if row.get("pickup_instructions"):
+        pickup["instructions"] = row["pickup_instructions"]
+    return pickup
+
+
+_PICKUP_FIELD_TO_COLUMN = {"time_windows": "pickup_window_start", "contact": "pickup_name",
+                           "instructions": "pickup_instructions"}
+
+
+def _pickup_column(key: str) -> str:
+    return _PICKUP_FIELD_TO_COLUMN.get(key, f"pickup_{key}")
+
+
 def flatten_errors(messages, prefix: str = "") -> list[tuple[str, str]]:
     """marshmallow's nested error dict -> [(csv column, message)]."""
     flat = []
     if isinstance(messages, dict):
         for key, value in messages.items():
             key = str(key)
+            if not prefix and key.startswith("pickup."):  # the service's word on one field of the pickup
+                flat.extend((_pickup_column(key.split(".", 1)[1]), m) for m in _messages(value))
+                continue
+            if not prefix and key == "pickup" and isinstance(value, dict):
+                for inner, inner_value in value.items():
+                    if str(inner) == "contact" and isinstance(inner_value, dict):
+                        flat.extend((f"pickup_{'name' if k == 'name' else k}", m) for k, v in inner_value.items()
+                                    for m in _messages(v))
+                    else:
+                        flat.extend((_pickup_column(str(inner)), m) for m in _messages(inner_value))
+                continue
             if prefix == "recipient":
                 column = f"recipient_{key}"
             elif prefix:
@@ -355,6 +430,17 @@ def _messages(value) -> list[str]:
     return [str(value)]
 
 
+def _pickup_cells(order) -> list:
+    if not order.pickup_address:
+        return [""] * len(PICKUP_COLUMNS)
+    sender = order.sender
+    return [order.pickup_address, order.pickup_lat, order.pickup_lon,
+            ";".join(f"{w.start_at.isoformat()}/{w.end_at.isoformat()}" for w in order.pickup_windows),
+            sender.name if sender else "", (sender.phone or "") if sender else "",
+            (sender.email or "") if sender else "", sender.language if sender else "",
+            order.pickup_service_time_s or "", order.pickup_instructions or ""]
+
+
 def export(orders) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -372,6 +458,6 @@ def export(orders) -> str:
             order.notes, order.delivery_instructions, f"{order.cod_amount_cents / 100:.2f}",
             "yes" if order.requires_id_check else "no", order.min_age or "", order.depot_id or "",
             order.failure_reason.value if order.failure_reason else "", order.tracking_token,
-            order.created_at.isoformat(),
+            order.created_at.isoformat(), order.type.value, *_pickup_cells(order),
         ]))
     return out.getvalue()

@@ -11,7 +11,10 @@ _NAMES = {
     "external_ref": "reference", "address": "address", "lat": "latitude", "lon": "longitude",
     "delivery_date": "delivery date", "window_start": "window", "window_end": "window", "time_windows": "window",
     "recipient_name": "recipient name", "recipient_phone": "phone number", "recipient_email": "email address",
-    "recipient_language": "language", "barcodes": "barcodes", "depot_id": "depot",
+    "recipient_language": "language", "barcodes": "barcodes", "depot_id": "depot", "type": "order type",
+    "pickup_address": "pickup address", "pickup_window_start": "pickup window", "pickup_window_end": "pickup window",
+    "pickup_time_windows": "pickup window", "pickup_name": "sender's name", "pickup_phone": "sender's phone number",
+    "pickup_email": "sender's email address", "pickup_lat": "pickup latitude", "pickup_lon": "pickup longitude",
 }
 _LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.")
 _SHORTER = re.compile(r"Longer than maximum length (\d+)\.")

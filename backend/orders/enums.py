@@ -1,6 +1,19 @@
 import enum
 
 
+class OrderType(str, enum.Enum):
+    """What the driver does for an order: which ends it has (see Order)."""
+
+    delivery = "delivery"                # from the depot to the customer's address
+    return_ = "return"                   # collected at the customer's address, brought back to the depot
+    pickup_delivery = "pickup_delivery"  # collected at one address, delivered to another, on the same route
+
+
+class StopKind(str, enum.Enum):
+    pickup = "pickup"
+    delivery = "delivery"
+
+
 class OrderStatus(str, enum.Enum):
     created = "created"
     planned = "planned"

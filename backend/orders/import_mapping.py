@@ -56,6 +56,17 @@ def template() -> str:
          "time_windows": "09:00-11:00;14:00-16:00", "recipient_name": "Alex Martin",
          "recipient_email": "alex@example.com", "parcel_count": "1", "cod_amount": "12.50",
          "requires_id_check": "yes", "delivery_instructions": "Ring twice"},
+        {"external_ref": "RETURN-1003", "type": "return", "pickup_address": "350 Rue Rachel Est, Montréal, QC",
+         "pickup_lat": "45.5230", "pickup_lon": "-73.5790", "delivery_date": "2026-12-01",
+         "pickup_window_start": "13:00", "pickup_window_end": "15:00", "pickup_name": "Noah Roy",
+         "pickup_phone": "+15145550145", "pickup_language": "en", "parcel_count": "1",
+         "pickup_instructions": "Parcel is with the concierge"},
+        {"external_ref": "B2B-1004", "type": "pickup_delivery", "address": "800 Rue de la Gauchetière, Montréal, QC",
+         "delivery_date": "2026-12-01", "window_start": "14:00", "window_end": "17:00",
+         "recipient_name": "Léa Gagnon", "recipient_phone": "+15145550167",
+         "pickup_address": "5333 Avenue Casgrain, Montréal, QC", "pickup_window_start": "09:00",
+         "pickup_window_end": "12:00", "pickup_name": "Atelier Casgrain", "pickup_phone": "+15145550189",
+         "pickup_service_time_s": "300", "weight_kg": "12"},
     ]
     for example in examples:
         writer.writerow([example.get(column, "") for column in COLUMNS])

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.database import OrgScoped, TimestampMixin, UTCDateTime, utcnow
 from backend.extensions import db
-from backend.orders.enums import ActorType, FailureReason, GeocodeSource, OrderStatus
+from backend.orders.enums import ActorType, FailureReason, GeocodeSource, OrderStatus, OrderType, StopKind
 
 
 class Recipient(OrgScoped, TimestampMixin, db.Model):
@@ -26,7 +26,13 @@ class Recipient(OrgScoped, TimestampMixin, db.Model):
 
 
 class Order(OrgScoped, TimestampMixin, db.Model):
-    """A delivery to one address. Its status only changes through orders.lifecycle."""
+    """A parcel to move, of one of three types (OrderType). Its status only changes through orders.lifecycle.
+
+    The delivery end is `address`/`lat`/`lon`, `time_windows`, `service_time_s` and `recipient`; the pickup
+    end (returns and pickup-delivery pairs) is `pickup_*`, `pickup_windows` and `sender`, the person told
+    of the collection. A return's delivery end is its depot. The status follows the order's last end: a
+    pair stays out for delivery once collected (its pickup stop says so), a return is delivered when collected.
+    """
 
     __tablename__ = "orders"
     __table_args__ = (
@@ -39,6 +45,9 @@ class Order(OrgScoped, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_ref: Mapped[str] = mapped_column(String(100))
+    type: Mapped[OrderType] = mapped_column(
+        Enum(OrderType, name="order_type", native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=OrderType.delivery, server_default="delivery")
     depot_id: Mapped[int | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipients.id", ondelete="SET NULL"))
     address: Mapped[str] = mapped_column(String(500))
@@ -63,17 +72,65 @@ class Order(OrgScoped, TimestampMixin, db.Model):
         Enum(OrderStatus, name="order_status", native_enum=False, length=20), default=OrderStatus.created)
     failure_reason: Mapped[FailureReason | None] = mapped_column(
         Enum(FailureReason, name="failure_reason", native_enum=False, length=20))
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("recipients.id", ondelete="SET NULL"))
+    pickup_address: Mapped[str | None] = mapped_column(String(500))
+    pickup_lat: Mapped[float | None] = mapped_column(Float)
+    pickup_lon: Mapped[float | None] = mapped_column(Float)
+    pickup_service_time_s: Mapped[int | None] = mapped_column()
+    pickup_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The customer's tracking link; unguessable (>= 128 bits).
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
 
-    recipient = relationship("Recipient", lazy="joined")
+    recipient = relationship("Recipient", lazy="joined", foreign_keys=[recipient_id])
+    sender = relationship("Recipient", lazy="joined", foreign_keys=[sender_id])
     time_windows = relationship("OrderTimeWindow", order_by="OrderTimeWindow.start_at",
                                 cascade="all, delete-orphan", lazy="selectin")
+    pickup_windows = relationship("OrderPickupWindow", order_by="OrderPickupWindow.start_at",
+                                  cascade="all, delete-orphan", lazy="selectin")
     parcels = relationship("Parcel", order_by="Parcel.id", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def stop_kinds(self) -> tuple[StopKind, ...]:
+        """The stops the order needs on a route, in the order they are served."""
+        if self.type is OrderType.return_:
+            return (StopKind.pickup,)
+        if self.type is OrderType.pickup_delivery:
+            return (StopKind.pickup, StopKind.delivery)
+        return (StopKind.delivery,)
+
+    def end(self, kind: StopKind) -> "OrderEnd":
+        if kind is StopKind.pickup:
+            return OrderEnd(kind, self.pickup_address or "", self.pickup_lat, self.pickup_lon,
+                            self.pickup_windows, self.pickup_service_time_s or 0, self.sender,
+                            self.pickup_instructions or "")
+        return OrderEnd(kind, self.address, self.lat, self.lon, self.time_windows, self.service_time_s,
+                        self.recipient, self.delivery_instructions)
+
+
+class OrderEnd:
+    """One end of an order: where the driver stops, when, for how long, and who is there."""
+
+    __slots__ = ("kind", "address", "lat", "lon", "time_windows", "service_time_s", "person", "instructions")
+
+    def __init__(self, kind, address, lat, lon, time_windows, service_time_s, person, instructions):
+        self.kind, self.address, self.lat, self.lon = kind, address, lat, lon
+        self.time_windows, self.service_time_s, self.person, self.instructions = (
+            time_windows, service_time_s, person, instructions)
 
 
 class OrderTimeWindow(db.Model):
     __tablename__ = "order_time_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OrderPickupWindow(db.Model):
+    """When the pickup end of a return or a pair may be served (the delivery end's are OrderTimeWindow)."""
+
+    __tablename__ = "order_pickup_windows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)

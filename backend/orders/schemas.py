@@ -4,7 +4,7 @@ import json
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from backend.api import PageQuery
-from backend.orders.enums import FailureReason, GeocodeSource, OrderStatus
+from backend.orders.enums import FailureReason, GeocodeSource, OrderStatus, OrderType
 from backend.validators import CustomerLanguage, Id, Latitude, Longitude, Name, NonNegativeFloat, NonNegativeInt, Phone
 
 Skill = fields.String(validate=validate.Length(min=1, max=40))
@@ -60,15 +60,59 @@ class TimeWindowOutSchema(Schema):
     end = fields.DateTime(attribute="end_at")
 
 
+ORDER_TYPES = tuple(t.value for t in OrderType)
+
+
+class PickupInSchema(Schema):
+    """The pickup end of a return (the customer's address) or of a pickup-delivery pair (the sender's)."""
+
+    address = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    lat = Latitude(load_default=None, allow_none=True)
+    lon = Longitude(load_default=None, allow_none=True)
+    time_windows = fields.List(fields.Nested(TimeWindowSchema), load_default=list, validate=validate.Length(max=5))
+    service_time_s = fields.Integer(load_default=300, validate=validate.Range(min=0, max=8 * 3600))
+    contact = fields.Nested(RecipientSchema, load_default=None, allow_none=True, metadata={
+        "description": "The person at the pickup address, told of the collection (the sender)."})
+    instructions = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _coordinates_together(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError("Give both lat and lon, or neither.", "lon" if data.get("lat") is not None else "lat")
+
+
+def check_order_type(data: dict, *, partial: bool = False) -> None:
+    """Which ends an order type needs: a return is collected (pickup) and goes to its depot (no address);
+    a pair needs both ends; a delivery has no pickup."""
+    kind = data.get("type", OrderType.delivery.value)
+    if kind == OrderType.delivery.value and data.get("pickup"):
+        raise ValidationError("A delivery has no pickup; use type 'pickup_delivery' or 'return'.", "pickup")
+    if kind in (OrderType.return_.value, OrderType.pickup_delivery.value) and not data.get("pickup"):
+        raise ValidationError(f"A {'return' if kind == OrderType.return_.value else 'pickup-delivery order'} "
+                              "needs its pickup address.", "pickup")
+    if kind == OrderType.return_.value and data.get("address"):
+        raise ValidationError("A return is brought back to its depot: give the customer's address under "
+                              "pickup, not as the delivery address.", "address")
+    if not partial and kind != OrderType.return_.value and not data.get("address"):
+        raise ValidationError("Missing data for required field.", "address")
+
+
 class OrderInSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    type = fields.String(load_default=OrderType.delivery.value, validate=validate.OneOf(ORDER_TYPES), metadata={
+        "description": "delivery (from the depot to address), return (collected at pickup.address and brought to "
+                       "the depot) or pickup_delivery (collected at pickup.address, then delivered to address by "
+                       "the same driver)."})
+    pickup = fields.Nested(PickupInSchema, load_default=None, allow_none=True, metadata={
+        "description": "The pickup end: required for return and pickup_delivery, refused for delivery."})
     depot_id = Id(load_default=None, allow_none=True)
     recipient_id = Id(load_default=None, allow_none=True)
     recipient = RememberedNested(RecipientSchema, load_default=None, allow_none=True)
-    address = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    address = fields.String(load_default=None, validate=validate.Length(min=3, max=500), metadata={
+        "description": "The delivery address; required except for a return (delivered to its depot)."})
     lat = Latitude(load_default=None, allow_none=True)
     lon = Longitude(load_default=None, allow_none=True)
     delivery_date = fields.Date(load_default=None, allow_none=True)
@@ -94,6 +138,7 @@ class OrderInSchema(Schema):
             raise ValidationError("Give recipient or recipient_id, not both.", "recipient_id")
         if len(set(data.get("parcels") or [])) != len(data.get("parcels") or []):
             raise ValidationError("A barcode appears twice.", "parcels")
+        check_order_type(data)
 
 
 class OrderUpdateSchema(Schema):
@@ -117,6 +162,8 @@ class OrderUpdateSchema(Schema):
     cod_amount_cents = NonNegativeInt()
     requires_id_check = fields.Boolean()
     min_age = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=99))
+    pickup = fields.Nested(PickupInSchema, metadata={
+        "description": "The new pickup end of a return or pickup-delivery order (replaces the old one)."})
 
     @validates_schema
     def _coordinates_together(self, data, **kwargs):
@@ -139,9 +186,28 @@ class ParcelSchema(Schema):
     delivered_at = fields.DateTime(allow_none=True)
 
 
+class PickupOutSchema(Schema):
+    address = fields.String(attribute="pickup_address")
+    lat = fields.Float(attribute="pickup_lat")
+    lon = fields.Float(attribute="pickup_lon")
+    time_windows = fields.List(fields.Nested(TimeWindowOutSchema), attribute="pickup_windows")
+    service_time_s = fields.Integer(attribute="pickup_service_time_s")
+    contact = fields.Nested(RecipientSchema, attribute="sender", allow_none=True)
+    instructions = fields.String(attribute="pickup_instructions")
+
+
+class PickupEnd(fields.Nested):
+    """The pickup end, for the order types that have one (null for a delivery)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return obj if getattr(obj, "type", None) not in (None, OrderType.delivery) else None
+
+
 class OrderSchema(Schema):
     id = fields.Integer()
     external_ref = fields.String()
+    type = fields.Function(lambda order: order.type.value, metadata={"enum": list(ORDER_TYPES)})
+    pickup = PickupEnd(PickupOutSchema, allow_none=True)
     depot_id = fields.Integer(allow_none=True)
     recipient = fields.Nested(RecipientSchema, allow_none=True)
     address = fields.String()

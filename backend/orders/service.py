@@ -17,8 +17,8 @@ from backend.fleet import service as fleet_service
 from backend.fleet.models import Depot
 from backend.geo import geocoding
 from backend.orders import lifecycle
-from backend.orders.enums import ActorType, GeocodeSource, OrderStatus
-from backend.orders.models import Order, OrderEvent, OrderTimeWindow, Parcel, Recipient
+from backend.orders.enums import ActorType, GeocodeSource, OrderStatus, OrderType
+from backend.orders.models import Order, OrderEvent, OrderPickupWindow, OrderTimeWindow, Parcel, Recipient
 from backend.unit_of_work import transactional, unit_of_work
 
 EDITABLE_STATUSES = {OrderStatus.created, OrderStatus.planned, OrderStatus.dispatched, OrderStatus.rescheduled}
@@ -224,19 +224,57 @@ def _recipient_for(org_id: int, data: dict | None, found: Recipient | None) -> R
     return found
 
 
-def _locate(org_id: int, data: dict) -> tuple[float, float, GeocodeSource]:
+def _locate(org_id: int, data: dict, field_of=lambda name: name) -> tuple[float, float, GeocodeSource]:
+    """The address's coordinates, given or geocoded; `field_of` names the fields in a refusal."""
     if data.get("lat") is not None:
         return data["lat"], data["lon"], GeocodeSource.given
     try:
         pin = geocoding.geocode(org_id, data["address"])
     except geocoding.GeocoderUnavailable as exc:
-        raise ValidationError({"address": [f"The geocoder is unavailable ({exc}); give lat and lon."]})
+        raise ValidationError({field_of("address"): [f"The geocoder is unavailable ({exc}); give lat and lon."]})
     if pin is None:
         if geocoding.configured_geocoder() is None:
-            raise ValidationError({"lat": ["Coordinates are required (no geocoder is configured)."]})
-        raise ValidationError({"address": ["The geocoder could not find this address; give lat and lon."]})
+            raise ValidationError({field_of("lat"): ["Coordinates are required (no geocoder is configured)."]})
+        raise ValidationError({field_of("address"): ["The geocoder could not find this address; give lat and lon."]})
     source = GeocodeSource.corrected if pin.source == "corrected" else GeocodeSource.geocoder
     return pin.lat, pin.lon, source
+
+
+@dataclass
+class CheckedPickup:
+    """The pickup end of a return or a pair, checked."""
+
+    address: str
+    lat: float
+    lon: float
+    windows: list
+    service_time_s: int
+    instructions: str
+    contact: dict | None
+    sender: Recipient | None
+
+
+def _pickup_field(name: str) -> str:
+    return f"pickup.{name}"
+
+
+def check_pickup(org_id: int, pickup: dict, tz: ZoneInfo, day: date | None,
+                 delivery_windows: list[tuple[datetime, datetime]]) -> CheckedPickup:
+    """The pickup end: its windows (read like the delivery's), its place, its contact. A pickup whose windows
+    close after the delivery's would have the parcel collected after it is due: refused."""
+    try:
+        windows = build_windows(pickup.get("time_windows") or [], tz, day)
+    except ValidationError as exc:
+        raise ValidationError({"pickup.time_windows": exc.messages.get("time_windows", exc.messages)})
+    if windows and delivery_windows and windows[-1][1] > delivery_windows[-1][1]:
+        raise ValidationError({"pickup.time_windows": [
+            "The pickup window closes after the delivery window: the parcel must be collected before it is due."]})
+    if windows and delivery_windows and windows[0][0] >= delivery_windows[-1][1]:
+        raise ValidationError({"pickup.time_windows": ["The pickup window opens after the delivery window closes."]})
+    lat, lon, _source = _locate(org_id, pickup, _pickup_field)
+    contact = pickup.get("contact")
+    return CheckedPickup(pickup["address"], lat, lon, windows, pickup.get("service_time_s", 300),
+                         pickup.get("instructions", ""), contact, _find_recipient(org_id, contact, None))
 
 
 @dataclass
@@ -250,23 +288,32 @@ class CheckedOrder:
     lon: float
     source: GeocodeSource
     recipient: Recipient | None
+    pickup: CheckedPickup | None = None
 
 
 def check_order(org_id: int, data: dict, lookups: Lookups | None = None) -> CheckedOrder:
-    """Everything that can reject a schema-valid order (depot, windows, location); adds nothing to the session."""
+    """Everything that can reject a schema-valid order (depot, windows, location); adds nothing to the session.
+
+    A return goes to its depot: its delivery end is the depot's address, with no window of its own."""
     depot = lookups.depot(data.get("depot_id")) if lookups else _depot_for(org_id, data.get("depot_id"))
     tz = ZoneInfo(depot.timezone)
     day = data.get("delivery_date")
     raw_windows = data.get("time_windows") or []
     windows = lookups.windows(raw_windows, tz, day) if lookups else build_windows(raw_windows, tz, day)
+    pickup = check_pickup(org_id, data["pickup"], tz, day, windows) if data.get("pickup") else None
     if day is None and windows:
         day = windows[0][0].astimezone(tz).date()
-    lat, lon, source = _locate(org_id, data)
+    if day is None and pickup is not None and pickup.windows:
+        day = pickup.windows[0][0].astimezone(tz).date()
+    if data.get("type") == OrderType.return_.value:
+        lat, lon, source = depot.lat, depot.lon, GeocodeSource.given
+    else:
+        lat, lon, source = _locate(org_id, data)
     if lookups is not None and data.get("recipient_id") is None:
         recipient = lookups.recipient(data.get("recipient"))
     else:
         recipient = _find_recipient(org_id, data.get("recipient"), data.get("recipient_id"))
-    return CheckedOrder(depot, windows, day, lat, lon, source, recipient)
+    return CheckedOrder(depot, windows, day, lat, lon, source, recipient, pickup)
 
 
 def prepare_order(org_id: int, data: dict, checked: CheckedOrder | None = None,
@@ -290,9 +337,11 @@ def prepare_order(org_id: int, data: dict, checked: CheckedOrder | None = None,
     parcel_count = data.get("parcel_count")
     if parcel_count is None:
         parcel_count = len(barcodes) or 1
+    order_type = OrderType(data.get("type") or OrderType.delivery.value)
+    address = checked.depot.address or checked.depot.name if order_type is OrderType.return_ else data["address"]
     order = Order(
-        org_id=org_id, external_ref=data["external_ref"], depot_id=checked.depot.id, recipient=recipient,
-        address=data["address"], lat=checked.lat, lon=checked.lon, geocode_source=checked.source,
+        org_id=org_id, external_ref=data["external_ref"], type=order_type, depot_id=checked.depot.id,
+        recipient=recipient, address=address, lat=checked.lat, lon=checked.lon, geocode_source=checked.source,
         delivery_date=checked.day, service_time_s=data.get("service_time_s", 300),
         weight_kg=data.get("weight_kg", 0), volume_l=data.get("volume_l", 0),
         parcel_count=max(parcel_count, len(barcodes)), priority=data.get("priority", 0),
@@ -302,8 +351,24 @@ def prepare_order(org_id: int, data: dict, checked: CheckedOrder | None = None,
         min_age=data.get("min_age"), status=OrderStatus.created, tracking_token=new_tracking_token())
     order.time_windows = [OrderTimeWindow(start_at=s, end_at=e) for s, e in checked.windows]
     order.parcels = [Parcel(org_id=org_id, barcode=code) for code in barcodes]
+    if checked.pickup is not None:
+        _set_pickup(org_id, order, checked.pickup, new_recipients)
     db.session.add(order)
     return order
+
+
+def _set_pickup(org_id: int, order: Order, pickup: CheckedPickup, new_recipients: Lookups | None = None) -> None:
+    found = pickup.sender or (new_recipients.recipient(pickup.contact) if new_recipients is not None else None)
+    sender = _recipient_for(org_id, pickup.contact, found)
+    if new_recipients is not None and sender is not None:
+        if sender.phone:
+            new_recipients.by_phone.setdefault(sender.phone, sender)
+        if sender.email:
+            new_recipients.by_email.setdefault(sender.email, sender)
+    order.sender = sender
+    order.pickup_address, order.pickup_lat, order.pickup_lon = pickup.address, pickup.lat, pickup.lon
+    order.pickup_service_time_s, order.pickup_instructions = pickup.service_time_s, pickup.instructions
+    order.pickup_windows = [OrderPickupWindow(start_at=s, end_at=e) for s, e in pickup.windows]
 
 
 def _log_created(order: Order, principal: Principal | None, source: str) -> None:
@@ -342,6 +407,26 @@ def update_order(org_id: int, order_id: int, data: dict, principal: Principal) -
     depot = db.session.get(Depot, order.depot_id) if order.depot_id else fleet_service.default_depot(org_id)
     tz = ZoneInfo(depot.timezone) if depot else timezone.utc
     changed = sorted(data)
+    if "pickup" in data:
+        if order.type is OrderType.delivery:
+            raise InvalidInput("A delivery has no pickup.", fields={"pickup": ["Not for a delivery."]})
+        windows = build_windows(data["time_windows"], tz, data.get("delivery_date", order.delivery_date)) \
+            if "time_windows" in data else [(w.start_at, w.end_at) for w in order.time_windows]
+        try:
+            pickup = check_pickup(org_id, data.pop("pickup"), tz, data.get("delivery_date", order.delivery_date),
+                                  windows)
+        except ValidationError as refused:
+            raise InvalidInput("The pickup is not valid.", fields=refused.messages)
+        _set_pickup(org_id, order, pickup)
+    elif "time_windows" in data and order.type is OrderType.pickup_delivery and order.pickup_windows:
+        windows = build_windows(data["time_windows"], tz, data.get("delivery_date", order.delivery_date))
+        if windows and windows[-1][1] < order.pickup_windows[-1].end_at:
+            raise InvalidInput("The pickup window would close after the delivery window.",
+                               fields={"time_windows": ["Closes before the pickup window."]})
+    if order.type is OrderType.return_ and ({"address", "lat", "lon", "time_windows"} & set(data)):
+        raise InvalidInput("A return is brought back to its depot: change its pickup instead.",
+                           fields={name: ["Not for a return."] for name in {"address", "lat", "lon", "time_windows"}
+                                   & set(data)})
     if "time_windows" in data:
         windows = build_windows(data.pop("time_windows"), tz, data.get("delivery_date", order.delivery_date))
         order.time_windows = [OrderTimeWindow(start_at=s, end_at=e) for s, e in windows]

@@ -37,7 +37,7 @@ class DeliveryProof(OrgScoped, TimestampMixin, db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     stop_id: Mapped[int | None] = mapped_column(ForeignKey("stops.id", ondelete="SET NULL"))
     driver_id: Mapped[int | None] = mapped_column(ForeignKey("drivers.id", ondelete="SET NULL"))
-    outcome: Mapped[str] = mapped_column(String(20))  # delivered | failed
+    outcome: Mapped[str] = mapped_column(String(20))  # delivered | collected (a pickup stop) | failed
     failure_reason: Mapped[str | None] = mapped_column(String(20))
     recipient_name: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")

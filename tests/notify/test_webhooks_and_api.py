@@ -138,8 +138,9 @@ def test_an_organization_words_its_own_messages(app, admin, dispatcher):
     # Every kind in every language the customers are written to in.
     assert {(t["kind"], t["language"]) for t in templates} == {
         (kind, language) for kind in ("scheduled", "out_for_delivery", "approaching", "delayed", "delivered", "failed",
-                                      "rebooked") for language in ("en", "fr", "es", "pt", "de")}
-    assert len(templates) == 7 * 5 and not any(t["custom"] for t in templates)
+                                      "rebooked", "pickup_scheduled", "pickup_approaching", "picked_up",
+                                      "pickup_failed") for language in ("en", "fr", "es", "pt", "de")}
+    assert len(templates) == 11 * 5 and not any(t["custom"] for t in templates)
     bad = admin.put("/api/v1/notify/templates", json={"kind": "scheduled", "language": "en",
                                                       "body": "Hi {first_name}, {password} {eta.__class__}"})
     assert bad.status_code == 422 and "body" in bad.get_json()["error"]["fields"]

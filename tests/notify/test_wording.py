@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from backend.notify import templates
-from backend.notify.models import MessageKind
+from backend.notify.models import PICKUP_KINDS, MessageKind
 from backend.validators import CUSTOMER_LANGUAGES
 from backend.orders.enums import OrderStatus as S
 from tests.notify.helpers import create_order, move, outbox
@@ -84,19 +84,26 @@ def test_every_kind_reads_whole_in_each_language_at_any_moment(app, dispatcher):
                "after_window": window_end + timedelta(hours=2, minutes=10)}
     for language in templates.LANGUAGES:
         order = create_order(dispatcher, ref=f"ORD-{language}", language=language)
+        # The collection's messages go to the sender of a pickup-delivery order, about its pickup window.
+        pair = dispatcher.post("/api/v1/orders", json=order_payload(
+            f"PAIR-{language}", type="pickup_delivery", recipient=None, pickup={
+                "address": "5333 Avenue Casgrain", "lat": 45.5275, "lon": -73.5955,
+                "time_windows": [{"start": window_start.isoformat(), "end": window_end.isoformat()}],
+                "contact": {"name": "Camille Tremblay", "phone": "+15145550998", "language": language}})).get_json()
         for kind in MessageKind:
+            about = pair if kind in PICKUP_KINDS else order
             for moment, now in moments.items():
                 eta = now + timedelta(minutes=20)
-                subject, body = _render(app, order["id"], kind, language, now=now, eta=eta, reason="not_home")
+                subject, body = _render(app, about["id"], kind, language, now=now, eta=eta, reason="not_home")
                 _assert_whole(subject, language)
                 _assert_whole(body, language)
                 assert body.startswith(_greeting(language)), body
-                assert f"/t/{order['tracking_token']}" in body
+                assert f"/t/{about['tracking_token']}" in body
                 assert "Acme" in subject or "acme" in subject.lower(), subject
-                if kind in (MessageKind.scheduled, MessageKind.out_for_delivery):
+                if kind in (MessageKind.scheduled, MessageKind.out_for_delivery, MessageKind.pickup_scheduled):
                     # The window is a promise only while it is ahead; once over, it is told as missed.
                     assert (LATE[language] in body) == (moment == "after_window"), body
-                if kind in (MessageKind.approaching, MessageKind.delayed):
+                if kind in (MessageKind.approaching, MessageKind.delayed, MessageKind.pickup_approaching):
                     assert (LATE[language] in body) == (eta > window_end), body
         # An ETA not known yet, one after midnight, one days away: each told in the language's own words.
         evening = datetime.combine(tomorrow(), time(23, 10), TZ)

@@ -11,10 +11,12 @@ def test_the_template_imports_as_it_is(dispatcher, job_worker):
     template = dispatcher.get("/api/v1/orders/import/template.csv")
     assert template.status_code == 200 and template.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(template.get_data(as_text=True))))
-    assert [r["external_ref"] for r in rows] == ["ORDER-1001", "ORDER-1002"]
-    first_only = "\n".join(template.get_data(as_text=True).splitlines()[:2]).encode()  # the second row has no pin
-    job = _import(dispatcher, first_only, dry_run=True)
-    assert job["status"] == "succeeded" and job["result"]["valid"] == 1, job
+    assert [r["external_ref"] for r in rows] == ["ORDER-1001", "ORDER-1002", "RETURN-1003", "B2B-1004"]
+    assert [r["type"] for r in rows] == ["", "", "return", "pickup_delivery"]
+    lines = template.get_data(as_text=True).splitlines()
+    pinned = "\n".join([lines[0], lines[1], lines[3]]).encode()  # the second and the pair have no pin
+    job = _import(dispatcher, pinned, dry_run=True)
+    assert job["status"] == "succeeded" and job["result"]["valid"] == 2, job
 
 
 def test_own_header_names_are_matched_once_and_remembered(dispatcher, org, job_worker):

@@ -10,9 +10,14 @@ import { suggestInsertion } from '../changes.js';
 import { errorMessage, state, timeZone, update } from '../store.js';
 
 export const form = { open: null }; // { mode, order, values, errors, message, busy, search }
+// The pickup end of a return or a pickup-then-delivery order (the API's `pickup` object).
+const PICKUP_FIELDS = ['pickup_address', 'pickup_lat', 'pickup_lon', 'pickup_window_start', 'pickup_window_end',
+  'pickup_name', 'pickup_phone'];
+const TYPES = ['delivery', 'return', 'pickup_delivery'];
 
 const FIELDS = ['external_ref', 'address', 'lat', 'lon', 'delivery_date', 'window_start', 'window_end', 'recipient_name',
-  'recipient_phone', 'recipient_email', 'parcels', 'weight_kg', 'service_min', 'priority', 'notes', 'delivery_instructions'];
+  'recipient_phone', 'recipient_email', 'parcels', 'weight_kg', 'service_min', 'priority', 'notes', 'delivery_instructions',
+  'type', ...PICKUP_FIELDS];
 let pinMap = null;
 let pinMarker = null;
 
@@ -37,6 +42,21 @@ function valuesOf(order, mode) {
     notes: order?.notes || '',
     delivery_instructions: order?.delivery_instructions || '',
     urgent: false,
+    ...pickupValuesOf(order?.type || 'delivery', order?.pickup, zone),
+  };
+}
+
+function pickupValuesOf(type, pickup, zone) {
+  const window = pickup?.time_windows?.[0];
+  return {
+    type,
+    pickup_address: pickup?.address || '',
+    pickup_lat: pickup?.lat != null ? String(pickup.lat) : '',
+    pickup_lon: pickup?.lon != null ? String(pickup.lon) : '',
+    pickup_window_start: window ? formatTime(window.start, zone) : '',
+    pickup_window_end: window ? formatTime(window.end, zone) : '',
+    pickup_name: pickup?.contact?.name || '',
+    pickup_phone: pickup?.contact?.phone || '',
   };
 }
 
@@ -117,7 +137,14 @@ function fieldErrors(fields) {
     errors[name] = [...(errors[name] || []), ...list];
   };
   for (const [name, messages] of Object.entries(fields || {})) {
-    if (name === 'recipient' && messages && !Array.isArray(messages)) {
+    if (name === 'pickup' && messages && !Array.isArray(messages)) {
+      for (const [part, list] of Object.entries(messages)) {
+        const target = { time_windows: 'pickup_window_start', contact: 'pickup_name' }[part] || `pickup_${part}`;
+        add(PICKUP_FIELDS.includes(target) ? target : 'pickup_address', list);
+      }
+    } else if (name.startsWith('pickup.')) add(name === 'pickup.time_windows' ? 'pickup_window_start' : 'pickup_address', messages);
+    else if (name === 'pickup') add('pickup_address', messages);
+    else if (name === 'recipient' && messages && !Array.isArray(messages)) {
       for (const [part, list] of Object.entries(messages)) add(`recipient_${part === 'name' ? 'name' : part}`, list);
     } else if (name === 'time_windows') add('window_start', messages);
     else if (name === 'service_time_s') add('service_min', messages);
@@ -149,17 +176,44 @@ function bodyOf(values, mode) {
     if (values.recipient_email) body.recipient.email = values.recipient_email;
   }
   if (mode === 'edit' && !body.delivery_date) delete body.delivery_date;
+  if (mode !== 'edit') body.type = values.type;
+  if (values.type !== 'delivery') body.pickup = pickupOf(values);
+  if (values.type === 'return') {
+    // A return goes back to the depot: the customer is the pickup's contact, the delivery end is not given.
+    for (const name of ['address', 'lat', 'lon', 'time_windows', 'recipient']) delete body[name];
+  }
   return body;
+}
+
+function pickupOf(values) {
+  const pickup = { address: values.pickup_address.trim(), time_windows: [] };
+  if (values.pickup_lat !== '' && values.pickup_lon !== '') {
+    Object.assign(pickup, { lat: Number(values.pickup_lat), lon: Number(values.pickup_lon) });
+  }
+  if (values.pickup_window_start || values.pickup_window_end) {
+    pickup.time_windows = [{ start: values.pickup_window_start, end: values.pickup_window_end }];
+  }
+  if (values.pickup_name || values.pickup_phone) {
+    pickup.contact = { name: values.pickup_name || values.pickup_phone };
+    if (values.pickup_phone) pickup.contact.phone = values.pickup_phone;
+  }
+  return pickup;
 }
 
 /** What the browser can say before asking the server; the server checks everything again. */
 function localErrors(values, mode) {
   const errors = {};
   if (mode !== 'edit' && !values.external_ref.trim()) errors.external_ref = [t('o.form.required')];
-  if (values.address.trim().length < 3) errors.address = [t('o.form.required')];
+  if (values.type !== 'return' && values.address.trim().length < 3) errors.address = [t('o.form.required')];
+  if (values.type !== 'delivery') {
+    if (values.pickup_address.trim().length < 3) errors.pickup_address = [t('o.form.required')];
+    if (Boolean(values.pickup_window_start) !== Boolean(values.pickup_window_end)) errors.pickup_window_start = [t('o.form.windowBoth')];
+    else if (values.pickup_window_start && values.pickup_window_end <= values.pickup_window_start) errors.pickup_window_start = [t('o.form.windowOrder')];
+    if ((values.pickup_lat === '' || values.pickup_lon === '') && !state.settings?.geocoder) errors.pickup_lat = [t('o.form.pickupPinMissing')];
+  }
   if (Boolean(values.window_start) !== Boolean(values.window_end)) errors.window_start = [t('o.form.windowBoth')];
   else if (values.window_start && values.window_end <= values.window_start) errors.window_start = [t('o.form.windowOrder')];
-  if ((values.lat === '' || values.lon === '') && !state.settings?.geocoder) errors.lat = [t('o.form.pinMissing')];
+  if (values.type !== 'return' && (values.lat === '' || values.lon === '') && !state.settings?.geocoder) errors.lat = [t('o.form.pinMissing')];
   return errors;
 }
 
@@ -251,13 +305,27 @@ export function formView() {
     ${open.message ? html`<p class="error" role="alert" data-testid="form-message">${open.message}</p>` : nothing}
     <div class="grid">
       ${mode === 'edit' ? nothing : field('external_ref', t('o.form.ref'), { required: true })}
-      <div class="wide address">
+      <label>${t('o.form.type')}<select name="type" data-testid="order-type" ?disabled=${mode === 'edit'}
+        @change=${(e) => { values.type = e.target.value; update(); }}>
+        ${TYPES.map((type) => html`<option value=${type} ?selected=${values.type === type}>${t(`o.type.${type}`)}</option>`)}
+      </select></label>
+      ${values.type === 'delivery' ? nothing : html`<fieldset class="wide" data-testid="pickup-fields"><legend>${t('o.form.pickup')}</legend>
+        <div class="grid">
+          <div class="wide">${field('pickup_address', t('o.form.pickupAddress'), { required: true })}</div>
+          ${field('pickup_lat', t('o.form.lat'), { type: 'number', attrs: { step: 'any', min: -90, max: 90 } })}
+          ${field('pickup_lon', t('o.form.lon'), { type: 'number', attrs: { step: 'any', min: -180, max: 180 } })}
+          ${field('pickup_window_start', t('o.form.pickupWindowStart'), { type: 'time' })}
+          ${field('pickup_window_end', t('o.form.pickupWindowEnd'), { type: 'time' })}
+          ${field('pickup_name', t('o.form.sender'))}
+          ${field('pickup_phone', t('o.form.senderPhone'), { type: 'tel' })}
+        </div></fieldset>`}
+      <div class="wide address" ?hidden=${values.type === 'return'}>
         ${field('address', t('o.form.address'), { required: true })}
         ${state.settings?.geocoder ? html`<button type="button" data-testid="find-address" ?disabled=${open.search?.busy}
           @click=${findAddress}>${open.search?.busy ? t('o.form.finding') : t('o.form.find')}</button>` : nothing}
       </div>
       ${open.search?.text ? html`<p class="wide ${open.search.bad ? 'error' : ''}" role="status" data-testid="address-result">${open.search.text}</p>` : nothing}
-      <div class="wide">
+      <div class="wide" ?hidden=${values.type === 'return'}>
         <div class="pin-map" data-testid="pin-map" role="application" aria-label=${t('o.form.pinMap')}></div>
         <p class="hint">${t('o.form.pinHint')}</p>
         <div class="row">
@@ -267,11 +335,12 @@ export function formView() {
         ${pinErrors.length && !open.errors.lat ? html`<span class="field-error">${pinErrors.join(' ')}</span>` : nothing}
       </div>
       ${field('delivery_date', t('o.form.day'), { type: 'date' })}
-      ${field('window_start', t('o.form.windowStart'), { type: 'time' })}
-      ${field('window_end', t('o.form.windowEnd'), { type: 'time' })}
-      ${field('recipient_name', t('o.form.recipient'))}
-      ${field('recipient_phone', t('o.form.phone'), { type: 'tel' })}
-      ${field('recipient_email', t('o.form.email'), { type: 'email' })}
+      ${values.type === 'return' ? nothing : html`
+        ${field('window_start', t('o.form.windowStart'), { type: 'time' })}
+        ${field('window_end', t('o.form.windowEnd'), { type: 'time' })}
+        ${field('recipient_name', t('o.form.recipient'))}
+        ${field('recipient_phone', t('o.form.phone'), { type: 'tel' })}
+        ${field('recipient_email', t('o.form.email'), { type: 'email' })}`}
       ${field('weight_kg', t('o.form.weight'), { type: 'number', attrs: { step: 'any', min: 0 } })}
       ${field('service_min', t('o.form.service'), { type: 'number', attrs: { step: 1, min: 0, max: 480 } })}
       ${field('priority', t('o.form.priority'), { type: 'number', attrs: { step: 1, min: 0, max: 100 } })}

@@ -191,4 +191,18 @@ export default {
   'scan.parcelOfStop': 'Paket {barcode} gescannt',
   'scan.notOfStop': '{barcode} ist kein Paket dieses Stopps: lass es im Transporter.',
   'scan.again': 'Paket {barcode} war schon gescannt',
+  // Pickup stops (returns and pickup-delivery orders).
+  'stop.collected': 'Abgeholt',
+  'stop.pickupInstructions': 'Hinweise zur Abholung',
+  'stop.kind.pickup': 'Abholung',
+  'stop.collectFrom': 'Paket abholen bei {name}',
+  'stop.collectHere': 'Paket hier abholen',
+  'stop.sender': 'Absender',
+  'stop.collect': 'Abholen',
+  'stop.returnToDepot': 'Zurück ins Depot bringen',
+  'pod.collectTitle': 'Abholnachweis',
+  'pod.handedBy': 'Übergeben von',
+  'pod.collectSubmit': 'Abholung bestätigen',
+  'fail.collectTitle': 'Abholung nicht möglich',
+  'fail.collectSubmit': 'Fehlgeschlagene Abholung bestätigen',
 };

@@ -192,4 +192,18 @@ export default {
   'scan.parcelOfStop': 'Paquete {barcode} escaneado',
   'scan.notOfStop': '{barcode} no es un paquete de esta parada: déjalo en la furgoneta.',
   'scan.again': 'El paquete {barcode} ya estaba escaneado',
+  // Pickup stops (returns and pickup-delivery orders).
+  'stop.collected': 'Recogido',
+  'stop.pickupInstructions': 'Instrucciones de recogida',
+  'stop.kind.pickup': 'Recogida',
+  'stop.collectFrom': 'Recoger el paquete de {name}',
+  'stop.collectHere': 'Recoger el paquete aquí',
+  'stop.sender': 'Remitente',
+  'stop.collect': 'Recoger',
+  'stop.returnToDepot': 'Llévalo de vuelta al depósito',
+  'pod.collectTitle': 'Prueba de recogida',
+  'pod.handedBy': 'Entregado por',
+  'pod.collectSubmit': 'Confirmar la recogida',
+  'fail.collectTitle': 'No se pudo recoger',
+  'fail.collectSubmit': 'Confirmar la recogida fallida',
 };

@@ -191,4 +191,18 @@ export default {
   'scan.parcelOfStop': 'Volume {barcode} lido',
   'scan.notOfStop': '{barcode} não é um volume desta parada: deixe-o na van.',
   'scan.again': 'O volume {barcode} já foi lido',
+  // Pickup stops (returns and pickup-delivery orders).
+  'stop.collected': 'Coletado',
+  'stop.pickupInstructions': 'Instruções de coleta',
+  'stop.kind.pickup': 'Coleta',
+  'stop.collectFrom': 'Coletar o pacote com {name}',
+  'stop.collectHere': 'Coletar o pacote aqui',
+  'stop.sender': 'Remetente',
+  'stop.collect': 'Coletar',
+  'stop.returnToDepot': 'Leve de volta ao depósito',
+  'pod.collectTitle': 'Comprovante de coleta',
+  'pod.handedBy': 'Entregue por',
+  'pod.collectSubmit': 'Confirmar a coleta',
+  'fail.collectTitle': 'Não foi possível coletar',
+  'fail.collectSubmit': 'Confirmar a coleta não realizada',
 };

@@ -105,13 +105,13 @@ export function stopSummary(stop) {
   return html`
     <span class="seq" aria-hidden="true">${stop.sequence}</span>
     <span class="summary">
-      <strong class="address">${order.address}</strong>
+      <strong class="address">${stop.kind === 'pickup' ? html`<span class="badge pickup">${t('stop.kind.pickup')}</span> ` : nothing}${order.address}</strong>
       <span class="meta">${windowText(order)}${etaText(stop)}
         · ${tn('stop.parcels', order.parcel_count ?? order.parcels?.length ?? 0)}</span>
       ${lateFlag(stop)}
       ${order.notes ? html`<span class="meta">${order.notes}</span>` : nothing}
     </span>
-    <span class="badge ${shownStatus(stop)}">${t(`stop.status.${shownStatus(stop)}`)}</span>`;
+    <span class="badge ${shownStatus(stop)}">${stop.kind === 'pickup' && shownStatus(stop) === 'completed' ? t('stop.collected') : t(`stop.status.${shownStatus(stop)}`)}</span>`;
 }
 
 export function routeView(route) {
@@ -168,6 +168,7 @@ export function nextCard(stop) {
   return html`
     <section class="card next" data-testid="next-stop" aria-labelledby="next-title">
       <h2 id="next-title">${t('route.next')} · ${t('stop.sequence', { sequence: stop.sequence })}</h2>
+      ${stop.kind === 'pickup' ? html`<p class="flag pickup">${order.recipient?.name ? t('stop.collectFrom', { name: order.recipient.name }) : t('stop.collectHere')}</p>` : nothing}
       <p class="address big">${order.address}</p>
       <p class="meta">${windowText(order)}${etaText(stop)}</p>
       ${lateFlag(stop, { long: true })}

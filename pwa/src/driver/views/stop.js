@@ -14,14 +14,28 @@ import { etaText, lateFlag, navLinks, windowText } from './route.js';
 
 const FAILURE_REASONS = ['not_home', 'refused', 'damaged', 'wrong_address', 'no_access', 'other'];
 
+/** What the driver does at a pickup stop, in words ("Collect parcel from Sam"), and where a return goes. */
+export function pickupLine(stop) {
+  if (stop.kind !== 'pickup') return nothing;
+  const name = stop.order.recipient?.name;
+  return html`<p class="flag pickup" data-testid="pickup-line">${name ? t('stop.collectFrom', { name }) : t('stop.collectHere')}
+    ${stop.order.type === 'return' ? html`<span class="meta"> · ${t('stop.returnToDepot')}</span>` : nothing}</p>`;
+}
+
+export function kindBadge(stop) {
+  return stop.kind === 'pickup' ? html`<span class="badge pickup" data-testid="pickup-badge">${t('stop.kind.pickup')}</span> ` : nothing;
+}
+
 export function stopView(route, stop) {
   const order = stop.order;
   const recipient = order.recipient;
   const open = !isDone(stop);
+  const collecting = stop.kind === 'pickup';
   return html`
     <a class="button link back" href=${BASE} @click=${link(BASE)}>← ${t('common.back')}</a>
     <section class="card" data-testid="stop-detail">
-      <h1 tabindex="-1">${t('stop.sequence', { sequence: stop.sequence })} · <span class="badge ${stop.status}">${t(`stop.status.${stop.status}`)}</span></h1>
+      <h1 tabindex="-1">${t('stop.sequence', { sequence: stop.sequence })} · ${kindBadge(stop)}<span class="badge ${stop.status}">${collecting && stop.status === 'completed' ? t('stop.collected') : t(`stop.status.${stop.status}`)}</span></h1>
+      ${pickupLine(stop)}
       <p class="address big">${order.address}</p>
       <p class="meta">${windowText(order)}${etaText(stop)}
         ${order.external_ref ? html` · ${order.external_ref}` : nothing}</p>
@@ -30,12 +44,12 @@ export function stopView(route, stop) {
       ${order.requires_id_check ? html`<p class="flag">${t('stop.idCheck')}</p>` : nothing}
       ${order.min_age ? html`<p class="flag">${t('stop.minAge', { age: order.min_age })}</p>` : nothing}
     </section>
-    ${recipient ? html`<section class="card"><h2>${t('stop.recipient')}</h2><p>${recipient.name}</p>
+    ${recipient ? html`<section class="card"><h2>${t(collecting ? 'stop.sender' : 'stop.recipient')}</h2><p>${recipient.name}</p>
       ${recipient.phone ? html`<div class="row">
         <a class="button secondary" href="tel:${recipient.phone}">${t('stop.call')}</a>
         <a class="button secondary" href="sms:${recipient.phone}">${t('stop.sms')}</a></div>` : nothing}</section>` : nothing}
     ${order.delivery_instructions ? html`<section class="card ${state.freshInstructions.has(stop.id) ? 'fresh' : ''}" data-testid="instructions">
-      <h2>${t('stop.instructions')}${state.freshInstructions.has(stop.id) ? html` <span class="badge new">${t('stop.instructionsNew')}</span>` : nothing}</h2>
+      <h2>${t(collecting ? 'stop.pickupInstructions' : 'stop.instructions')}${state.freshInstructions.has(stop.id) ? html` <span class="badge new">${t('stop.instructionsNew')}</span>` : nothing}</h2>
       <p class="pre">${order.delivery_instructions}</p></section>` : nothing}
     ${order.notes ? html`<section class="card"><h2>${t('stop.notes')}</h2><p class="pre">${order.notes}</p></section>` : nothing}
     <section class="card"><h2>${t('pod.barcodes')}</h2>
@@ -46,8 +60,8 @@ export function stopView(route, stop) {
       ${navLinks(stop)}</section>
     ${open && route.status === 'in_progress' ? html`<div class="controls sticky">
       ${stop.status === 'pending' ? html`<button class="secondary" @click=${() => act('stop.arrive', { stop })}>${t('stop.arrive')}</button>` : nothing}
-      <a class="button primary" href="${BASE}/stops/${stop.id}/deliver" @click=${link(`${BASE}/stops/${stop.id}/deliver`)}>${t('stop.complete')}</a>
-      <a class="button danger" href="${BASE}/stops/${stop.id}/fail" @click=${link(`${BASE}/stops/${stop.id}/fail`)}>${t('stop.fail')}</a>
+      <a class="button primary" href="${BASE}/stops/${stop.id}/deliver" @click=${link(`${BASE}/stops/${stop.id}/deliver`)}>${t(collecting ? 'stop.collect' : 'stop.complete')}</a>
+      <a class="button danger" href="${BASE}/stops/${stop.id}/fail" @click=${link(`${BASE}/stops/${stop.id}/fail`)}>${t(collecting ? 'fail.collectTitle' : 'stop.fail')}</a>
     </div>` : nothing}`;
 }
 
@@ -75,6 +89,7 @@ export function photosField(form) {
 export function deliverView(route, stop) {
   const form = podFor(stop, 'deliver');
   const order = stop.order;
+  const collecting = stop.kind === 'pickup';  // proof of collection: no payment nor ID check at a pickup
   const currency = state.session.org?.currency || 'CAD';
   const addBarcode = (code) => {
     if (code.trim()) form.barcodes.add(code.trim());
@@ -83,14 +98,14 @@ export function deliverView(route, stop) {
   return html`
     <a class="button link back" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}>← ${t('common.back')}</a>
     <form class="card pod" @submit=${(event) => { event.preventDefault(); submitDelivery(stop); }}>
-      <h1 tabindex="-1">${t('pod.title')} · ${t('stop.sequence', { sequence: stop.sequence })}</h1>
+      <h1 tabindex="-1">${t(collecting ? 'pod.collectTitle' : 'pod.title')} · ${t('stop.sequence', { sequence: stop.sequence })}</h1>
       <p class="address">${order.address}</p>
       ${photosField(form)}
       <fieldset><legend>${t('pod.signature')}</legend>
         <canvas id="signature" class="signature" aria-label=${t('pod.signHere')} role="img" data-testid="signature"></canvas>
         <button type="button" class="secondary" @click=${() => form.pad?.clear()}>${t('pod.clearSignature')}</button>
       </fieldset>
-      <label for="recipient-name">${t('pod.recipientName')}</label>
+      <label for="recipient-name">${t(collecting ? 'pod.handedBy' : 'pod.recipientName')}</label>
       <input id="recipient-name" autocomplete="off" .value=${form.name} @input=${(e) => { form.name = e.target.value; }}>
       <fieldset><legend>${t('pod.barcodes')}</legend>
         <ul class="parcels">${(order.parcels || []).map((parcel) => html`<li>${parcel.barcode}
@@ -102,27 +117,28 @@ export function deliverView(route, stop) {
         <div class="row"><input id="pod-barcode" autocomplete="off">
           <button type="button" class="secondary" @click=${() => { const input = document.getElementById('pod-barcode'); addBarcode(input.value); input.value = ''; }}>${t('pod.addBarcode')}</button></div>
       </fieldset>
-      ${order.cod_amount_cents > 0 ? html`
+      ${order.cod_amount_cents > 0 && !collecting ? html`
         <label for="cod">${t('pod.amountCollected', { currency })}</label>
         <input id="cod" inputmode="decimal" .value=${form.amount} @input=${(e) => { form.amount = e.target.value; }}>
         <p class="meta">${t('pod.expected', { amount: formatMoney(order.cod_amount_cents, currency) })}</p>` : nothing}
-      ${order.requires_id_check ? html`<label class="check"><input type="checkbox" .checked=${form.idChecked}
+      ${order.requires_id_check && !collecting ? html`<label class="check"><input type="checkbox" .checked=${form.idChecked}
         @change=${(e) => { form.idChecked = e.target.checked; }}> ${t('pod.idChecked')}</label>` : nothing}
-      ${order.min_age ? html`<label class="check"><input type="checkbox" .checked=${form.ageVerified}
+      ${order.min_age && !collecting ? html`<label class="check"><input type="checkbox" .checked=${form.ageVerified}
         @change=${(e) => { form.ageVerified = e.target.checked; }}> ${t('pod.ageVerified', { age: order.min_age })}</label>` : nothing}
       <label for="pod-note">${t('pod.note')}</label>
       <textarea id="pod-note" rows="2" .value=${form.note} @input=${(e) => { form.note = e.target.value; }}></textarea>
       ${form.error ? html`<p class="notice error" role="alert">${form.error}</p>` : nothing}
-      <button class="primary" type="submit" ?disabled=${form.busy > 0}>${t('pod.submit')}</button>
+      <button class="primary" type="submit" ?disabled=${form.busy > 0}>${t(collecting ? 'pod.collectSubmit' : 'pod.submit')}</button>
     </form>`;
 }
 
 export function failView(stop) {
   const form = podFor(stop, 'fail');
+  const collecting = stop.kind === 'pickup';
   return html`
     <a class="button link back" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}>← ${t('common.back')}</a>
     <form class="card pod" @submit=${(event) => { event.preventDefault(); submitFailure(stop); }}>
-      <h1 tabindex="-1">${t('fail.title')} · ${t('stop.sequence', { sequence: stop.sequence })}</h1>
+      <h1 tabindex="-1">${t(collecting ? 'fail.collectTitle' : 'fail.title')} · ${t('stop.sequence', { sequence: stop.sequence })}</h1>
       <p class="address">${stop.order.address}</p>
       <fieldset><legend>${t('fail.reason')}</legend>
         ${FAILURE_REASONS.map((reason) => html`<label class="check"><input type="radio" name="reason" value=${reason}
@@ -132,6 +148,6 @@ export function failView(stop) {
       <label for="fail-note">${t('pod.note')}</label>
       <textarea id="fail-note" rows="2" .value=${form.note} @input=${(e) => { form.note = e.target.value; }}></textarea>
       ${form.error ? html`<p class="notice error" role="alert">${form.error}</p>` : nothing}
-      <button class="danger" type="submit" ?disabled=${form.busy > 0}>${t('fail.submit')}</button>
+      <button class="danger" type="submit" ?disabled=${form.busy > 0}>${t(collecting ? 'fail.collectSubmit' : 'fail.submit')}</button>
     </form>`;
 }
