@@ -99,3 +99,39 @@ def test_a_delivered_orders_tracking_page_offers_its_receipt(playwright_browser,
     assert "Preuve de livraison" in text and "Voisin du 3e" in text and stop["order"]["address"] in text
     context.close()
     day.close()
+
+
+def test_a_dispatcher_downloads_a_receipt_and_an_admin_has_it_ride_with_the_email(desk, playwright_browser,  # noqa: F811
+                                                                                  demo_server, tmp_path):
+    day = DriverDay(demo_server)
+    day.start()
+    stop = day.stops[0]
+    day.deliver(stop, recipient="Concierge Lévesque")
+    page = desk(demo_server)
+    page.locator(f"li[data-order-id='{stop['order']['id']}'] .addr a").click()
+    link = page.get_by_test_id("order-receipt")
+    assert link.inner_text() == "Download the receipt (PDF)"
+    with page.expect_download() as downloading:
+        link.click()
+    text = "\n".join(p.extract_text() for p in PdfReader(downloading.value.path()).pages)
+    assert "Concierge Lévesque" in text and stop["order"]["external_ref"] in text
+    day.close()
+
+    context = playwright_browser.new_context(base_url=demo_server.url, viewport={"width": 1280, "height": 900},
+                                             locale="fr-CA", service_workers="block")
+    admin = context.new_page()
+    admin.goto("/admin")
+    admin.get_by_label("Courriel").fill("admin@demo.lastmile.test")
+    admin.get_by_label("Mot de passe").fill("lastmile-demo")
+    admin.get_by_role("button", name="Se connecter").click()
+    admin.get_by_role("link", name="Organisation").click()
+    box = admin.get_by_label("Joindre le reçu au courriel « livrée »")
+    assert not box.is_checked()  # off until the organization asks for it
+    box.check()
+    admin.get_by_role("button", name="Enregistrer").click()
+    admin.get_by_role("status").filter(has_text="Lastmile Demo").wait_for()
+    admin.screenshot(path=str(tmp_path / "admin-receipt-setting.png"), full_page=True)
+    assert_accessible(admin, "the organization screen")
+    session = demo_server.session("admin@demo.lastmile.test", "lastmile-demo")
+    assert session.get(f"{demo_server.url}/api/v1/organization/settings", timeout=10).json()["receipt_in_delivered_email"]
+    context.close()

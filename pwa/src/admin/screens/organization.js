@@ -1,5 +1,6 @@
 // The organization: its name and branding (the tracking page shows the logo and writes in the colour), and
-// its quiet hours (no text to customers between them; a message due then waits until they end).
+// its quiet hours (no text to customers between them; a message due then waits until they end), and whether the
+// "delivered" email carries the proof-of-delivery receipt (PDF).
 import { html, nothing } from 'lit-html';
 import { ApiError } from '../../shared/api.js';
 import { t } from '../../shared/i18n.js';
@@ -20,7 +21,7 @@ function toDraft(settings) {
   const [from, to] = (settings.quiet_hours || '').split('-');
   return { name: settings.name, colour: settings.colour,
     quiet_mode: settings.quiet_hours === null ? 'default' : (settings.quiet_hours ? 'custom' : 'none'),
-    quiet_from: from || '21:00', quiet_to: to || '08:00' };
+    quiet_from: from || '21:00', quiet_to: to || '08:00', receipt_in_delivered_email: Boolean(settings.receipt_in_delivered_email) };
 }
 
 export async function loadOrganization() {
@@ -43,6 +44,7 @@ const fields = () => [
   ...(page.draft?.quiet_mode === 'custom' ? [
     { name: 'quiet_from', label: t('a.f.quietFrom'), type: 'time', required: true },
     { name: 'quiet_to', label: t('a.f.quietTo'), type: 'time', required: true }] : []),
+  { name: 'receipt_in_delivered_email', label: t('a.f.receiptEmail'), type: 'checkbox', hint: t('a.h.receiptEmail') },
 ];
 
 function localErrors() {
@@ -63,7 +65,8 @@ async function save() {
     return;
   }
   const body = { name: page.draft.name.trim(), colour: page.draft.colour,
-    quiet_hours: { default: null, none: '', custom: `${page.draft.quiet_from}-${page.draft.quiet_to}` }[page.draft.quiet_mode] };
+    quiet_hours: { default: null, none: '', custom: `${page.draft.quiet_from}-${page.draft.quiet_to}` }[page.draft.quiet_mode],
+    receipt_in_delivered_email: page.draft.receipt_in_delivered_email };
   if (page.logo !== undefined) body.logo = page.logo;
   page.busy = true;
   update();

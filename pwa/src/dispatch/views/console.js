@@ -98,6 +98,8 @@ export function orderView() {
       ${p.photos.map((f) => html`<figure><img src=${f.url} alt=${t('d.order.photo', { time: time(f.captured_at) })} loading="lazy"><figcaption>${t('d.order.photo', { time: time(f.captured_at) })}</figcaption></figure>`)}
       ${p.signature ? html`<figure><img src=${p.signature.url} alt=${t('d.order.signature')} class="signature"><figcaption>${t('d.order.signature')}</figcaption></figure>` : nothing}
     </div>`) : html`<p>${t('d.order.noProof')}</p>`}
+    ${order.status === 'delivered' ? html`<p><a class="button" data-testid="order-receipt" href="/api/v1/orders/${order.id}/receipt.pdf"
+      download>${t('d.order.receipt')}</a></p>` : nothing}
     ${conversationView(order)}
     ${notificationsView(notifications, timeZone())}
   </aside>`;
