@@ -93,7 +93,8 @@ function control(field, id, value, invalid, describedBy, onInput) {
 }
 
 /**
- * A form: `fields` (name, label, type, required, options, hint, unit...), the `draft`, the `errors` by field
+ * A form: `fields` (name, label, type, required, options, hint, unit...; type 'custom' with render() and
+ * send: false for a part that is not one input), the `draft`, the `errors` by field
  * and a general `problem` text. Every error is tied to its input (aria-describedby, aria-invalid).
  */
 export function formView({ id, fields, draft, errors = {}, problem = '', onInput, onSubmit, submitLabel, busy = false,
@@ -101,6 +102,7 @@ export function formView({ id, fields, draft, errors = {}, problem = '', onInput
   return html`<form id=${id} class="admin-form cols-${columns}" novalidate @submit=${(event) => { event.preventDefault(); onSubmit(); }}>
     ${problem ? html`<p class="form-problem" role="alert" id="${id}-problem">${problem}</p>` : nothing}
     ${fields.map((field) => {
+      if (field.type === 'custom') return html`<div class="wide">${field.render()}</div>`; // e.g. a map to place a pin
       const controlId = `${id}-${field.name}`;
       const error = errors[field.name];
       const described = [field.hint ? `${controlId}-hint` : '', error ? `${controlId}-error` : ''].filter(Boolean).join(' ');
