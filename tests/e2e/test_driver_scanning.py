@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import CHROMIUM_ARGS, START_POSITION, log_in_as_driver
 from tests.e2e.test_driver_app import open_stop, sign, start_route
 
@@ -85,7 +86,7 @@ def camera_phone(chromium_path, demo_server, tmp_path):
 
     opened = []
 
-    def open_phone(labels: list[Image.Image], *, allow_camera: bool = True):
+    def open_phone(labels: list[Image.Image], *, allow_camera: bool = True, init_script: str | None = None):
         video = tmp_path / "camera.y4m"
         write_y4m(video, labels)
         args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
@@ -95,13 +96,18 @@ def camera_phone(chromium_path, demo_server, tmp_path):
         browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=args)
         context = browser.new_context(
             base_url=demo_server.url, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-            has_touch=True, geolocation=START_POSITION, permissions=["geolocation"], locale="en-CA")
+            has_touch=True, geolocation=START_POSITION, permissions=["geolocation"], locale="en-CA",
+            service_workers="allow")
         context.set_default_timeout(15000)
         context.add_init_script(RECORD_SIGNALS)
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         opened.append((playwright, browser, errors))
+        page.workers_seen = []
+        page.on("worker", lambda worker: page.workers_seen.append(worker.url))
         return page
 
     yield open_phone
@@ -142,6 +148,7 @@ def test_the_load_check_scans_labels_from_the_camera_once_each_and_tells_a_stran
     refused = phone.get_by_test_id("scan-refused")
     refused.wait_for(timeout=20000)
     assert refused.inner_text() == f"Parcel {STRANGER} is not on this route."
+    assert_accessible(phone, "the load check with the camera open", within="section[aria-labelledby=loading-title]")
     phone.screenshot(path=str(tmp_path / "load-check-scanning.png"))
     # The film loops (4 s): two more turns, and still one beep per parcel and two low ones for the stranger.
     phone.wait_for_timeout(8500)
@@ -214,3 +221,62 @@ def test_a_blocked_camera_is_told_in_words_and_typing_stays(camera_phone, driver
     field.fill(code)
     field.press("Enter")
     phone.get_by_text(f"Parcel {code} loaded").wait_for()
+
+
+# A browser with its own barcode reader (Chrome on Android), played by a stand-in that "sees" one code per
+# frame from a list the test sets: the app must use it, and never fetch the WebAssembly reader.
+NATIVE_READER = """
+    window.nativeReads = 0;
+    window.BarcodeDetector = class {
+        static async getSupportedFormats() { return ['code_128', 'qr_code', 'ean_13']; }
+        constructor(options) { window.nativeFormats = options.formats; }
+        async detect(source) {
+            if (!(source instanceof HTMLVideoElement) || !source.videoWidth) throw new TypeError('no frame');
+            window.nativeReads += 1;
+            const codes = window.codesInView || [];
+            return codes.length ? [{ rawValue: codes[window.nativeReads % codes.length], format: 'code_128' }] : [];
+        }
+    };
+"""
+
+
+def test_a_browser_with_barcodedetector_reads_with_it_and_never_loads_the_wasm_reader(camera_phone, driver_route):
+    codes = [parcel["barcode"] for _, parcel in parcels_of(driver_route)][:2]
+    phone = camera_phone([code128_label("LM0000000001")], init_script=NATIVE_READER)
+    wasm_requests = []
+    phone.on("request", lambda request: wasm_requests.append(request.url) if "zxing" in request.url else None)
+    log_in_as_driver(phone)
+    phone.evaluate("codes => { window.codesInView = codes; }", codes)
+    phone.get_by_test_id("scan-start").click()
+    phone.wait_for_function("() => document.querySelector('[data-testid=loaded-count]').textContent.startsWith('2 of ')",
+                            timeout=20000)
+    assert phone.get_by_test_id("scanner").get_attribute("data-decoder") == "native"
+    assert "code_128" in phone.evaluate("window.nativeFormats")
+    assert signals(phone) == GOOD * 2
+    assert not [url for url in phone.workers_seen if "scan-worker" in url], phone.workers_seen
+    assert not wasm_requests, wasm_requests
+
+
+def test_once_used_the_scanner_works_offline(camera_phone, driver_route):
+    """A depot with no signal: the scanner (its code, worker and WebAssembly) comes from the service worker's
+    cache after its first use, and the loads wait in the outbox."""
+    codes = [parcel["barcode"] for _, parcel in parcels_of(driver_route)]
+    phone = camera_phone([code128_label(code) for code in codes[:2]])
+    log_in_as_driver(phone)
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    phone.get_by_test_id("scan-start").click()
+    phone.wait_for_function("() => document.querySelector('[data-testid=loaded-count]').textContent.startsWith('2 of ')",
+                            timeout=40000)
+    phone.get_by_test_id("scan-stop").click()
+
+    phone.context.set_offline(True)
+    phone.reload()
+    phone.get_by_test_id("stop-list").wait_for()
+    # A new camera session reads the same labels again (each beeps once more), with a reader loaded offline.
+    before = len(signals(phone))
+    phone.get_by_test_id("scan-start").click()
+    phone.wait_for_function("() => document.querySelector('[data-testid=scanner]').dataset.status === 'running'",
+                            timeout=40000)
+    phone.wait_for_function("n => window.scanSignals.length >= n + 2", arg=before, timeout=20000)
+    assert phone.get_by_test_id("scanner").get_attribute("data-decoder") == "wasm"
+    assert not phone.get_by_test_id("scan-trouble").count()
