@@ -146,6 +146,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(order_desk_bp)
     app.register_blueprint(print_bp)
+    from backend.dispatch.route_action_views import bp as route_actions_bp
+
+    app.register_blueprint(route_actions_bp)
 
     from backend import headers
 

@@ -155,6 +155,30 @@ def suggest_insertion(principal: Principal, order_id: int) -> dict:
             "driver": route.driver}
 
 
+def suggest_placement(principal: Principal, stop_id: int, to_route_id: int) -> dict:
+    """The cheapest feasible position for a pending stop on another route (nothing saved); `position` is
+    None with the reason when it fits nowhere without a new violation (the end of the route is then the
+    dispatcher's choice, previewed as usual)."""
+    from backend.routing import RoutingError, insert_job
+
+    stop = movable_stop(principal, stop_id)
+    source = get_route(principal, stop.route_id)
+    target = target_route(principal, to_route_id, source)
+    origin = _origin(target)
+    problem = _insertion_problem([target], origin)
+    job = problems.job_for(stop.order, stop.order_id, origin, not_before=_not_before(target))
+    try:
+        answer = problems.off_hub(insert_job, problem, job)
+    except RoutingError as refused:
+        raise InvalidInput(str(refused), code="routing_error")
+    db.session.rollback()
+    if "unassigned" in answer:
+        return {"stop_id": stop.id, "route_id": target.id, "version": target.version, "position": None,
+                "reason": answer["unassigned"].get("reason") or "no_room"}
+    return {"stop_id": stop.id, "route_id": target.id, "version": target.version,
+            "position": visited_count(target) + answer["position"] + 1, "reason": None}
+
+
 class _OrderOnly:
     """A stand-in stop for an order not on any route yet, for previews (nothing is added to the session)."""
 

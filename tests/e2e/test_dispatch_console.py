@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DISPATCHER, DemoServer
 from tests.realtime.test_realtime import Listener
@@ -193,13 +194,19 @@ def test_a_drivers_position_sent_over_the_socket_shows_on_the_dispatcher_map(des
         answer = phone.client.call("location.update", fix, timeout=10)
         assert answer == {"ok": True}, answer
         driver_id = driver_route["driver"]["id"]
-        marker = page.locator(f"path.driver-marker-{driver_id}")
+        # A badge with the driver's name and what they are doing, not raw coordinates.
+        marker = page.locator(f".driver-marker-{driver_id}")
         marker.wait_for(timeout=5000)
         page.wait_for_function(
-            "id => { const m = document.querySelector(`path.driver-marker-${id}`); "
+            "id => { const m = document.querySelector(`.driver-marker-${id}`); "
             "return m && m.getAttribute('data-lat') === '45.5123'; }", arg=driver_id, timeout=5000)
+        name = driver_route["driver"]["name"]
+        label = marker.get_attribute("aria-label")
+        assert marker.inner_text().strip() == name, (marker.inner_text(), label)
+        assert label.startswith(f"{name}: route not started, position"), label
         page.get_by_role("tab", name="Live").click()
         listed = page.locator(f"[data-testid=driver-positions] li[data-driver-id='{driver_id}']")
-        assert "45.51230" in listed.inner_text()
+        expect(listed).to_contain_text(name)
+        expect(listed).to_contain_text("route not started")
     finally:
         phone.close()

@@ -15,9 +15,11 @@ let dragged = null;
  */
 async function write(method, path, json) {
   const token = await getMeta('csrf');
-  const headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  const headers = { Accept: 'application/json' };
+  if (json != null) headers['Content-Type'] = 'application/json';
   if (token) headers['X-CSRF-Token'] = token;
-  const response = await fetch(path, { method, headers, body: JSON.stringify(json), credentials: 'same-origin' });
+  const body = json != null ? JSON.stringify(json) : undefined;
+  const response = await fetch(path, { method, headers, body, credentials: 'same-origin' });
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = new ApiError(response.status, data);
@@ -27,6 +29,8 @@ async function write(method, path, json) {
   return data;
 }
 
+/** A confirming write for the other modules' changes (placing.js, route actions): errors keep their body. */
+export const confirmWrite = write;
 const put = (path, json) => write('PUT', path, json);
 const confirmPost = (path, json) => write('POST', path, json);
 
@@ -56,7 +60,7 @@ export function violationsOf(previews) {
   return lines;
 }
 
-function setPending(pending) {
+export function setPending(pending) {
   state.pending = pending;
   state.notice = null;
   update();
@@ -205,8 +209,13 @@ function dropBefore(stopId, targetRouteId, beforeStopId) {
   }
 }
 
+export function draggedStopId() {
+  return dragged;
+}
+
 export function onDragStart(event, stop) {
   dragged = stop.id;
+  document.body.classList.add('dragging-stop'); // every route's line shows it takes a drop
   event.dataTransfer.effectAllowed = 'move';
   event.dataTransfer.setData('text/plain', String(stop.id));
 }
@@ -221,6 +230,7 @@ export function onDrop(event, routeId, beforeStopId) {
   event.stopPropagation();
   const stopId = Number(event.dataTransfer.getData('text/plain')) || dragged;
   dragged = null;
+  document.body.classList.remove('dragging-stop');
   if (stopId) dropBefore(stopId, routeId, beforeStopId);
 }
 

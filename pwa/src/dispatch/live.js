@@ -6,7 +6,7 @@ import { connectSocket } from '../shared/socket.js';
 import { jobChanged, reloadSoon } from './actions.js';
 import { loadUnmatched, onCustomerAlert } from './conversation.js';
 import { lateRouteText } from './lateness.js';
-import { addFeed, replaceRoute, routeById, routeName, state, time, update } from './store.js';
+import { addFeed, replaceRoute, routeById, routeName, state, time, update, updateDrivers } from './store.js';
 
 async function feedFromChange(route, change) {
   const driver = route.driver?.name || t('d.route.noDriver');
@@ -84,9 +84,9 @@ export function connectLive() {
   const onPositions = (positions) => {
     for (const position of positions) {
       if (position?.driver_id == null) continue;
-      state.positions.set(position.driver_id, position); // update() moves the markers
+      state.positions.set(position.driver_id, position);
     }
-    update();
+    updateDrivers(); // only the badges move: a thousand drivers must not redraw the routes
   };
   // One position at a time, or the latest of each driver coalesced per tick by the server.
   socket.on('driver.location', (position) => onPositions([position]));

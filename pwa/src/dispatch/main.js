@@ -4,38 +4,50 @@
 // draws the views and the map from the state on every update().
 import { html, nothing, render } from 'lit-html';
 import { ApiError, get, login, logout, me } from '../shared/api.js';
-import { browserLanguages, setLanguage, supportedLanguage, t } from '../shared/i18n.js';
+import { browserLanguages, setLanguage, supportedLanguage, t, tn } from '../shared/i18n.js';
 import { todayIn } from '../shared/time.js';
 // Analytics tab: a tiny static hook; the dashboard and its chart library load on the tab's first opening.
 import { showAnalytics } from '../analytics/entry.js';
 import { loadBoard, loadFleet, openOrder } from './actions.js';
-import { colourOf } from './colours.js';
+import { driverLook } from './drivers.js';
 import { connectLive } from './live.js';
 import { ConsoleMap } from './map.js';
 import { mergeLatenessMessages } from './lateness.js';
 import { mergePublishingMessages, publishAskView } from './publishing.js';
+import { mergeBoardMessages } from './board_messages.js';
 import { mergeMessages } from './messages.js';
 import { mergeOrderMessages } from './orders/messages.js';
 import { mergeNotificationMessages } from './orders/notifications.js';
 import './orders/orders.css';
 import {
-  $, LANGUAGE_KEY, STAFF, atRiskStops, driverName, errorMessage, setRenderer, showError, state, timeZone,
+  $, LANGUAGE_KEY, STAFF, atRiskStops, errorMessage, setDriverRenderer, setRenderer, showError, state, timeZone,
 } from './store.js';
-import { barView, loginView, noticeView, orderView, panelView, tabsView } from './views/console.js';
+import { barView, loginView, noticeView, orderView, panelView, tabsView, dayTimelineView } from './views/console.js';
+import { routeActionView } from './views/route_actions.js';
 import { pendingView, routesView } from './views/routes.js';
 import './styles.css';
 
 mergeMessages();
+mergeBoardMessages();
 mergeLatenessMessages();
 mergePublishingMessages();
 mergeOrderMessages();
 mergeNotificationMessages();
 
 let consoleMap = null;
+let listDrawnAt = 0;
 
-function drawDriver(position) {
-  const index = state.board.routes.findIndex((r) => r.driver?.id === position.driver_id);
-  consoleMap?.moveDriver(position, driverName(position.driver_id), index >= 0 ? colourOf(index) : null);
+/** Every driver's badge where their last position is, with their state and how fresh it is. */
+function drawDrivers() {
+  if (!consoleMap) return;
+  const now = Date.now();
+  for (const position of state.positions.values()) consoleMap.moveDriver(position, driverLook(position, now));
+}
+
+/** Positions only: the badges move; the Live tab's list follows at most once a second. */
+function onPositions() {
+  drawDrivers();
+  if (state.tab === 'live' && Date.now() - listDrawnAt > 1000) update();
 }
 
 function update() {
@@ -52,22 +64,34 @@ function update() {
     $('app').classList.toggle('orders-mode', orders);
     if (!orders) setTimeout(() => consoleMap?.invalidate());
   }
+  const timeline = state.tab === 'timeline'; // and so does the timeline, wide beside the route list
+  if ($('app').classList.contains('timeline-mode') !== timeline) {
+    $('app').classList.toggle('timeline-mode', timeline);
+    if (!timeline) setTimeout(() => consoleMap?.invalidate());
+  }
+  render(timeline ? dayTimelineView() : nothing, $('timeline'));
   render(barView(), $('bar'));
-  render(html`${noticeView()}${publishAskView()}${pendingView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics || orders ? nothing : routesView()}`, $('side'));
+  render(html`${noticeView()}${publishAskView()}${pendingView()}${routeActionView()}${tabsView()}<div id="panel" role="tabpanel" aria-labelledby="tab-${state.tab}">${panelView()}</div>${analytics || orders ? nothing : routesView()}`, $('side'));
   if (analytics) {
     showAnalytics($('analytics-root'), { user: state.user, depots: state.depots, date: state.date, settings: state.settings })
       .catch(showError);
   }
   render(orderView(), $('detail'));
+  if (state.tab === 'live') listDrawnAt = Date.now();
   if (consoleMap) {
     const depot = state.depots.find((d) => d.id === state.depotId);
     consoleMap.draw({ routes: state.board.routes, unplanned: state.board.unplanned, depot, atRisk: atRiskStops(),
       key: `${state.date}|${state.depotId}` });
-    for (const position of state.positions.values()) drawDriver(position);
+    drawDrivers();
   }
 }
 
 setRenderer(update);
+setDriverRenderer(onPositions);
+// A phone that stops reporting turns its badge "no signal" without any event: look again now and then.
+setInterval(drawDrivers, 15000);
+// The timeline's now-line moves with the clock.
+setInterval(() => { if (state.tab === 'timeline') update(); }, 60000);
 
 // The console follows the browser until the person picks a language in its bar (issue #16, item 6), as the
 // admin screens do: a French profile does not turn an en-US browser French without a word. The profile's
@@ -95,11 +119,12 @@ async function start(session) {
     return;
   }
   state.user = user;
+  state.org = session.org || null;
   setLanguage(consoleLanguage(user.language));
   const app = $('app');
   app.replaceChildren();
   app.className = 'console';
-  for (const [id, tag] of [['bar', 'div'], ['side', 'div'], ['map', 'div'], ['detail', 'div']]) {
+  for (const [id, tag] of [['bar', 'div'], ['side', 'div'], ['map', 'div'], ['timeline', 'div'], ['detail', 'div']]) {
     const element = document.createElement(tag);
     element.id = id;
     app.append(element);
@@ -110,7 +135,7 @@ async function start(session) {
   state.date = new URLSearchParams(location.search).get('date') || todayIn(timeZone());
   $('map').setAttribute('aria-label', t('d.map'));
   consoleMap = new ConsoleMap($('map'), { tileUrl: state.settings.tile_url, attribution: state.settings.tile_attribution,
-    onOrderClick: (orderId) => openOrder(orderId),
+    onOrderClick: (orderId) => openOrder(orderId), describeCluster: (count) => tn('d.map.cluster', count),
     // With OSRM on the server, each route's legs are redrawn along the roads once its path arrives.
     loadGeometry: state.settings.road_geometry ? (routeId) => get(`/api/v1/routes/${routeId}/geometry`) : null });
   await loadBoard();

@@ -24,6 +24,8 @@ export const state = {
   unassigned: [],
   imports: { file: null, job: null, result: null, skipInvalid: false, busy: false },
   pending: null,
+  moveMenuFor: null, // the stop whose "Move to…" menu holds its choices (views/routes.js)
+  routeAction: null, // the whole-route action being chosen/confirmed (views/route_actions.js)
   publishAsk: null, // {routeIds, reach}: who publishing would message, awaiting the dispatcher's yes
   notice: null,
   feed: [],
@@ -31,11 +33,15 @@ export const state = {
   planResult: null,
   positions: new Map(),
   order: null,
+  org: null,
+  expanded: new Map(), // route id -> open (true) or folded (false), as the dispatcher chose
   connected: false,
   busy: false,
 };
 
 let renderer = () => {};
+let driverRenderer = () => {};
+let driversQueued = false;
 
 /** main.js draws the console with this function on every update(). */
 export function setRenderer(render) {
@@ -44,6 +50,21 @@ export function setRenderer(render) {
 
 export function update() {
   renderer();
+}
+
+/** main.js moves the drivers' badges with this function (and nothing else is redrawn for a position). */
+export function setDriverRenderer(render) {
+  driverRenderer = render;
+}
+
+/** New positions arrived: move the badges on the next frame, once however many batches came meanwhile. */
+export function updateDrivers() {
+  if (driversQueued) return;
+  driversQueued = true;
+  requestAnimationFrame(() => {
+    driversQueued = false;
+    driverRenderer();
+  });
 }
 
 export const $ = (id) => document.getElementById(id);

@@ -21,6 +21,7 @@ export function describeEvent(event, timeZone) {
     return t('o.ev.status', { status: statusName(event.to_status) });
   }
   if (event.type === 'created') return t(details.source === 'csv' ? 'o.ev.created.csv' : 'o.ev.created');
+  if (event.type === 'rebooked') return t('o.ev.rebooked', { day: details.date ? formatDate(`${details.date}T12:00:00Z`, 'UTC') : '' });
   if (!KNOWN.has(event.type)) return t('o.ev.other', { type: event.type.replace(/_/g, ' ') });
   const fields = (details.fields || []).map((name) => t(`o.field.${name}`)).filter((v, i, all) => all.indexOf(v) === i);
   return t(`o.ev.${event.type}`, {

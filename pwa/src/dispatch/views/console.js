@@ -4,7 +4,8 @@ import { logout } from '../../shared/api.js';
 import { language, setLanguage, t } from '../../shared/i18n.js';
 import { loadBoard, openOrder } from '../actions.js';
 import { gantt } from '../gantt.js';
-import { LANGUAGE_KEY, $, driverName, showError, state, time, timeZone, update, windowOf } from '../store.js';
+import { LANGUAGE_KEY, $, showError, state, time, timeZone, update, windowOf } from '../store.js';
+import { driversListView } from '../drivers.js';
 import { conversationView, unmatchedView } from '../conversation.js';
 import { optimizerView, unplannedView } from './plan.js';
 import { importView } from '../orders/import.js';
@@ -63,9 +64,7 @@ export function feedView() {
         : html`<li>${t('d.feed.empty')}</li>`}
     </ol>
     ${unmatchedView()}
-    <h3>${t('d.drivers.live')}</h3>
-    <ul data-testid="driver-positions">${[...state.positions.values()].map((p) => html`<li data-driver-id=${p.driver_id}>
-      ${t('d.drivers.position', { name: driverName(p.driver_id), lat: p.lat.toFixed(5), lon: p.lon.toFixed(5), time: time(p.at) })}</li>`)}</ul>
+    ${driversListView()}
   </section>`;
 }
 
@@ -110,6 +109,12 @@ export function panelView() {
   if (state.tab === 'live') return feedView();
   if (state.tab === 'orders') return ordersView();
   if (state.tab === 'analytics') return html`<div id="analytics-root"></div>`; // filled by the dashboard module
-  return html`<section class="card" aria-label=${t('d.gantt')} data-testid="gantt"><h2>${t('d.tab.timeline')}</h2>
-    <div class="gantt-wrap" tabindex="0">${gantt(state.board.routes, timeZone())}</div></section>`;
+  return html`<p class="card">${t('d.timeline.where')}</p>`; // the timeline takes the map's place (dayTimelineView)
+}
+
+/** The Timeline tab: every route's day side by side, wide beside the route list (in the map's place). */
+export function dayTimelineView() {
+  return html`<section class="card timeline-card" aria-labelledby="timeline-title" data-testid="gantt">
+    <h2 id="timeline-title">${t('d.tab.timeline')}</h2>
+    ${gantt(state.board.routes, timeZone(), { open: openOrder })}</section>`;
 }

@@ -49,16 +49,24 @@ export function optimizerView() {
   </section>`;
 }
 
+// A day imported but not planned can hold thousands of orders: the table shows them a page at a time.
+const UNPLANNED_PAGE = 100;
+
 export function unplannedView() {
   const orders = state.board.unplanned;
+  const shown = orders.slice(0, state.unplannedShown || UNPLANNED_PAGE);
   return html`<section class="card" aria-labelledby="unplanned-title">
     <h2 id="unplanned-title">${t('d.unplanned', { count: orders.length })}</h2>
     ${orders.length ? html`<div class="scroll"><table data-testid="unplanned-table">
       <thead><tr><th>${t('d.col.ref')}</th><th>${t('d.col.address')}</th><th>${t('d.col.window')}</th><th>${t('d.col.load')}</th><th>${t('d.col.actions')}</th></tr></thead>
-      <tbody>${orders.map((o) => html`<tr data-order-id=${o.id}>
+      <tbody>${shown.map((o) => html`<tr data-order-id=${o.id}>
         <td>${o.external_ref}</td><td>${o.address}</td><td>${windowOf(o)}</td><td>${o.weight_kg} kg / ${o.parcel_count}</td>
         <td><button type="button" @click=${() => openOrder(o.id)}>${t('d.details')}</button>
           ${state.board.routes.length ? html`<button type="button" @click=${() => suggestInsertion(o)}>${t('d.insert')}</button>` : nothing}</td>
-      </tr>`)}</tbody></table></div>` : nothing}
+      </tr>`)}</tbody></table></div>
+      ${shown.length < orders.length ? html`<button type="button" data-testid="unplanned-more" @click=${() => {
+        state.unplannedShown = shown.length + UNPLANNED_PAGE;
+        update();
+      }}>${t('d.unplanned.more', { shown: shown.length, count: orders.length })}</button>` : nothing}` : nothing}
   </section>`;
 }
