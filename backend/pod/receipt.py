@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from PIL import Image as PILImage
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -60,6 +61,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 LANGUAGES = tuple(LABELS)
 MAX_PHOTOS = 3
+PRINT_DPI = 200
 # North America prints on Letter, the rest of the world on A4; the layout fits the narrower and shorter of both.
 LETTER_CURRENCIES = {"USD", "CAD"}
 FONT_CANDIDATES = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"),
@@ -116,18 +118,30 @@ def _register_fonts() -> tuple[str, str]:
 def money(cents: int, currency: str, language: str) -> str:
     """12.50 CAD in English, 12,50 CAD elsewhere; thousands grouped as each language groups them."""
     whole, rest = divmod(abs(cents), 100)
-    grouping = {"en": ",", "fr": "\u202f"}.get(language, ".")
+    grouping = {"en": ",", "fr": "\u00a0"}.get(language, ".")  # a no-break space: in every font we may use
     decimal = "." if language == "en" else ","
     return f"{'-' if cents < 0 else ''}{whole:,}".replace(",", grouping) + f"{decimal}{rest:02d} {currency}"
 
 
 def _picture(data: bytes, max_width: float, max_height: float) -> Image | None:
+    """The image fitted in its box, its pixels cut to what 200 dpi needs there (a phone photo is 10x that, and the
+    receipt travels by email)."""
     try:
-        reader = ImageReader(io.BytesIO(data))
-        width, height = reader.getSize()
+        picture = PILImage.open(io.BytesIO(data))
+        picture.load()
     except Exception:  # a file damaged in storage leaves its box out, not the whole receipt
         return None
+    width, height = picture.size
     scale = min(max_width / width, max_height / height, 1.0 if width > max_width / 2 else 2.0)
+    box = (round(width * scale / 72 * PRINT_DPI), round(height * scale / 72 * PRINT_DPI))
+    if width > box[0] * 1.2:
+        picture.thumbnail(box)
+        out = io.BytesIO()
+        if picture.mode in ("RGBA", "LA", "P", "1"):
+            picture.save(out, format="PNG", optimize=True)  # a signature keeps its sharp strokes
+        else:
+            picture.convert("RGB").save(out, format="JPEG", quality=80)
+        data = out.getvalue()
     return Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT")
 
 
@@ -140,7 +154,7 @@ def draw(content: ReceiptContent) -> bytes:
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#555555"))
     label = ParagraphStyle("label", parent=body, fontName=bold, fontSize=9, textColor=colors.HexColor("#444444"))
     heading = ParagraphStyle("heading", parent=body, fontName=bold, fontSize=18, leading=22, textColor=brand)
-    org_style = ParagraphStyle("org", parent=body, fontName=bold, fontSize=13, leading=16)
+    org_style = ParagraphStyle("org", parent=body, fontName=bold, fontSize=13, leading=16, alignment=TA_RIGHT)
 
     page = LETTER if content.currency.upper() in LETTER_CURRENCIES else A4
     out = io.BytesIO()
