@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import time
 from urllib.parse import unquote
 
 import pytest
@@ -186,6 +187,35 @@ def test_german_steps_follow_the_position_are_spoken_and_keep_going_offline(play
         page.wait_for_function("() => window.__spoken.some(s => s.text.includes('angekommen'))")
         assert all(s["lang"].startswith("de") for s in page.evaluate("window.__spoken"))
         page.context.set_offline(False)
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def test_leaving_the_planned_way_asks_the_road_network_for_a_new_one(playwright_browser, guided_server):
+    server, road_network = guided_server
+    _route, stop = first_stop(server)
+    start = (START_POSITION["latitude"], START_POSITION["longitude"])
+    context, page, errors = phone_at(playwright_browser, server)
+    try:
+        log_in(page)
+        page.goto(f"/driver/stops/{stop['id']}/guide")
+        page.wait_for_function("() => document.querySelector('[data-testid=next-instruction]')?.textContent.includes('onto')")
+        def legs():
+            return [r for r in road_network.requests if r["path"].startswith("/route/v1/") and r["path"].count(";") == 1]
+
+        asked = len(legs())
+        # 200 m to the side of the planned street, a fix a second as a phone gives them: another way was taken.
+        aside = (start[0] + 0.0018, start[1])
+        deadline = time.monotonic() + 15
+        while len(legs()) == asked and time.monotonic() < deadline:
+            aside = (aside[0] + 0.00005, aside[1])
+            drive_to(page, *aside)
+            page.wait_for_timeout(700)
+        assert len(legs()) > asked, "a new leg was asked for"
+        origin = unquote(legs()[-1]["path"]).rsplit("/", 1)[-1].split(";")[0]
+        lon, lat = map(float, origin.split(","))
+        assert metres((lat, lon), aside) < 30, (lat, lon)
     finally:
         context.close()
     assert not errors, errors

@@ -7,7 +7,7 @@
 import * as api from '../../shared/api.js';
 import { language, t } from '../../shared/i18n.js';
 import { settings, setSpeakDirections } from '../settings.js';
-import { state, update } from '../store.js';
+import { locationSharing, state, update } from '../store.js';
 import { bearingDegrees, distanceMetres, follow, prepareLeg } from './progress.js';
 import { hush, say } from './speech.js';
 import { directionWords, distanceText, instructionText, mergeGuideMessages } from './words.js';
@@ -15,7 +15,7 @@ import { directionWords, distanceText, instructionText, mergeGuideMessages } fro
 mergeGuideMessages();
 
 const SAVED_KEY = 'lastmile.driver.guide';
-// A new route from the server at most this often when the driver leaves the planned way.
+// A new way from the server at most this often while the driver stays off the planned one.
 const REROUTE_EVERY_MS = 15000;
 // Spoken twice per manoeuvre: once when it becomes the next (if still far) and once just before it.
 const ANNOUNCE_FAR_M = 150;
@@ -31,7 +31,7 @@ export const guide = {
   progress: null,
   reason: null, // why there are no steps: noSteps | stepsUnavailable | noRoad | offline
   fetching: false,
-  fetchedAt: 0,
+  reroutedAt: 0,
   rerouting: false,
   legVersion: 0,
   spoken: new Set(),
@@ -74,16 +74,27 @@ export function attachGuide(route, stop) {
     guide.leg = null;
     guide.progress = null;
     guide.reason = null;
-    guide.fetchedAt = 0;
+    guide.reroutedAt = 0;
     guide.spoken.clear();
     const kept = saved();
     if (kept?.stopId === stop.id && kept.directions) adopt(kept.directions);
   }
   if (watchId === null && navigator.geolocation) {
-    watchId = navigator.geolocation.watchPosition(onPosition, (error) => {
+    const failed = (error) => {
+      if (guide.position) return;
       guide.positionError = error.message || 'unavailable';
       update();
-    }, { enableHighAccuracy: true, maximumAge: 2000, timeout: 30000 });
+    };
+    watchId = navigator.geolocation.watchPosition(onPosition, failed,
+      { enableHighAccuracy: true, maximumAge: 2000, timeout: 30000 });
+    // A second watch only hears of the next fix: start from the one location sharing already has (on duty),
+    // or the phone's last known position, rather than "waiting for your position" while parked.
+    const shared = locationSharing.lastFix;
+    if (!guide.position && shared) {
+      setTimeout(() => onFix({ lat: shared.lat, lon: shared.lon, heading: shared.heading, speed: shared.speed }));
+    } else if (!guide.position) {
+      navigator.geolocation.getCurrentPosition(onPosition, failed, { maximumAge: 60000, timeout: 30000 });
+    }
   }
 }
 
@@ -97,13 +108,20 @@ export function detachGuide() {
 
 function onPosition(position) {
   const { latitude, longitude, heading, speed } = position.coords;
+  onFix({ lat: latitude, lon: longitude, heading, speed });
+}
+
+function onFix({ lat, lon, heading, speed }) {
+  if (guide.stopId === null) return; // the screen was left meanwhile
   // A heading is only meaningful while moving (a parked phone's heading is noise or absent).
-  guide.position = { lat: latitude, lon: longitude, heading: Number.isFinite(heading) && speed > 1 ? heading : null };
+  guide.position = { lat, lon, heading: Number.isFinite(heading) && speed > 1 ? heading : null };
   guide.positionError = null;
   if (!guide.directions && !guide.fetching) fetchDirections();
   if (guide.leg) {
     guide.progress = follow(guide.leg, guide.position, guide.progress);
-    if (guide.progress.offRouteCount >= 2 && !guide.progress.arrived && Date.now() - guide.fetchedAt > REROUTE_EVERY_MS) {
+    if (guide.progress.offRouteCount >= 2 && !guide.progress.arrived && !guide.fetching
+      && Date.now() - guide.reroutedAt > REROUTE_EVERY_MS) {
+      guide.reroutedAt = Date.now();
       guide.rerouting = true;
       fetchDirections();
     }
@@ -122,7 +140,6 @@ async function fetchDirections() {
     return;
   }
   guide.fetching = true;
-  guide.fetchedAt = Date.now();
   try {
     const query = new URLSearchParams({ stop_id: stopId, lat: position.lat.toFixed(6), lon: position.lon.toFixed(6) });
     const directions = await api.get(`/api/v1/driver/directions?${query}`);

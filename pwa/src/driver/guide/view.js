@@ -3,7 +3,7 @@
 // other navigation apps. Without OSRM, or offline before any steps came, the stop's direction and distance
 // as the crow flies, in words, and the straight leg on the map.
 import { html, nothing } from 'lit-html';
-import { styleMap } from 'lit-html/directives/style-map.js';
+import { cssProperties } from '../../shared/style.js';
 import { t } from '../../shared/i18n.js';
 import { settings } from '../settings.js';
 import { BASE, link, state, update } from '../store.js';
@@ -53,7 +53,7 @@ function crowFliesView(stop) {
   return html`<section class="card guide-next" data-testid="directions">
     <div class="guide-now">
       ${Number.isFinite(heading) ? html`<p class="guide-arrow" aria-hidden="true"
-        style=${styleMap({ transform: `rotate(${Math.round(bearing - heading)}deg)` })}>↑</p>` : nothing}
+        style=${cssProperties({ transform: `rotate(${Math.round(bearing - heading)}deg)` })}>↑</p>` : nothing}
       <div>
         <p class="guide-distance" data-testid="next-distance">${distanceText(distance)}</p>
         <p class="guide-instruction" data-testid="next-instruction">${words}</p>
