@@ -43,6 +43,10 @@ function valuesOf(order, mode) {
     delivery_instructions: order?.delivery_instructions || '',
     urgent: false,
     ...pickupValuesOf(order?.type || 'delivery', order?.pickup, zone),
+    ...(order?.type === 'return' ? {
+      service_min: String(Math.round((order.pickup?.service_time_s ?? 300) / 60)),
+      delivery_instructions: order.pickup?.instructions || '',
+    } : {}),
   };
 }
 
@@ -179,8 +183,11 @@ function bodyOf(values, mode) {
   if (mode !== 'edit') body.type = values.type;
   if (values.type !== 'delivery') body.pickup = pickupOf(values);
   if (values.type === 'return') {
-    // A return goes back to the depot: the customer is the pickup's contact, the delivery end is not given.
+    // A return goes back to the depot: the customer is the pickup's contact, the delivery end is not given, and
+    // the time at the door and the driver's instructions are the collection's.
     for (const name of ['address', 'lat', 'lon', 'time_windows', 'recipient']) delete body[name];
+    Object.assign(body.pickup, { service_time_s: body.service_time_s, instructions: body.delivery_instructions });
+    delete body.delivery_instructions;
   }
   return body;
 }
@@ -312,8 +319,8 @@ export function formView() {
       ${values.type === 'delivery' ? nothing : html`<fieldset class="wide" data-testid="pickup-fields"><legend>${t('o.form.pickup')}</legend>
         <div class="grid">
           <div class="wide">${field('pickup_address', t('o.form.pickupAddress'), { required: true })}</div>
-          ${field('pickup_lat', t('o.form.lat'), { type: 'number', attrs: { step: 'any', min: -90, max: 90 } })}
-          ${field('pickup_lon', t('o.form.lon'), { type: 'number', attrs: { step: 'any', min: -180, max: 180 } })}
+          ${field('pickup_lat', t('o.form.pickupLat'), { type: 'number', attrs: { step: 'any', min: -90, max: 90 } })}
+          ${field('pickup_lon', t('o.form.pickupLon'), { type: 'number', attrs: { step: 'any', min: -180, max: 180 } })}
           ${field('pickup_window_start', t('o.form.pickupWindowStart'), { type: 'time' })}
           ${field('pickup_window_end', t('o.form.pickupWindowEnd'), { type: 'time' })}
           ${field('pickup_name', t('o.form.sender'))}
