@@ -87,9 +87,10 @@ def tracking_page(token: str):
     return response
 
 
+@bp.get("/print/routes")
 @bp.get("/print/routes/<int:route_id>")
-def route_sheet_page(route_id: int):
-    # The page reads the route from its own address; the API answers who may see it (staff, or its driver).
+def route_sheet_page(route_id: int | None = None):
+    # The page reads the route (or `?ids=` several) from its own address; the API answers who may see each one.
     return _app_shell("print")
 
 

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from tests.e2e.axe import assert_accessible
 from tests.e2e.test_dispatch_console import desk  # noqa: F401  (the console fixture)
+from tests.e2e.test_driver_outbox_refusals import other_drivers_route
 from tests.e2e.test_tracking_page import DriverDay, live_server  # noqa: F401  (the server with a worker)
 
 pytestmark = pytest.mark.browser
@@ -135,3 +136,31 @@ def test_a_dispatcher_downloads_a_receipt_and_an_admin_has_it_ride_with_the_emai
     session = demo_server.session("admin@demo.lastmile.test", "lastmile-demo")
     assert session.get(f"{demo_server.url}/api/v1/organization/settings", timeout=10).json()["receipt_in_delivered_email"]
     context.close()
+
+
+def test_print_all_puts_each_route_of_the_day_on_its_own_pages(desk, demo_server, driver_route, tmp_path):  # noqa: F811
+    other_drivers_route(demo_server, demo_server.dispatcher_session(), driver_route)  # two routes at least
+    page = desk(demo_server)
+    cards = page.get_by_test_id("route-card")
+    shown = [int(cards.nth(index).get_attribute("data-route-id")) for index in range(cards.count())]
+    assert len(shown) >= 2
+    button = page.get_by_test_id("print-all")
+    assert button.inner_text() == f"Print all {len(shown)} route sheets"
+    with page.context.expect_page() as opened:
+        button.click()
+    sheets_page = opened.value
+    sheets_page.wait_for_selector("#app[data-ready=true]")
+    sheets = sheets_page.get_by_test_id("sheet")
+    assert [int(sheets.nth(i).get_attribute("data-route-id")) for i in range(sheets.count())] == shown
+    assert sheets_page.get_by_test_id("print").count() == 1
+    staff = demo_server.dispatcher_session()
+    stops = [len(staff.get(f"{demo_server.url}/api/v1/routes/{route_id}/sheet", timeout=10).json()["stops"])
+             for route_id in shown]
+    assert sheets_page.get_by_test_id("sheet-stop").count() == sum(stops)
+    assert_accessible(sheets_page, "the day's route sheets")
+    sheets_page.emulate_media(media="print")
+    pdf = sheets_page.pdf(format="Letter")
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    starts = [index for index, text in enumerate(pages) if "Route sheet — " in text]
+    assert len(starts) == len(shown) and starts[0] == 0  # each route begins a page of its own
+    (tmp_path / "day-sheets-letter.pdf").write_bytes(pdf)

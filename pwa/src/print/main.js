@@ -17,7 +17,14 @@ mergeMessages();
 const wanted = new URLSearchParams(location.search).get('lang');
 setLanguage(chooseLanguage(wanted));
 
-const routeId = Number((location.pathname.match(/^\/print\/routes\/(\d+)\/?$/) || [])[1]);
+// One route (/print/routes/12), or several to print in one go, each on its own pages (/print/routes?ids=12,13).
+const MAX_ROUTES = 200;
+const routeIds = (() => {
+  const one = Number((location.pathname.match(/^\/print\/routes\/(\d+)\/?$/) || [])[1]);
+  if (one) return [one];
+  const listed = new URLSearchParams(location.search).get('ids') || '';
+  return [...new Set(listed.split(',').map(Number).filter((id) => Number.isInteger(id) && id > 0))].slice(0, MAX_ROUTES);
+})();
 const root = document.getElementById('app');
 
 function barcodeView(barcode) {
@@ -75,12 +82,11 @@ function sheetView(sheet) {
   const day = formatDate(`${sheet.date}T12:00:00Z`, zone);
   const totals = [tn('sheet.stops', sheet.stop_count), tn('sheet.parcels', sheet.parcel_count)];
   if (sheet.cod_total_cents) totals.push(t('sheet.cashTotal', { amount: formatMoney(sheet.cod_total_cents, sheet.currency) }));
-  return html`<header class="sheet-head">
+  return html`<article class="sheet" data-testid="sheet" data-route-id=${sheet.route_id}
+      aria-labelledby="sheet-${sheet.route_id}-title"><header class="sheet-head">
       <div><p class="org">${sheet.organization}</p>
-        <h1>${t('sheet.title')} — ${day}</h1>
+        <h1 id="sheet-${sheet.route_id}-title">${t('sheet.title')} — ${day}</h1>
         <p class="status">${t(`sheet.status.${sheet.status}`)}</p></div>
-      <div class="actions no-print"><button type="button" class="primary" data-testid="print" @click=${() => window.print()}>${t('sheet.print')}</button>
-        <small>${t('sheet.printHint')}</small></div>
     </header>
     <dl class="facts" data-testid="sheet-facts">
       <div><dt>${t('sheet.driver')}</dt><dd>${sheet.driver ? html`${sheet.driver.name}${sheet.driver.phone ? html` · ${sheet.driver.phone}` : nothing}` : t('sheet.noDriver')}</dd></div>
@@ -96,14 +102,21 @@ function sheetView(sheet) {
         <th scope="col">${t('sheet.col.done')}</th></tr></thead>
       <tbody>${sheet.stops.map((stop) => stopRow(stop, sheet))}</tbody></table>`
     : html`<p>${t('sheet.empty')}</p>`}
-    <p class="printed">${t('sheet.printed', { when: `${formatDate(sheet.printed_at, zone)} ${formatTime(sheet.printed_at, zone)}`, zone })}</p>`;
+    <p class="printed">${t('sheet.printed', { when: `${formatDate(sheet.printed_at, zone)} ${formatTime(sheet.printed_at, zone)}`, zone })}</p>
+  </article>`;
+}
+
+function pageView(sheets) {
+  return html`<div class="actions no-print"><button type="button" class="primary" data-testid="print" @click=${() => window.print()}>${t('sheet.print')}</button>
+      <small>${sheets.length > 1 ? tn('sheet.many', sheets.length) : t('sheet.printHint')}</small></div>
+    ${sheets.map(sheetView)}`;
 }
 
 function problemView(error) {
   if (error instanceof ApiError && error.status === 401) {
     return html`<p role="alert">${t('sheet.login')}</p><p><a href="/dispatch">${t('sheet.openConsole')}</a></p>`;
   }
-  if ((error instanceof ApiError && error.status === 404) || !routeId) return html`<p role="alert">${t('sheet.notFound')}</p>`;
+  if ((error instanceof ApiError && error.status === 404) || !routeIds.length) return html`<p role="alert">${t('sheet.notFound')}</p>`;
   return html`<p role="alert">${t('sheet.error', { message: error.message })}</p>`;
 }
 
@@ -111,10 +124,12 @@ async function start() {
   root.textContent = ''; // the boot text; lit-html renders beside what it did not render itself
   render(html`<p>${t('sheet.loading')}</p>`, root);
   try {
-    if (!routeId) throw new ApiError(404, {});
-    const sheet = await get(`/api/v1/routes/${routeId}/sheet`);
-    document.title = `${t('sheet.title')} — ${sheet.driver?.name || sheet.route_id} — ${sheet.date}`;
-    render(sheetView(sheet), root);
+    if (!routeIds.length) throw new ApiError(404, {});
+    const sheets = [];
+    for (const id of routeIds) sheets.push(await get(`/api/v1/routes/${id}/sheet`)); // one at a time: a light load
+    const [first] = sheets;
+    document.title = `${t('sheet.title')} — ${sheets.length > 1 ? first.date : `${first.driver?.name || first.route_id} — ${first.date}`}`;
+    render(pageView(sheets), root);
     root.dataset.ready = 'true';
   } catch (error) {
     render(problemView(error), root);
