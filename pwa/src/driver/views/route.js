@@ -172,7 +172,7 @@ export function nextCard(stop) {
       <p class="address big">${order.address}</p>
       <p class="meta">${windowText(order)}${etaText(stop)}</p>
       ${lateFlag(stop, { long: true })}
-      <a class="button primary" data-testid="guide-open" href="${BASE}/stops/${stop.id}/guide"
+      <a class="button primary guide-open" data-testid="guide-open" href="${BASE}/stops/${stop.id}/guide"
         @click=${link(`${BASE}/stops/${stop.id}/guide`)}>${t('stop.directions')}</a>
       ${navLinks(stop)}
       <a class="button secondary" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}>

@@ -56,7 +56,7 @@ export function stopView(route, stop) {
       <ul class="parcels">${(order.parcels || []).map((parcel) => html`<li>${parcel.barcode}
         ${parcel.delivered_at ? html`<span class="badge completed">✓</span>` : parcel.loaded_at ? html`<span class="badge arrived">⬆</span>` : nothing}</li>`)}</ul></section>
     <section class="card"><h2>${t('stop.navigate')}</h2>
-      <button class="primary" data-testid="guide-open" @click=${() => navigate(`${BASE}/stops/${stop.id}/guide`)}>${t('stop.directions')}</button>
+      <button class="primary guide-open" data-testid="guide-open" @click=${() => navigate(`${BASE}/stops/${stop.id}/guide`)}>${t('stop.directions')}</button>
       ${navLinks(stop)}</section>
     ${open && route.status === 'in_progress' ? html`<div class="controls sticky">
       ${stop.status === 'pending' ? html`<button class="secondary" @click=${() => act('stop.arrive', { stop })}>${t('stop.arrive')}</button>` : nothing}
