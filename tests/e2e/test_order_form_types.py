@@ -66,3 +66,31 @@ def test_a_pair_and_a_return_from_the_form(console, demo_server):  # noqa: F811
     # At a return the time at the door and the instructions are the collection's: what the driver reads there.
     assert found[0]["pickup"]["service_time_s"] == 240
     assert found[0]["pickup"]["instructions"] == "Parcel is with the concierge"
+
+
+def test_the_desk_and_the_plan_show_each_end(console, demo_server):  # noqa: F811
+    """The desk names a pair's two ends and a return's collection address; a route card marks pickup stops."""
+    url, dispatcher = demo_server.url, demo_server.dispatcher_session()
+    today = dispatcher.get(f"{url}/api/v1/routes", timeout=10).json()
+    routes = today.get("items", today) if isinstance(today, dict) else today
+    day = routes[0]["date"]
+    pair = dispatcher.post(f"{url}/api/v1/orders", timeout=10, json={
+        "external_ref": "DESK-B2B", "type": "pickup_delivery", "delivery_date": day,
+        "address": "800 Rue de la Gauchetière Ouest, Montréal", "lat": 45.499, "lon": -73.566,
+        "pickup": {"address": "5333 Avenue Casgrain, Montréal", "lat": 45.5275, "lon": -73.5955}}).json()
+    response = dispatcher.post(f"{url}/api/v1/routes", json={"date": day, "order_ids": [pair["id"]]}, timeout=10)
+    assert response.status_code == 201, response.text
+    page = console
+    page.get_by_test_id("orders-q").fill("DESK-B2B")
+    page.get_by_test_id("orders-q").press("Enter")
+    row = page.locator("[data-testid=orders-table] tbody tr").filter(has_text="DESK-B2B")
+    row.wait_for()
+    assert "Pickup → delivery 5333 Avenue Casgrain, Montréal → 800 Rue de la Gauchetière" in row.inner_text()
+    page.get_by_role("tab", name="Plan").click()
+    marker = page.locator(f"[data-order-id='{pair['id']}'] [data-testid=stop-pickup]")
+    marker.wait_for()
+    assert marker.inner_text() == "Pickup"
+    stops = page.locator(f"[data-order-id='{pair['id']}']")
+    assert stops.count() == 2 and "5333 Avenue Casgrain" in stops.first.inner_text()
+    marker.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "plan-pickup-stop.png"))

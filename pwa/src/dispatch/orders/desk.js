@@ -168,7 +168,7 @@ function tableView() {
     <tbody>${result.items.map((o) => html`<tr data-order-id=${o.id} class=${desk.selection.has(o.id) ? 'chosen' : ''}>
       <td><input type="checkbox" aria-label=${t('o.col.selectOne', { ref: o.external_ref })} .checked=${desk.selection.has(o.id)}
         @change=${(e) => toggle(o, e.target.checked)}></td>
-      <td>${o.external_ref}</td><td>${dayText(o)}</td><td>${windowOf(o)}</td><td>${o.address}</td>
+      <td>${o.external_ref}</td><td>${dayText(o)}</td><td>${windowOf(o)}</td><td>${addressCell(o)}</td>
       <td>${o.recipient?.name || '—'}</td>
       <td><span class="status status-${o.status}">${statusName(o.status)}</span></td>
       <td>${assignmentText(o)}</td>
@@ -190,6 +190,13 @@ function pagerView() {
     <label class="inline">${t('o.perPage')}<select @change=${(e) => { desk.perPage = Number(e.target.value); desk.page = 1; loadOrders(); }}>
       ${[25, 50, 100, 200].map((n) => html`<option value=${n} ?selected=${desk.perPage === n}>${n}</option>`)}</select></label>
   </nav>`;
+}
+
+/** A return is where it is collected (its delivery end is the depot); a pair names both ends. */
+function addressCell(o) {
+  if (o.type === 'return') return html`<small class="kind">${t('o.row.return')}</small> ${o.pickup?.address || ''}`;
+  if (o.type === 'pickup_delivery') return html`<small class="kind">${t('o.row.pair')}</small> ${o.pickup?.address || ''} → ${o.address}`;
+  return o.address;
 }
 
 export function ordersView() {

@@ -78,7 +78,7 @@ function stopView(route, stop, risky, others) {
       @drop=${(e) => onDrop(e, route.id, stop.id)}
       @keydown=${(e) => !done && onStopKey(e, route, stop)}>
     <span class="seq">${stop.sequence}</span>
-    <span class="addr"><a href="#" @click=${(e) => { e.preventDefault(); openOrder(stop.order.id); }}>${stop.order.address}</a>
+    <span class="addr">${stop.kind === 'pickup' ? html`<strong class="kind" data-testid="stop-pickup">${t('d.stop.pickup')}</strong> ` : nothing}<a href="#" @click=${(e) => { e.preventDefault(); openOrder(stop.order.id); }}>${stop.order.address}</a>
       <small>${windowOf(stop.order)} · ${t('d.stop.eta', { time: time(stop.eta_at) })}
         ${stop.planned_arrival_at ? html` · ${t('d.stop.planned', { time: time(stop.planned_arrival_at) })}` : nothing}
         · ${t(`stop.status.${stop.status}`)}</small>
