@@ -1,16 +1,19 @@
 """Scanning parcels with the phone's camera (issue #18 item 2), in chromium with a fake camera.
 
 Chromium plays a Y4M file as the camera (`--use-file-for-fake-video-capture`): the file is drawn here from the
-route's own parcel codes (Code 128 labels for the van, QR codes at the door) plus a code that belongs nowhere.
+route's own parcels — their Code 128 labels exactly as the driver's route sheet prints them for the van, QR codes
+at the door — plus a code that belongs nowhere.
 It loops, so every label passes in front of the camera again and again: a parcel must still beep and count once.
 Chromium on Linux has no BarcodeDetector, so these reads go through the WebAssembly reader in its worker.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import CHROMIUM_ARGS, START_POSITION, log_in_as_driver
@@ -34,18 +37,33 @@ GOOD = ["tone 1760", "vibrate 60"]
 BAD = ["tone 330", "tone 330", "vibrate 120,80,120"]
 
 
-def code128_label(code: str) -> Image.Image:
-    from barcode.codex import Code128
-
-    modules = "".join(Code128(code).build())
-    module = min(3, (WIDTH - 40) // (len(modules) + 20))  # as wide as a label filling the picture
-    label = Image.new("L", ((len(modules) + 20) * module, 150), 255)
-    draw = ImageDraw.Draw(label)
-    for index, bit in enumerate(modules):
-        if bit == "1":
-            x = (index + 10) * module
-            draw.rectangle([x, 10, x + module - 1, 139], fill=0)
+def sheet_label(drawn: dict) -> Image.Image:
+    """A parcel label as the route sheet prints it: its Code 128 bars (SVG path data in modules) drawn to fill
+    the picture's width, as a driver holds a label up to the camera."""
+    module = min(3, (WIDTH - 40) // drawn["width"])
+    label = Image.new("L", (drawn["width"] * module, 150), 255)
+    paint = ImageDraw.Draw(label)
+    bars = re.findall(r"M(\d+) 0h(\d+)v", drawn["path"])
+    assert bars, drawn["path"]
+    for x, width in bars:
+        paint.rectangle([int(x) * module, 10, (int(x) + int(width)) * module - 1, 139], fill=0)
     return label
+
+
+def code128_label(code: str) -> Image.Image:
+    """A Code 128 label drawn the way the route sheet draws one (for a code that is on no sheet)."""
+    from backend.orders.barcodes import code128
+
+    drawn = code128(code)
+    return sheet_label({"width": drawn.width, "path": drawn.path})
+
+
+def printed_labels(demo_server, route_id: int) -> dict[str, Image.Image]:
+    """Each parcel's label from the driver's own route sheet (GET /routes/<id>/sheet), by barcode."""
+    sheet = demo_server.driver_session().get(f"{demo_server.url}/api/v1/routes/{route_id}/sheet", timeout=10)
+    assert sheet.status_code == 200, sheet.text
+    return {barcode["value"]: sheet_label(barcode) for stop in sheet.json()["stops"] for barcode in stop["barcodes"]
+            if barcode["drawable"]}
 
 
 def qr_label(code: str) -> Image.Image:
@@ -134,7 +152,8 @@ def test_the_load_check_scans_labels_from_the_camera_once_each_and_tells_a_stran
                                                                                      driver_route, tmp_path):
     codes = [parcel["barcode"] for _, parcel in parcels_of(driver_route)]
     filmed, typed = codes[:3], codes[3:]
-    phone = camera_phone([code128_label(code) for code in [*filmed, STRANGER]])
+    printed = printed_labels(demo_server, driver_route["id"])
+    phone = camera_phone([*(printed[code] for code in filmed), code128_label(STRANGER)])
     log_in_as_driver(phone)
     loaded = phone.get_by_test_id("loaded-count")
     assert loaded.inner_text() == f"0 of {len(codes)} parcels loaded"
@@ -144,6 +163,7 @@ def test_the_load_check_scans_labels_from_the_camera_once_each_and_tells_a_stran
                             timeout=40000)
     scanner = phone.get_by_test_id("scanner")
     assert scanner.get_attribute("data-decoder") == "wasm", "chromium on Linux reads through the WebAssembly reader"
+    expect(phone.locator("video[data-scan=load]")).to_be_in_viewport(ratio=0.9)  # brought into view when opened
     # Told in words, and kept on screen while the next labels are read.
     refused = phone.get_by_test_id("scan-refused")
     refused.wait_for(timeout=20000)
@@ -163,6 +183,7 @@ def test_the_load_check_scans_labels_from_the_camera_once_each_and_tells_a_stran
         field.press("Enter")
     phone.wait_for_function("() => document.querySelector('[data-testid=scanner]').dataset.status === 'done'", timeout=10000)
     assert phone.locator("video").count() == 0, "the camera is off once every parcel is loaded"
+    assert phone.get_by_test_id("scan-start").count() == 0, "nothing is left to scan"
     phone.get_by_test_id("sync-status").filter(has_text="All synced").wait_for()
     on_server = {parcel["barcode"]: parcel["loaded_at"] for _, parcel in parcels_of(server_route(demo_server))}
     assert all(on_server[code] for code in codes), on_server

@@ -50,6 +50,8 @@ async function openCamera(purpose) {
   module.prepareSound();
   const video = document.querySelector(`video[data-scan="${purpose}"]`);
   if (camera.purpose !== purpose || !video) return; // the driver left the screen meanwhile
+  // The picture, the count and the last read in view together (the load check sits below the next stop).
+  video.closest('.scanner')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
   camera.scanner = new module.CameraScanner({ video, onCode: handleCode, onState: setStatus });
   await camera.scanner.start();
 }
@@ -86,7 +88,8 @@ export function scanPanel(purpose, { onCode, complete, count }) {
       ${live ? html`
         <div class="scan-frame"><video data-scan=${purpose} muted playsinline aria-label=${t('scan.video')}></video></div>
         <button type="button" class="secondary" data-testid="scan-stop" @click=${closeCamera}>${t('scan.stop')}</button>`
-      : html`<button type="button" class="primary" data-testid="scan-start" @click=${() => openCamera(purpose)}>
+      : complete?.() ? nothing // every parcel is in: nothing to open the camera for
+        : html`<button type="button" class="primary" data-testid="scan-start" @click=${() => openCamera(purpose)}>
           ${t('scan.start')}</button>`}
       ${count ? html`<p class="scan-count" role="status" data-testid="scan-count">
         ${tn('scan.count', count.expected, { scanned: count.scanned })}</p>` : nothing}
