@@ -1,8 +1,13 @@
 """Realistic-city benchmark: time to a first feasible plan, cost vs pyvroom at equal time,
-insertion into live routes, re-optimizing one route, traffic-aware vs static plans.
+insertion into live routes, re-optimizing one route, traffic-aware vs static plans, and a mixed day
+(deliveries, returns and pickup-delivery pairs) against pyvroom at equal time.
 
     python benchmarks/routing/city.py --stops 200,1000,2000 [--time-limit 30] [--seed 1] [--bbox 4.78,45.70,4.92,45.80]
-        [--skip-peer] [--only solve,insert,reopt,traffic] [--out city.md]
+        [--skip-peer] [--only solve,insert,reopt,traffic,mixed] [--out city.md]
+
+The mixed day: of the stops, 60 % deliveries from the depot, 20 % returns (collected, carried back to the
+depot) and 20 % the two stops of pickup-delivery pairs (pickup first, same van, 2-hour windows each, the
+pickup's closing before the delivery's), with vans whose capacity binds (the load follows the route).
 
 The generator draws stops around a few dense neighbourhoods plus a uniform
 spread inside the bounding box ([lon_min, lat_min, lon_max, lat_max], default
@@ -81,9 +86,65 @@ def pyvroom_solve(problem: dict, time_limit: float) -> dict:
     t0 = time.monotonic()
     sol = inp.solve(exploration_level=5, nb_threads=2, timeout=dt.timedelta(seconds=time_limit))
     secs = time.monotonic() - t0
-    served = int((sol.routes["type"] == "job").sum())
+    served = int(sol.routes["type"].isin(["job", "pickup", "delivery"]).sum())
     return {"cost": int(sol.summary.cost) if hasattr(sol, "summary") else None, "served": served, "seconds": secs,
             "routes": int(sol.routes["vehicle_id"].nunique())}
+
+
+def mixed_day_problem(n_stops: int, seed: int = 1, bbox=DEFAULT_BBOX, stops_per_van: int = 40) -> dict:
+    """The city's points as a mixed day: deliveries, returns (pickup jobs) and pairs (shipments)."""
+    base = city_problem(n_stops, seed, bbox=bbox, stops_per_van=stops_per_van)
+    rng = random.Random(seed + 1000)
+    jobs, shipments = [], []
+    indices = list(range(1, n_stops + 1))
+    rng.shuffle(indices)
+    n_pair_stops = (n_stops // 5) // 2 * 2
+    n_returns = n_stops // 5
+    pair_stops, returns, deliveries = (indices[:n_pair_stops], indices[n_pair_stops:n_pair_stops + n_returns],
+                                       indices[n_pair_stops + n_returns:])
+    for index in deliveries + returns:
+        start = rng.choice(range(8, 17)) * 3600
+        jobs.append({"id": index, "location_index": index, "service": 180, "time_windows": [[start, start + 7200]],
+                     ("delivery" if index in deliveries else "pickup"): [rng.randint(1, 3)]})
+    for number, (pickup, delivery) in enumerate(zip(pair_stops[::2], pair_stops[1::2]), start=1):
+        start = rng.choice(range(8, 15)) * 3600
+        shipments.append({"amount": [rng.randint(1, 3)],
+                          "pickup": {"id": number, "location_index": pickup, "service": 180,
+                                     "time_windows": [[start, start + 7200]]},
+                          "delivery": {"id": number, "location_index": delivery, "service": 180,
+                                       "time_windows": [[start + 3600, start + 3 * 3600]]}})
+    for vehicle in base["vehicles"]:
+        vehicle["capacity"] = [stops_per_van * 2]  # about what a van's share of the day weighs: the load binds
+    return {**base, "jobs": jobs, "shipments": shipments}
+
+
+def bench_mixed(sizes, time_limit, seed, skip_peer, lines, bbox=DEFAULT_BBOX):
+    lines.append(f"## Mixed day (60 % deliveries, 20 % returns, 20 % pickup-delivery pairs): cost vs pyvroom at "
+                 f"{time_limit:g} s\n")
+    lines.append("| stops | vans | ours cost | ours routes | ours stops unserved | engine | pyvroom cost | pyvroom routes "
+                 "| pyvroom stops unserved | pyvroom s | cost gap vs pyvroom |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        problem = mixed_day_problem(n, seed, bbox=bbox)
+        t0 = time.monotonic()
+        sol = solve(strip(problem), time_limit=time_limit, seed=seed)
+        wall = time.monotonic() - t0
+        errs = check_vroom_solution(strip(problem), sol)
+        s = sol["summary"]
+        row = [str(n), str(len(problem["vehicles"])), str(s["cost"]), str(s["routes"]), str(s["unassigned"]),
+               s.get("engine", "")]
+        if errs:
+            row[2] += f" (INFEASIBLE: {errs[0]})"
+        if not skip_peer:
+            peer = pyvroom_solve(problem, time_limit)
+            gap = 100.0 * (s["cost"] - peer["cost"]) / peer["cost"] if peer["cost"] else float("nan")
+            row += [str(peer["cost"]), str(peer["routes"]), str(n - peer["served"]), f"{peer['seconds']:.1f}",
+                    f"{gap:+.2f} %"]
+        else:
+            row += ["-"] * 5
+        lines.append("| " + " | ".join(row) + " |")
+        print(lines[-1], f"(ours wall {wall:.1f}s)", flush=True)
+    lines.append("")
 
 
 def bench_solve(sizes, time_limit, seed, skip_peer, lines, bbox=DEFAULT_BBOX):
@@ -198,7 +259,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bbox", default=",".join(map(str, DEFAULT_BBOX)), help="lon_min,lat_min,lon_max,lat_max")
     ap.add_argument("--skip-peer", action="store_true")
-    ap.add_argument("--only", default="solve,insert,reopt,traffic")
+    ap.add_argument("--only", default="solve,insert,reopt,traffic,mixed")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     bbox = tuple(float(x) for x in args.bbox.split(","))
@@ -211,6 +272,8 @@ def main(argv=None):
         bench_insert_and_reopt(args.seed, lines, "insert" in only, "reopt" in only)
     if "traffic" in only:
         bench_traffic(args.seed, min(args.time_limit, 10.0), lines)
+    if "mixed" in only:
+        bench_mixed([int(x) for x in args.stops.split(",") if x], args.time_limit, args.seed, args.skip_peer, lines, bbox)
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")
