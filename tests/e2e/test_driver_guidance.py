@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DRIVER_PHONE, DRIVER_PIN, START_POSITION, DemoServer
 from tests.servers import ServerProcess
 from tests.standins import StandIn
@@ -157,6 +158,8 @@ def test_german_steps_follow_the_position_are_spoken_and_keep_going_offline(play
         page.locator("[data-testid=guide-map] .leaflet-pane").first.wait_for(state="attached")
         assert any("/assets/map-" in url for url in scripts)
         page.get_by_test_id("guide-leg").wait_for(state="attached")
+        page.locator(".guide-steps summary").click()
+        assert_accessible(page, "the guidance with steps")
 
         page.get_by_test_id("guide-voice").click()
         assert page.get_by_test_id("guide-voice").get_attribute("aria-pressed") == "true"
@@ -266,6 +269,8 @@ def test_without_osrm_the_stop_is_given_in_words_as_the_crow_flies(playwright_br
             links = {a.get_attribute("data-nav") for a in page.locator("[data-testid=nav-links] a").all()}
             assert links == {"geo", "google", "apple", "waze"}  # the hand-off stays available
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.locator("[data-testid=guide-map] .leaflet-pane").first.wait_for(state="attached")
+            assert_accessible(page, f"the guidance without OSRM, {scheme} theme")
             page.screenshot(path=str(tmp_path / f"crow-flies-{scheme}.png"), full_page=True)
 
             halfway = point_along(start, end, 0.5)
