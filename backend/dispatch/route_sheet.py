@@ -15,6 +15,7 @@ from backend.database import utcnow
 from backend.dispatch import service
 from backend.dispatch.models import Route, Stop
 from backend.extensions import db
+from backend.orders.enums import StopKind
 from backend.orders.barcodes import code128
 
 def _barcode(value: str) -> dict:
@@ -25,28 +26,33 @@ def _barcode(value: str) -> dict:
 
 
 def _stop(stop: Stop) -> dict:
+    """A stop as the sheet prints it: the end of the order it serves (a pickup's place, windows and person are
+    the sender's), with cash and checks where the parcel is handed over."""
     order = stop.order
-    recipient = order.recipient
+    end = stop.end
+    person = end.person
+    handing_over = stop.kind is StopKind.delivery
     parcels = [_barcode(parcel.barcode) for parcel in order.parcels]
     return {
         "sequence": stop.sequence,
+        "kind": stop.kind.value,
         "status": stop.status.value,
         "order_id": order.id,
         "order_ref": order.external_ref,
-        "recipient_name": recipient.name if recipient else "",
-        "recipient_phone": (recipient.phone or "") if recipient else "",
-        "address": order.address,
-        "time_windows": [{"start": window.start_at, "end": window.end_at} for window in order.time_windows],
+        "recipient_name": person.name if person else "",
+        "recipient_phone": (person.phone or "") if person else "",
+        "address": end.address,
+        "time_windows": [{"start": window.start_at, "end": window.end_at} for window in end.time_windows],
         "eta": stop.eta_at or stop.planned_arrival_at,
         "parcel_count": order.parcel_count,
         "weight_kg": order.weight_kg,
         # Parcels without barcodes of their own are scanned by the order's reference.
         "barcodes": parcels or [_barcode(order.external_ref)],
         "notes": order.notes or "",
-        "delivery_instructions": order.delivery_instructions or "",
-        "cod_amount_cents": order.cod_amount_cents,
-        "requires_id_check": order.requires_id_check,
-        "min_age": order.min_age,
+        "delivery_instructions": end.instructions or "",
+        "cod_amount_cents": order.cod_amount_cents if handing_over else 0,
+        "requires_id_check": order.requires_id_check and handing_over,
+        "min_age": order.min_age if handing_over else None,
     }
 
 
@@ -71,8 +77,9 @@ def route_sheet(principal: Principal, route_id: int) -> dict:
         "planned_distance_m": route.planned_distance_m,
         "planned_duration_s": route.planned_duration_s,
         "stop_count": len(stops),
-        "parcel_count": sum(stop.order.parcel_count for stop in stops),
-        "cod_total_cents": sum(stop.order.cod_amount_cents for stop in stops),
+        # A pickup-delivery pair stops twice for the same parcels: each order counts once.
+        "parcel_count": sum({stop.order_id: stop.order.parcel_count for stop in stops}.values()),
+        "cod_total_cents": sum(stop.order.cod_amount_cents for stop in stops if stop.kind is StopKind.delivery),
         "stops": [_stop(stop) for stop in stops],
         "printed_at": utcnow(),
     }

@@ -20,10 +20,12 @@ class SheetWindowSchema(Schema):
 
 class SheetStopSchema(Schema):
     sequence = fields.Integer()
+    kind = fields.String(metadata={"description": "`pickup` (a return's or a pair's collection: the place, windows and "
+                                                  "person are the sender's) or `delivery`."})
     status = fields.String()
     order_id = fields.Integer()
     order_ref = fields.String()
-    recipient_name = fields.String()
+    recipient_name = fields.String(metadata={"description": "Who the driver meets there (the sender at a pickup)."})
     recipient_phone = fields.String()
     address = fields.String()
     time_windows = fields.List(fields.Nested(SheetWindowSchema))

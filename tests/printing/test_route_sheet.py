@@ -54,3 +54,21 @@ def test_a_driver_prints_their_own_route_only(org, other_org, dispatcher):
     assert org.as_role("admin").get(f"/api/v1/routes/{theirs['id']}/sheet").status_code == 200
     assert org.as_role("anonymous").get(f"/api/v1/routes/{mine['id']}/sheet").status_code == 401
     assert other_org.as_role("dispatcher").get(f"/api/v1/routes/{mine['id']}/sheet").status_code == 404
+
+
+def test_a_pickup_delivery_pair_prints_two_stops_each_with_its_own_end(org, dispatcher):
+    from tests.orders.test_order_types import pair_payload
+
+    pair = dispatcher.post("/api/v1/orders", json=pair_payload("PAIR-1", cod_amount_cents=1500,
+                                                               parcels=["PAIR-1-P1"]))
+    assert pair.status_code == 201, pair.get_json()
+    route = make_route(dispatcher, org, [pair.get_json()["id"]], publish=True)
+    sheet = dispatcher.get(f"/api/v1/routes/{route['id']}/sheet").get_json()
+    pickup, delivery = sheet["stops"]
+    assert (pickup["kind"], delivery["kind"]) == ("pickup", "delivery")
+    assert pickup["address"] == "200 Rue Sherbrooke Ouest, Montréal" and pickup["recipient_name"] == "Sam Sender"
+    assert pickup["delivery_instructions"] == "Ask at the front desk" and pickup["cod_amount_cents"] == 0
+    assert delivery["address"] == "4500 Rue Saint-Denis, Montréal, QC" and delivery["recipient_name"] == "Camille Tremblay"
+    assert delivery["cod_amount_cents"] == 1500 and sheet["cod_total_cents"] == 1500
+    assert pickup["time_windows"] != delivery["time_windows"]
+    assert sheet["parcel_count"] == 1 and sheet["stop_count"] == 2  # one order's parcels, counted once

@@ -58,7 +58,8 @@ function stopRow(stop, sheet) {
   const zone = sheet.timezone;
   return html`<tr class="stop" data-testid="sheet-stop" data-order-id=${stop.order_id}>
     <td class="seq">${stop.sequence}</td>
-    <td class="who"><div class="address">${stop.address}</div>
+    <td class="who">${stop.kind === 'pickup' ? html`<strong class="kind">${t('sheet.kind.pickup')}</strong>` : nothing}
+      <div class="address">${stop.address}</div>
       <div>${stop.recipient_name}${stop.recipient_phone ? html` · <span class="phone">${stop.recipient_phone}</span>` : nothing}</div>
       <small class="ref">${t('sheet.order', { ref: stop.order_ref })}</small></td>
     <td class="time">${windowText(stop, zone)}</td>
