@@ -62,6 +62,8 @@ class TrackingSchema(Schema):
     """What a customer sees through their tracking link."""
 
     status = fields.String()
+    type = fields.String(metadata={"enum": ["delivery", "return", "pickup_delivery"], "description":
+                                   "A return's address, window and instructions are where it is collected."})
     organization = fields.Nested(OrganizationNameSchema)
     recipient_first_name = fields.String(allow_none=True)
     address = fields.String()

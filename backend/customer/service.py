@@ -31,7 +31,7 @@ from backend.extensions import db
 from backend.fleet.models import Depot, Driver, Vehicle
 from backend.notify import service as notify_service
 from backend.orders import lifecycle
-from backend.orders.enums import ActorType, OrderStatus
+from backend.orders.enums import ActorType, OrderStatus, OrderType
 from backend.orders.models import Order, OrderEvent
 from backend.unit_of_work import transactional, unit_of_work
 
@@ -152,23 +152,26 @@ def tracking_view(token: str) -> dict:
     from backend.auth.models import Organization
 
     org = db.session.get(Organization, order.org_id)
-    recipient = order.recipient
+    # The customer's end: a return's is where it is collected (its delivery end is the depot).
+    end = order.end(order.stop_kinds[-1])
+    recipient = end.person
     return {
         "status": order.status.value,
+        "type": order.type.value,
         "organization": _organization_brand(org),
         "recipient_first_name": (recipient.name.split() or [""])[0] if recipient else None,
-        "address": order.address,
-        "destination": {"lat": order.lat, "lon": order.lon},
+        "address": end.address,
+        "destination": {"lat": end.lat, "lon": end.lon},
         "language": recipient.language if recipient else "en",
         "delivery_date": order.delivery_date,
         "timezone": depot.timezone if depot else current_app.config["TIMEZONE"],
-        "time_windows": [{"start": w.start_at, "end": w.end_at} for w in order.time_windows],
+        "time_windows": [{"start": w.start_at, "end": w.end_at} for w in end.time_windows],
         "eta": eta,
         "driver": driver,
         "vehicle": vehicle,
         "failure_reason": order.failure_reason.value if order.failure_reason else None,
         "timeline": _timeline(order),
-        "delivery_instructions": order.delivery_instructions,
+        "delivery_instructions": end.instructions,
         "can_edit_instructions": order.status not in CLOSED,
         "pod": _proof_summary(token, order),
         "receipt_url": f"/api/v1/track/{token}/receipt.pdf" if order.status is OrderStatus.delivered else None,
@@ -185,7 +188,10 @@ def update_instructions(token: str, text: str) -> Order:
     if order.status in CLOSED:
         raise Conflict(f"The order is already {order.status.value}; instructions can no longer change.",
                        code="order_closed")
-    order.delivery_instructions = text
+    if order.type is OrderType.return_:  # a return's customer tells the driver how to collect it
+        order.pickup_instructions = text
+    else:
+        order.delivery_instructions = text
     lifecycle.record(order, "instructions_updated", actor_type=ActorType.customer,
                      details={"length": len(text)})
     return order

@@ -20,7 +20,8 @@ from backend.orders.models import Order, OrderEvent
 
 # The order fields the driver's app shows (DriverOrderSchema); an edit of any other field is not news.
 DRIVER_VISIBLE_FIELDS = frozenset({"address", "lat", "lon", "time_windows", "notes", "delivery_instructions",
-                                   "recipient", "cod_amount_cents", "requires_id_check", "min_age", "parcels"})
+                                   "recipient", "cod_amount_cents", "requires_id_check", "min_age", "parcels",
+                                   "pickup"})
 ON_THE_ROAD = (RouteStatus.published, RouteStatus.in_progress)
 
 
@@ -56,9 +57,11 @@ def on_order_event(order: Order, event: OrderEvent) -> None:
         return
     from backend.dispatch.service import bump
 
-    change.update(stop_id=stop.id, address=order.address, sequence=stop.sequence)
-    if change["kind"] == "cancelled":
-        stop.status = StopStatus.skipped
+    change.update(stop_id=stop.id, address=stop.end.address, sequence=stop.sequence)
+    if change["kind"] == "cancelled":  # a pickup-delivery order's two stops go together
+        for each in stop.route.stops:
+            if each.order_id == order.id and each.status not in FINISHED_STOP:
+                each.status = StopStatus.skipped
     bump(stop.route, change)
 
 

@@ -174,3 +174,26 @@ def test_a_pair_cannot_be_sequenced_delivery_first(app, org, dispatcher):
     refused = dispatcher.put(f"/api/v1/routes/{route_id}/sequence",
                              json={"stop_ids": backwards, "version": route["version"]})
     assert refused.status_code == 422 and refused.get_json()["code"] == "pickup_after_delivery", refused.get_json()
+
+
+def test_a_return_tracks_at_its_collection_and_a_cancelled_pair_leaves_the_route(app, org, dispatcher):
+    ret = _returns(dispatcher, 1)[0]
+    pair = _create(dispatcher, pair_payload("B2B-1"))
+    (route_id,) = _plan(app, org)["route_ids"]
+    dispatcher.post(f"/api/v1/routes/{route_id}/publish")
+    customer = org.as_role("anonymous")
+    page = customer.get(f"/api/v1/track/{ret['tracking_token']}").get_json()
+    assert page["type"] == "return" and page["address"] == "200 Rue Sherbrooke Ouest, Montréal"
+    assert page["recipient_first_name"] == "Sam" and page["language"] == "es"
+    assert page["delivery_instructions"] == "Ask at the front desk" and len(page["time_windows"]) == 1
+    assert page["eta"] is not None
+    changed = customer.post(f"/api/v1/track/{ret['tracking_token']}/instructions", json={"text": "Garage door"})
+    assert changed.status_code in (200, 204), changed.get_json()
+    route = dispatcher.get(f"/api/v1/routes/{route_id}").get_json()
+    collection = next(s for s in route["stops"] if s["order"]["id"] == ret["id"])
+    assert collection["order"]["delivery_instructions"] == "Garage door"
+
+    assert dispatcher.post(f"/api/v1/orders/{pair['id']}/cancel", json={}).status_code == 200
+    route = dispatcher.get(f"/api/v1/routes/{route_id}").get_json()
+    assert {s["kind"]: s["status"] for s in route["stops"] if s["order"]["id"] == pair["id"]} == \
+        {"pickup": "skipped", "delivery": "skipped"}
