@@ -4,7 +4,8 @@ One document for every audience — dispatchers download it from the console, th
 link once delivered, and the "delivered" email carries it when the organization asks for it (the
 organization setting `receipt_in_delivered_email`, off by default). So it holds only what the customer may
 see: no GPS point, no driver's note, the driver by first name (as on the tracking page). It is written in
-the customer's language, with times in the depot's zone.
+the customer's language, with times in the depot's zone. A return's receipt is a proof of collection: its
+place and person are the pickup's (the customer who handed the parcel over).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from backend.fleet.models import Driver
 from backend.green import offload
 from backend.notify.rendering import depot_timezone
 from backend.notify.templates import DATES, language_of
-from backend.orders.enums import OrderStatus
+from backend.orders.enums import OrderStatus, OrderType, StopKind
 from backend.orders.models import Order, OrderEvent
 from backend.pod import receipt as receipt_pdf
 from backend.pod.models import DeliveryProof, ProofFile
@@ -50,9 +51,9 @@ def written(moment: datetime, tz: ZoneInfo, language: str) -> str:
         clock=clock)
 
 
-def _delivered_proof(order: Order) -> DeliveryProof | None:
+def _delivered_proof(order: Order, outcome: str) -> DeliveryProof | None:
     return db.session.scalar(select(DeliveryProof).where(
-        DeliveryProof.org_id == order.org_id, DeliveryProof.order_id == order.id, DeliveryProof.outcome == "delivered")
+        DeliveryProof.org_id == order.org_id, DeliveryProof.order_id == order.id, DeliveryProof.outcome == outcome)
         .order_by(DeliveryProof.at.desc()).limit(1))
 
 
@@ -92,9 +93,13 @@ def content_for(order: Order) -> receipt_pdf.ReceiptContent:
     if order.status is not OrderStatus.delivered:
         raise Conflict("A receipt exists once the order is delivered.", code="not_delivered")
     org = db.session.get(Organization, order.org_id)
-    language = language_of(order.recipient.language if order.recipient else None)
+    # A return ends when it is collected at the customer's (its delivery is the depot's): that end is the receipt's.
+    collection = order.type is OrderType.return_
+    end = order.end(StopKind.pickup if collection else StopKind.delivery)
+    person = end.person
+    language = language_of(person.language if person else None)
     tz = depot_timezone(order)
-    proof = _delivered_proof(order)
+    proof = _delivered_proof(order, "collected" if collection else "delivered")
     driver = db.session.get(Driver, proof.driver_id) if proof is not None and proof.driver_id else None
     driver_first_name = (driver.user.name.split() or [""])[0] if driver is not None and driver.user else ""
     photo_ids = list(proof.photo_ids or []) if proof is not None else []
@@ -103,8 +108,8 @@ def content_for(order: Order) -> receipt_pdf.ReceiptContent:
     branding = (org.settings or {}).get("branding") or {}
     return receipt_pdf.ReceiptContent(
         language=language, org_name=org.name, brand_colour=branding.get("colour") or DEFAULT_COLOUR,
-        order_ref=order.external_ref, recipient_name=order.recipient.name if order.recipient else "",
-        received_by=proof.recipient_name if proof is not None else "", address=order.address,
+        order_ref=order.external_ref, recipient_name=person.name if person else "", collection=collection,
+        received_by=proof.recipient_name if proof is not None else "", address=end.address,
         delivered_at=written(_delivered_at(order, proof), tz, language), issued_at=written(utcnow(), tz, language),
         driver_name=driver_first_name, currency=org.currency or "CAD",
         parcel_barcodes=[parcel.barcode for parcel in order.parcels], parcel_count=order.parcel_count,

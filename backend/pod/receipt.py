@@ -59,6 +59,19 @@ LABELS: dict[str, dict[str, str]] = {
            "paid": "Bei Lieferung bezahlt: {amount}", "issued": "Ausgestellt von {org} am {when}.",
            "when": "{weekday}, {date}. {month} {year}, {clock}"},
 }
+# A return's receipt is a proof of collection at the customer's address: these words replace the delivery's.
+COLLECTION_LABELS: dict[str, dict[str, str]] = {
+    "en": {"title": "Proof of collection", "delivered": "Collected", "recipient": "Customer",
+           "received_by": "Handed over by", "address": "Collection address"},
+    "fr": {"title": "Preuve de collecte", "delivered": "Collectée", "recipient": "Client",
+           "received_by": "Remise par", "address": "Adresse de collecte"},
+    "es": {"title": "Comprobante de recogida", "delivered": "Recogido", "recipient": "Cliente",
+           "received_by": "Entregado por", "address": "Dirección de recogida"},
+    "pt": {"title": "Comprovante de coleta", "delivered": "Coletado", "recipient": "Cliente",
+           "received_by": "Entregue por", "address": "Endereço de coleta"},
+    "de": {"title": "Abholnachweis", "delivered": "Abgeholt", "recipient": "Kunde",
+           "received_by": "Übergeben von", "address": "Abholadresse"},
+}
 LANGUAGES = tuple(LABELS)
 MAX_PHOTOS = 3
 PRINT_DPI = 200
@@ -83,6 +96,7 @@ class ReceiptContent:
     issued_at: str
     driver_name: str
     currency: str = "CAD"
+    collection: bool = False  # a return: collected at the customer's, not delivered to them
     parcel_barcodes: list[str] = field(default_factory=list)
     parcel_count: int = 1
     paid_cents: int = 0
@@ -93,8 +107,11 @@ class ReceiptContent:
     photos: list[bytes] = field(default_factory=list)
 
 
-def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language, LABELS["en"])
+def labels(language: str, *, collection: bool = False) -> dict[str, str]:
+    words = LABELS.get(language, LABELS["en"])
+    if collection:
+        words = {**words, **COLLECTION_LABELS.get(language, COLLECTION_LABELS["en"])}
+    return words
 
 
 def _register_fonts() -> tuple[str, str]:
@@ -148,7 +165,7 @@ def _picture(data: bytes, max_width: float, max_height: float) -> Image | None:
 def draw(content: ReceiptContent) -> bytes:
     """The receipt as PDF bytes (CPU work: callers on the web hub run it through backend.green.offload)."""
     regular, bold = _register_fonts()
-    words = labels(content.language)
+    words = labels(content.language, collection=content.collection)
     brand = colors.HexColor(content.brand_colour) if content.brand_colour else colors.HexColor("#0b3d2e")
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#555555"))

@@ -119,3 +119,23 @@ def test_the_delivered_email_carries_the_receipt_only_when_the_organization_asks
     body = mails["kept@example.test"].get_body(preferencelist=("plain",)).get_content()
     row = [r for r in outbox(app, order_id=attached["id"]) if r["kind"] == "delivered" and r["channel"].value == "email"]
     assert row and row[0]["status"].value == "sent" and body.strip() == row[0]["body"]
+
+
+def test_a_returns_receipt_proves_the_collection_at_the_customers_in_their_language(org, dispatcher):
+    from tests.orders.test_order_types import return_payload
+
+    created = dispatcher.post("/api/v1/orders", json=return_payload("RET-1", parcels=["RET-1-P1"]))
+    assert created.status_code == 201, created.get_json()
+    order = created.get_json()
+    driver = org.as_role("driver")
+    route = make_route(dispatcher, org, [order["id"]], publish=True)
+    [pickup] = route["stops"]
+    done = action(driver, route, "stop.complete", pickup, recipient_name="Sam Sender")
+    assert done.status_code == 200, done.get_json()
+    response = dispatcher.get(f"/api/v1/orders/{order['id']}/receipt.pdf")
+    assert response.status_code == 200, response.get_json()
+    text = pdf_text(response.data)
+    # The sender's contact speaks Spanish: the collection is told in Spanish, at the pickup address.
+    assert "Comprobante de recogida" in text and "Recogido" in text and "Dirección de recogida" in text
+    assert "200 Rue Sherbrooke Ouest" in text and "Sam Sender" in text and "RET-1" in text
+    assert "Comprobante de entrega" not in text
