@@ -89,8 +89,15 @@ export function applyPending(snapshot, entries) {
   return route;
 }
 
+/**
+ * The parcels the van leaves the depot with (the load check): not those of an order collected on the way (a
+ * return, or a pickup-then-delivery pair whose two stops would otherwise count its parcels twice).
+ */
 export function parcelsOf(route) {
-  return sortedStops(route).flatMap((stop) => (stop.order.parcels || []).map((parcel) => ({ ...parcel, stop })));
+  const stops = sortedStops(route);
+  const collected = new Set(stops.filter((stop) => stop.kind === 'pickup').map((stop) => stop.order.id));
+  return stops.filter((stop) => !collected.has(stop.order.id))
+    .flatMap((stop) => (stop.order.parcels || []).map((parcel) => ({ ...parcel, stop })));
 }
 
 // Changes the dispatcher makes to a route; the driver's own actions come back as route.updated too
