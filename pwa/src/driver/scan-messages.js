@@ -20,6 +20,7 @@ const MESSAGES = {
     'scan.decoder': 'The scanner could not be loaded (it needs a connection the first time). Type the codes below.',
     'scan.parcelOfStop': 'Parcel {barcode} scanned',
     'scan.notOfStop': '{barcode} is not a parcel of this stop: keep it in the van.',
+    'scan.notOfCollection': '{barcode} is not a parcel of this collection: leave it with the customer.',
     'scan.again': 'Parcel {barcode} was already scanned',
   },
   fr: {
@@ -39,6 +40,7 @@ const MESSAGES = {
     'scan.decoder': 'Le lecteur n’a pas pu être chargé (il faut une connexion la première fois). Tapez les codes ci-dessous.',
     'scan.parcelOfStop': 'Colis {barcode} scanné',
     'scan.notOfStop': '{barcode} n’est pas un colis de cet arrêt : gardez-le dans le camion.',
+    'scan.notOfCollection': '{barcode} n’est pas un colis de cette collecte : laissez-le au client.',
     'scan.again': 'Le colis {barcode} est déjà scanné',
   },
 };

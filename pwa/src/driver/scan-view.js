@@ -117,7 +117,9 @@ export function podScanPanel(stop, form) {
   const ours = (code) => parcels.some((parcel) => parcel.barcode === code);
   return scanPanel(`pod-${stop.id}`, {
     onCode: (code) => {
-      if (!ours(code)) return { counted: false, text: t('scan.notOfStop', { barcode: code }) };
+      if (!ours(code)) {
+        return { counted: false, text: t(stop.kind === 'pickup' ? 'scan.notOfCollection' : 'scan.notOfStop', { barcode: code }) };
+      }
       const again = form.barcodes.has(code);
       form.barcodes.add(code);
       return { counted: true, text: t(again ? 'scan.again' : 'scan.parcelOfStop', { barcode: code }) };

@@ -190,6 +190,7 @@ export default {
   'scan.decoder': 'Der Scanner konnte nicht geladen werden (beim ersten Mal braucht er eine Verbindung). Tippe die Codes unten ein.',
   'scan.parcelOfStop': 'Paket {barcode} gescannt',
   'scan.notOfStop': '{barcode} ist kein Paket dieses Stopps: lass es im Transporter.',
+  'scan.notOfCollection': '{barcode} ist kein Paket dieser Abholung: lass es beim Kunden.',
   'scan.again': 'Paket {barcode} war schon gescannt',
   // Pickup stops (returns and pickup-delivery orders).
   'stop.collected': 'Abgeholt',

@@ -191,6 +191,7 @@ export default {
   'scan.decoder': 'No se pudo cargar el lector (la primera vez necesita conexión). Escribe los códigos abajo.',
   'scan.parcelOfStop': 'Paquete {barcode} escaneado',
   'scan.notOfStop': '{barcode} no es un paquete de esta parada: déjalo en la furgoneta.',
+  'scan.notOfCollection': '{barcode} no es un paquete de esta recogida: déjalo con el cliente.',
   'scan.again': 'El paquete {barcode} ya estaba escaneado',
   // Pickup stops (returns and pickup-delivery orders).
   'stop.collected': 'Recogido',

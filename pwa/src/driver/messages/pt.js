@@ -190,6 +190,7 @@ export default {
   'scan.decoder': 'Não foi possível carregar o leitor (na primeira vez é preciso conexão). Digite os códigos abaixo.',
   'scan.parcelOfStop': 'Volume {barcode} lido',
   'scan.notOfStop': '{barcode} não é um volume desta parada: deixe-o na van.',
+  'scan.notOfCollection': '{barcode} não é um volume desta coleta: deixe-o com o cliente.',
   'scan.again': 'O volume {barcode} já foi lido',
   // Pickup stops (returns and pickup-delivery orders).
   'stop.collected': 'Coletado',
