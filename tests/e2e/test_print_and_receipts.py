@@ -164,3 +164,34 @@ def test_print_all_puts_each_route_of_the_day_on_its_own_pages(desk, demo_server
     starts = [index for index, text in enumerate(pages) if "Route sheet — " in text]
     assert len(starts) == len(shown) and starts[0] == 0  # each route begins a page of its own
     (tmp_path / "day-sheets-letter.pdf").write_bytes(pdf)
+
+
+def test_a_pairs_pickup_is_marked_on_the_sheet(playwright_browser, demo_server, driver_route, tmp_path):
+    from tests.orders.test_order_types import pair_payload
+
+    staff = demo_server.dispatcher_session()
+    day = driver_route["date"]
+    payload = pair_payload("PAIR-E2E", delivery_date=day)
+    for end in (payload, payload["pickup"]):
+        for window in end["time_windows"]:
+            for edge in ("start", "end"):
+                window[edge] = day + window[edge][10:]  # the demo's day, same hours
+    created = staff.post(f"{demo_server.url}/api/v1/orders", json=payload, timeout=10)
+    assert created.status_code == 201, created.text
+    route = staff.post(f"{demo_server.url}/api/v1/routes", timeout=10, json={  # a draft, no driver yet
+        "date": day, "depot_id": driver_route["depot"]["id"], "order_ids": [created.json()["id"]]})
+    assert route.status_code == 201, route.text
+    route_id = route.json()["id"]
+    context = playwright_browser.new_context(base_url=demo_server.url, locale="en-CA", service_workers="block")
+    for cookie in staff.cookies:
+        context.add_cookies([{"name": cookie.name, "value": cookie.value, "url": demo_server.url}])
+    page = context.new_page()
+    page.goto(f"/print/routes/{route_id}")
+    page.wait_for_selector("#app[data-ready=true]")
+    rows = page.get_by_test_id("sheet-stop")
+    assert rows.count() == 2
+    assert "Pickup: collect the parcels here" in rows.nth(0).text_content()  # shown in capitals (CSS)
+    assert "200 Rue Sherbrooke Ouest" in rows.nth(0).inner_text() and "Sam Sender" in rows.nth(0).inner_text()
+    assert "Pickup" not in rows.nth(1).text_content() and "4500 Rue Saint-Denis" in rows.nth(1).inner_text()
+    page.screenshot(path=str(tmp_path / "pair-sheet.png"), full_page=True)
+    context.close()
