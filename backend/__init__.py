@@ -38,6 +38,7 @@ def _import_models() -> None:
     from backend.jobs import models as _jobs  # noqa: F401
     from backend.orders import models as _orders  # noqa: F401
     from backend.notify import models as _notify  # noqa: F401
+    from backend.onboarding import models as _onboarding  # noqa: F401
     from backend.customer import models as _customer  # noqa: F401
     from backend.pod import models as _pod  # noqa: F401
     from backend.tracking import models as _tracking  # noqa: F401

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from backend.onboarding import invitations
 from backend.validators import Language, Name
 
 
@@ -62,6 +63,55 @@ class TestMessagesSchema(Schema):
     channels = fields.List(fields.Nested(TestChannelSchema))
     recent = fields.List(fields.Nested(TestMessageSchema), metadata={"description": "The latest tests, newest first."})
     reached = fields.Boolean(metadata={"description": "A test reached someone: the checklist item is done."})
+
+
+class InvitationInSchema(Schema):
+    name = Name(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(load_default="dispatcher", validate=validate.OneOf(("admin", "dispatcher")), metadata={
+        "description": "admin or dispatcher (drivers log in with their phone and a PIN: add them as drivers)."})
+    language = Language(load_default="en")
+
+
+class InvitationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    language = fields.String()
+    state = fields.Function(lambda invitation: invitations.state_of(invitation), metadata={
+        "description": "open, accepted, revoked or expired."})
+    expires_at = fields.DateTime()
+    sent_count = fields.Integer()
+    created_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class InvitationSentSchema(Schema):
+    invitation = fields.Nested(InvitationSchema)
+    emailed = fields.Boolean(metadata={"description": "The link went by email (an SMTP server is configured)."})
+    link = fields.String(allow_none=True, metadata={
+        "description": "Without email: the one-time link, shown only in this answer, to hand over yourself."})
+
+
+class InvitationPreviewSchema(Schema):
+    organization = fields.String()
+    name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    language = fields.String()
+    expires_at = fields.DateTime()
+
+
+class InvitationTokenSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=20, max=100))
+
+
+class InvitationAcceptSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=20, max=100))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256))
+    name = Name(load_default=None)
 
 
 class OrganizationSettingsSchema(Schema):

@@ -6,7 +6,7 @@ from backend.auth.principal import ADMIN, PUBLIC, current_principal
 from backend.auth.schemas import SessionSchema
 from backend.extensions import limiter
 from backend.errors import Forbidden
-from backend.onboarding import schemas, self_test, service, settings
+from backend.onboarding import invitations, schemas, self_test, service, settings
 
 bp = Blueprint("onboarding", __name__, url_prefix="/api/v1")
 
@@ -64,6 +64,55 @@ def send_test_message(body):
     org_id, user_id = current_principal().org_id, _own_user_id()
     self_test.send_test_message(org_id, user_id, body["channel"])
     return self_test.overview(org_id, user_id)
+
+
+@endpoint(bp, "/invitations", roles=ADMIN, response=schemas.InvitationSchema(many=True),
+          summary="The organization's invitations: open ones first, then the latest accepted, revoked or expired.")
+def list_invitations():
+    return invitations.list_invitations(current_principal().org_id)
+
+
+@endpoint(bp, "/invitations", "POST", roles=ADMIN, body=schemas.InvitationInSchema,
+          response=schemas.InvitationSentSchema, status=201,
+          summary="Invite someone by email (a one-time link to choose their password, valid 7 days). Without "
+                  "an SMTP server the link is in this answer, once. 409 login_taken or already_invited.")
+def invite(body):
+    principal = current_principal()
+    return invitations.invite(principal.org_id, principal.user_id, body)
+
+
+@endpoint(bp, "/invitations/<int:invitation_id>/resend", "POST", roles=ADMIN, response=schemas.InvitationSentSchema,
+          summary="Send the invitation again with a new link (the older link stops working) and 7 more days.")
+def resend_invitation(invitation_id):
+    principal = current_principal()
+    return invitations.resend(principal.org_id, invitation_id, principal.user_id)
+
+
+@endpoint(bp, "/invitations/<int:invitation_id>", "DELETE", roles=ADMIN, response=schemas.InvitationSchema,
+          summary="Revoke an invitation: its link stops working.")
+def revoke_invitation(invitation_id):
+    return invitations.revoke(current_principal().org_id, invitation_id)
+
+
+@endpoint(bp, "/invitations/preview", "POST", roles=PUBLIC, body=schemas.InvitationTokenSchema,
+          response=schemas.InvitationPreviewSchema,
+          summary="Who an invitation link is for (the token from the link). 404 invitation_not_found, "
+                  "410 invitation_expired.")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], key_func=lambda: request.remote_addr or "local")
+def preview_invitation(body):
+    return invitations.preview(body["token"])
+
+
+@endpoint(bp, "/invitations/accept", "POST", roles=PUBLIC, body=schemas.InvitationAcceptSchema,
+          response=SessionSchema, status=201,
+          summary="Accept an invitation: the account is made with the chosen password and logged in.")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], key_func=lambda: request.remote_addr or "local")
+def accept_invitation(body):
+    user = invitations.accept(body["token"], body["password"], body.get("name"))
+    auth_service.login(user.email, body["password"])
+    org = auth_service.get_organization(user.org_id)
+    return {"user": user, "csrf_token": auth_service.csrf_token(), "driver_id": None,
+            "org": {"id": org.id, "name": org.name, "is_practice": org.is_practice, "currency": org.currency}}
 
 
 @endpoint(bp, "/organization/settings", roles=ADMIN, response=schemas.OrganizationSettingsSchema,

@@ -12,3 +12,11 @@ test('English and French admin messages match', () => {
     assert.deepEqual(placeholders(adminMessages.fr[key]), placeholders(english), key);
   }
 });
+
+test('English and French landing page messages match', async () => {
+  const { homeMessages } = await import('../src/home/messages.js');
+  assert.deepEqual(Object.keys(homeMessages.fr).sort(), Object.keys(homeMessages.en).sort());
+  for (const [key, english] of Object.entries(homeMessages.en)) {
+    assert.deepEqual(placeholders(homeMessages.fr[key]), placeholders(english), key);
+  }
+});

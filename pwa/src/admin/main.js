@@ -12,6 +12,7 @@ import { keysView, loadKeys } from './screens/keys.js';
 import { loadOrganization, organizationView } from './screens/organization.js';
 import { loadTemplates, templatesView } from './screens/templates.js';
 import { users } from './screens/users.js';
+import { invitationsView, loadInvitations } from './screens/invitations.js';
 import { webhooks } from './screens/webhooks.js';
 import { LANGUAGE_KEY, errorText, mayLeave, setRenderer, state, update } from './store.js';
 import './styles.css';
@@ -23,7 +24,7 @@ const SECTIONS = {
   depots: { screen: depots },
   vehicles: { screen: vehicles },
   drivers: { screen: drivers },
-  users: { screen: users },
+  users: { screen: users, after: invitationsView, reload: loadInvitations },
   templates: { view: templatesView, reload: loadTemplates },
   keys: { view: keysView, reload: loadKeys },
   webhooks: { screen: webhooks },
@@ -74,7 +75,7 @@ function draw() {
     <main id="main" tabindex="-1">
       <h1>${t(`a.nav.${state.section}`)}</h1>
       ${noticeView()}
-      ${section.screen ? section.screen.view() : section.view()}
+      ${section.screen ? section.screen.view() : section.view()}${section.after ? section.after() : nothing}
     </main></div>`, $('app'));
 }
 
@@ -89,7 +90,7 @@ function go() {
   state.notice = null;
   const section = SECTIONS[next];
   if (section.screen) section.screen.load();
-  else section.reload?.();
+  section.reload?.();
   update();
   $('main')?.focus();
 }
@@ -130,7 +131,7 @@ async function start(session) {
   window.addEventListener('hashchange', go);
   const section = SECTIONS[state.section];
   if (section.screen) section.screen.load();
-  else await section.reload?.();
+  await section.reload?.();
   update();
 }
 

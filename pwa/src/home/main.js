@@ -5,6 +5,7 @@ import { html, nothing, render } from 'lit-html';
 import { ApiError, get, request, setCsrfToken } from '../shared/api.js';
 import { chooseLanguage, language, setLanguage, t } from '../shared/i18n.js';
 import { focusFirstError, formView, serverErrors } from '../admin/form.js';
+import { invitationToken, invitationView, loadInvitation } from './invitation.js';
 import { mergeHomeMessages } from './messages.js';
 import '../admin/styles.css';
 import './styles.css';
@@ -84,6 +85,7 @@ function draw() {
     <main class="home">
       <h1>${t('app.name')}</h1>
       <p class="tagline">${t('h.tagline')}</p>
+      ${invitationView(draw)}
       ${page.needsSetup ? html`<section class="signup" aria-labelledby="signup-title">
         <h2 id="signup-title">${t('h.signup.title')}</h2>
         <p>${t('h.signup.intro')}</p>
@@ -102,7 +104,10 @@ function draw() {
 }
 
 async function boot() {
-  setLanguage(localStorage.getItem(LANGUAGE_KEY) || chooseLanguage());
+  const chosenLanguage = localStorage.getItem(LANGUAGE_KEY);
+  setLanguage(chosenLanguage || chooseLanguage());
+  const token = invitationToken();
+  if (token) await loadInvitation(token, { chosenLanguage }); // in the language the admin invited them in
   try {
     page.needsSetup = (await get('/api/v1/setup')).needs_first_organization;
   } catch {

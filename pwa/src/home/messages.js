@@ -13,6 +13,17 @@ const MESSAGES = {
     'h.admin.hint': 'Users, drivers, vehicles, depots and settings.',
     'h.docs': 'API documentation',
     'h.docs.hint': 'Connect your shop or software to Lastmile.',
+    'h.inv.title': 'Join your team',
+    'h.inv.loading': 'Reading the invitation…',
+    'h.inv.intro': '{org} invites you as {role}. Your login is {email}: choose your password.',
+    'h.inv.role.admin': 'an admin',
+    'h.inv.role.dispatcher': 'a dispatcher',
+    'h.inv.name': 'Your name',
+    'h.inv.confirm': 'Password again',
+    'h.inv.mismatch': 'The two passwords differ.',
+    'h.inv.submit': 'Join and log in',
+    'h.inv.expired': 'This invitation has expired. Ask your admin to send it again.',
+    'h.inv.notFound': 'This invitation link does not work: it was used, revoked or replaced by a newer one. Ask your admin.',
     'h.signup.title': 'Set up this installation',
     'h.signup.intro': 'No organization exists yet. Create yours and its first admin account: that is you.',
     'h.signup.orgName': 'Organization name',
@@ -43,6 +54,17 @@ const MESSAGES = {
     'h.admin.hint': 'Utilisateurs, livreurs, véhicules, dépôts et réglages.',
     'h.docs': "Documentation de l'API",
     'h.docs.hint': 'Reliez votre boutique ou votre logiciel à Lastmile.',
+    'h.inv.title': 'Rejoignez votre équipe',
+    'h.inv.loading': 'Lecture de l’invitation…',
+    'h.inv.intro': '{org} vous invite comme {role}. Votre identifiant est {email} : choisissez votre mot de passe.',
+    'h.inv.role.admin': 'administrateur',
+    'h.inv.role.dispatcher': 'répartiteur',
+    'h.inv.name': 'Votre nom',
+    'h.inv.confirm': 'Mot de passe à nouveau',
+    'h.inv.mismatch': 'Les deux mots de passe diffèrent.',
+    'h.inv.submit': 'Rejoindre et me connecter',
+    'h.inv.expired': 'Cette invitation a expiré. Demandez à votre administrateur de la renvoyer.',
+    'h.inv.notFound': 'Ce lien d’invitation ne fonctionne pas : il a servi, a été révoqué ou remplacé par un plus récent. Demandez à votre administrateur.',
     'h.signup.title': 'Configurer cette installation',
     'h.signup.intro': "Aucune organisation n'existe encore. Créez la vôtre et son premier compte administrateur : le vôtre.",
     'h.signup.orgName': "Nom de l'organisation",
@@ -67,3 +89,5 @@ const MESSAGES = {
 export function mergeHomeMessages() {
   for (const [lang, messages] of Object.entries(MESSAGES)) Object.assign(catalogue[lang], messages);
 }
+
+export const homeMessages = MESSAGES;
