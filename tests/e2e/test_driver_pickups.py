@@ -113,3 +113,32 @@ def test_a_pickup_in_french_and_german(phone, demo_server):
         phone.goto(f"/driver/stops/{pickup['id']}")
         phone.get_by_test_id("pickup-line").wait_for()
         assert words in phone.get_by_test_id("pickup-line").inner_text()
+
+
+def test_a_returns_tracking_page_speaks_of_its_collection(phone, demo_server, tmp_path):
+    route = _route_with_pickups(demo_server)
+    collection = next(s for s in route["stops"] if s["order"]["type"] == "return")
+    order = demo_server.dispatcher_session().get(
+        f"{demo_server.url}/api/v1/orders/{collection['order']['id']}", timeout=10).json()
+    phone.goto(f"/t/{order['tracking_token']}")
+    headline = phone.get_by_test_id("headline")
+    headline.wait_for()
+    assert headline.inner_text() == "Your pickup is scheduled"
+    assert phone.get_by_test_id("address").inner_text() == "350 Rue Rachel Est, Montréal"
+    assert "Pickup window" in phone.locator("body").inner_text()
+    assert "Delivery" not in phone.locator("body").inner_text()
+    phone.screenshot(path=str(tmp_path / "return-tracking.png"), full_page=True)
+    # The driver collects it: the page says so.
+    import uuid
+    from datetime import datetime, timezone
+
+    driver = demo_server.driver_session()
+    for kind in ("stop.arrive", "stop.complete"):
+        response = driver.post(f"{demo_server.url}/api/v1/driver/actions", timeout=10, json={
+            "idempotency_key": uuid.uuid4().hex, "type": kind, "route_id": route["id"], "stop_id": collection["id"],
+            "at": datetime.now(timezone.utc).isoformat(), "data": {}})
+        assert response.json()["status"] == "applied", response.text
+    phone.reload()
+    phone.get_by_test_id("headline").filter(has_text="Collected").wait_for()
+    assert "Collected" in phone.get_by_test_id("timeline").inner_text()
+    assert "Delivered" not in phone.locator("body").inner_text()

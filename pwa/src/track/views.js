@@ -2,7 +2,7 @@
 // timeline, the address, instructions, proof of delivery, rating and push opt-in.
 import { html, nothing } from 'lit-html';
 import { pushSupported } from '../shared/push.js';
-import { t, tn } from '../shared/i18n.js';
+import { catalogue, language, t, tn } from '../shared/i18n.js';
 import { formatDate, formatTime } from '../shared/time.js';
 import { enablePush, load, saveInstructions, sendRating } from './actions.js';
 import { rebook, rebookSection } from './rebook.js';
@@ -33,8 +33,8 @@ function summaryCard(view) {
   const live = !CLOSED.has(view.status);
   const eta = view.eta ? formatTime(view.eta, zone) : t('track.etaUnknown');
   return html`<section class="card summary" aria-labelledby="when">
-    <h2 id="when" class="visually-hidden">${t('track.window')}</h2>
-    ${windows.length ? html`<p class="label">${t(view.status === 'failed' ? 'rebook.missedWindow' : 'track.window')}</p>
+    <h2 id="when" class="visually-hidden">${said(view, 'track.window')}</h2>
+    ${windows.length ? html`<p class="label">${view.status === 'failed' ? t('rebook.missedWindow') : said(view, 'track.window')}</p>
       <p class="big" data-testid="window">${windows.map((text) => html`<span class="line">${text}</span>`)}</p>`
       : nothing}
     ${live ? html`<p class="label">${t('track.eta')}</p>
@@ -65,7 +65,7 @@ function timelineSection(view) {
       ${timelineSteps(view).map((item) => html`<li class=${item.state}
           aria-current=${item.state === 'current' ? 'step' : nothing}>
         <span class="dot" aria-hidden="true"></span>
-        <span class="step">${t(`track.step.${item.step}`)}</span>
+        <span class="step">${said(view, `track.step.${item.step}`)}</span>
         ${item.at ? html`<span class="meta">${formatTime(item.at, zone)}</span>` : nothing}
       </li>`)}
     </ol>
@@ -79,13 +79,13 @@ function instructionsSection(view) {
   const { draft, saving, message, error } = state.instructions;
   if (!view.can_edit_instructions) {
     return html`<section class="card" aria-labelledby="instructions-title">
-      <h2 id="instructions-title">${t('track.instructions')}</h2>
+      <h2 id="instructions-title">${said(view, 'track.instructions')}</h2>
       <p class="pre" data-testid="instructions-text">${current || t('track.instructionsNone')}</p></section>`;
   }
   return html`<section class="card" aria-labelledby="instructions-title">
-    <h2 id="instructions-title">${t('track.instructions')}</h2>
+    <h2 id="instructions-title">${said(view, 'track.instructions')}</h2>
     <form @submit=${saveInstructions} data-testid="instructions-form">
-      <label for="instructions" class="visually-hidden">${t('track.instructions')}</label>
+      <label for="instructions" class="visually-hidden">${said(view, 'track.instructions')}</label>
       <p id="instructions-hint" class="meta">${t('track.instructionsHint')}</p>
       <textarea id="instructions" name="instructions" rows="3" maxlength="2000"
         aria-describedby="instructions-hint" .value=${draft ?? current}
@@ -104,14 +104,14 @@ function proofSection(view) {
   const delivered = pod.outcome !== 'failed';
   const when = `${formatDate(pod.at, zone)}, ${formatTime(pod.at, zone)}`;
   return html`<section class="card" aria-labelledby="pod-title" data-testid="pod">
-    <h2 id="pod-title">${t('track.pod')}</h2>
-    <p>${t(delivered ? 'track.podAt' : 'track.podFailedAt', { time: when })}</p>
-    ${pod.recipient_name ? html`<p>${t('track.podRecipient', { name: pod.recipient_name })}</p>` : nothing}
+    <h2 id="pod-title">${said(view, 'track.pod')}</h2>
+    <p>${said(view, delivered ? 'track.podAt' : 'track.podFailedAt', { time: when })}</p>
+    ${pod.recipient_name ? html`<p>${said(view, 'track.podRecipient', { name: pod.recipient_name })}</p>` : nothing}
     ${pod.failure_reason ? html`<p>${t('track.failure', { reason: t(`fail.reason.${pod.failure_reason}`) })}</p>`
       : nothing}
     <div class="proof-images">
       ${(pod.photos || []).map((url, index) => html`<a href=${url} target="_blank" rel="noopener">
-        <img src=${url} alt=${t('track.podPhoto', { n: index + 1 })} loading="lazy" width="160" height="120"></a>`)}
+        <img src=${url} alt=${said(view, 'track.podPhoto', { n: index + 1 })} loading="lazy" width="160" height="120"></a>`)}
       ${pod.signature ? html`<img class="signature" src=${pod.signature} alt=${t('track.podSignature')}
         loading="lazy" width="240" height="100">` : nothing}
     </div>
@@ -174,15 +174,21 @@ function rebookFirst(view) {
   return view.status === 'failed' || Boolean(rebook.done);
 }
 
+/** The page's words for a return where they differ (a collection, not a delivery), else the usual ones. */
+function said(view, key, values = {}) {
+  const own = `track.return.${key.slice('track.'.length)}`;
+  return view.type === 'return' && own in (catalogue[language()] || catalogue.en) ? t(own, values) : t(key, values);
+}
+
 function trackingPage(view) {
-  document.title = `${t(`track.headline.${view.status}`)} — ${t('track.title')}`;
+  document.title = `${said(view, `track.headline.${view.status}`)} — ${t('track.title')}`;
   return html`
     <header class="top">
       ${brand(view.organization)}
       ${view.organization?.logo ? html`<img class="logo" src=${view.organization.logo} alt=${view.organization.name || ''}>` : nothing}
       ${view.organization?.name
-        ? html`<p class="org">${t('track.from', { organization: view.organization.name })}</p>` : nothing}
-      <h1 data-testid="headline" data-status=${view.status}>${t(`track.headline.${view.status}`)}</h1>
+        ? html`<p class="org">${said(view, 'track.from', { organization: view.organization.name })}</p>` : nothing}
+      <h1 data-testid="headline" data-status=${view.status}>${said(view, `track.headline.${view.status}`)}</h1>
       ${view.recipient_first_name ? html`<p>${t('track.hello', { name: view.recipient_first_name })}</p>` : nothing}
     </header>
     ${state.offline ? html`<p class="card notice" role="status">${t('track.offline')}</p>` : nothing}
