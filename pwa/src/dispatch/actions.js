@@ -12,8 +12,33 @@ export async function loadBoard() {
   if (state.depotId) query.set('depot_id', state.depotId);
   const board = await get(`/api/v1/dispatch/board?${query}`);
   state.board = board;
-  for (const position of board.positions) state.positions.set(position.driver_id, position);
+  for (const position of board.positions) {
+    state.positions.set(position.driver_id, position);
+    state.movedDrivers.add(position.driver_id);
+  }
   update();
+}
+
+const routeTimers = new Map();
+
+/**
+ * One route changed: fetch it alone (with its summary) shortly after, not the whole day's board. A day of
+ * 2,000 stops is megabytes of board; a route is a few kilobytes, and its drivers change it all day.
+ */
+export function refreshRouteSoon(routeId) {
+  clearTimeout(routeTimers.get(routeId));
+  routeTimers.set(routeId, setTimeout(async () => {
+    routeTimers.delete(routeId);
+    try {
+      const fresh = await get(`/api/v1/routes/${routeId}`);
+      const index = state.board.routes.findIndex((r) => r.id === routeId);
+      if (index >= 0 && state.board.routes[index].version <= fresh.version) state.board.routes[index] = fresh;
+      update();
+    } catch (error) {
+      if (error?.status === 404) reloadSoon(); // gone meanwhile: the board says what became of its orders
+      else showError(error);
+    }
+  }, 400));
 }
 
 export function reloadSoon() {

@@ -3,7 +3,7 @@
 import { get } from '../shared/api.js';
 import { t } from '../shared/i18n.js';
 import { connectSocket } from '../shared/socket.js';
-import { jobChanged, reloadSoon } from './actions.js';
+import { jobChanged, refreshRouteSoon, reloadSoon } from './actions.js';
 import { loadUnmatched, onCustomerAlert } from './conversation.js';
 import { lateRouteText } from './lateness.js';
 import { addFeed, replaceRoute, routeById, routeName, state, time, update, updateDrivers } from './store.js';
@@ -54,12 +54,17 @@ export function connectLive() {
     onDisconnect: () => { state.connected = false; update(); },
   });
   socket.on('route.updated', async ({ route, change }) => {
+    const known = Boolean(routeById(route.id));
     replaceRoute(route);
     refreshLateLine(route);
     await feedFromChange(route, change);
     update();
-    reloadSoon();
+    // Its summary (km, load, pace) comes with the route alone; the whole board only when orders may have
+    // left or joined the unplanned list, or a route appeared.
+    if (!known || ['removed', 'unpublished', 'created'].includes(change?.kind)) reloadSoon();
+    else refreshRouteSoon(route.id);
   });
+  socket.on('route.deleted', () => reloadSoon());
   socket.on('eta.updated', (payload) => {
     const route = routeById(payload.route_id);
     if (!route) return;
@@ -85,6 +90,7 @@ export function connectLive() {
     for (const position of positions) {
       if (position?.driver_id == null) continue;
       state.positions.set(position.driver_id, position);
+      state.movedDrivers.add(position.driver_id);
     }
     updateDrivers(); // only the badges move: a thousand drivers must not redraw the routes
   };

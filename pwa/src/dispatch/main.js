@@ -4,7 +4,7 @@
 // draws the views and the map from the state on every update().
 import { html, nothing, render } from 'lit-html';
 import { ApiError, get, login, logout, me } from '../shared/api.js';
-import { browserLanguages, setLanguage, supportedLanguage, t, tn } from '../shared/i18n.js';
+import { browserLanguages, language, setLanguage, supportedLanguage, t, tn } from '../shared/i18n.js';
 import { todayIn } from '../shared/time.js';
 // Analytics tab: a tiny static hook; the dashboard and its chart library load on the tab's first opening.
 import { showAnalytics } from '../analytics/entry.js';
@@ -36,17 +36,25 @@ mergeNotificationMessages();
 
 let consoleMap = null;
 let listDrawnAt = 0;
+let driversDrawnFor = null;
 
 /** Every driver's badge where their last position is, with their state and how fresh it is. */
 function drawDrivers() {
   if (!consoleMap) return;
   const now = Date.now();
+  state.movedDrivers.clear();
   for (const position of state.positions.values()) consoleMap.moveDriver(position, driverLook(position, now));
 }
 
-/** Positions only: the badges move; the Live tab's list follows at most once a second. */
+/** Positions only: the badges of the drivers who moved move; the Live tab's list follows at most once a second. */
 function onPositions() {
-  drawDrivers();
+  if (!consoleMap) return;
+  const now = Date.now();
+  for (const driverId of state.movedDrivers) {
+    const position = state.positions.get(driverId);
+    if (position) consoleMap.moveDriver(position, driverLook(position, now));
+  }
+  state.movedDrivers.clear();
   if (state.tab === 'live' && Date.now() - listDrawnAt > 1000) update();
 }
 
@@ -82,7 +90,15 @@ function update() {
     const depot = state.depots.find((d) => d.id === state.depotId);
     consoleMap.draw({ routes: state.board.routes, unplanned: state.board.unplanned, depot, atRisk: atRiskStops(),
       key: `${state.date}|${state.depotId}` });
-    drawDrivers();
+    // Badges change look only when whose route is whose, a route's state or the language does (their moves
+    // come through onPositions): an ETA update must not touch a thousand badges.
+    const looks = `${language()}|${state.board.routes.map((r) => `${r.id}:${r.driver?.id}:${r.status}:${r.on_break}`).join(',')}`;
+    if (looks !== driversDrawnFor) {
+      driversDrawnFor = looks;
+      drawDrivers();
+    } else if (state.movedDrivers.size) {
+      onPositions();
+    }
   }
 }
 

@@ -35,9 +35,10 @@ export class ConsoleMap {
     this.labelByZoom();
   }
 
-  /** Drivers' names show beside their dot when zoomed in or when few drivers are on the map. */
+  /** Drivers' names show beside their dot when zoomed in or when few drivers are on the map (a thousand names
+   * over a city are unreadable, and costly to lay out as they move); the dot's tooltip always names them. */
   labelByZoom() {
-    const far = this.view.map.getZoom() < 12 && this.drivers.size > 60;
+    const far = this.view.map.getZoom() < 13 && this.drivers.size > 60;
     this.element.classList.toggle('drivers-unlabelled', far);
   }
 

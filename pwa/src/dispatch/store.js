@@ -1,7 +1,7 @@
 // The console's state, what is derived from it, and the one render hook. Actions change `state` and
 // call update(); main.js registers the renderer that draws the views from it.
 import { ApiError } from '../shared/api.js';
-import { t } from '../shared/i18n.js';
+import { language, t } from '../shared/i18n.js';
 import { formatTime } from '../shared/time.js';
 
 export const LANGUAGE_KEY = 'lastmile.dispatch.language';
@@ -32,6 +32,7 @@ export const state = {
   lateRoutes: new Map(), // route id -> the server's latest late-risk alert for it
   planResult: null,
   positions: new Map(),
+  movedDrivers: new Set(), // drivers whose position came since their badge was last moved
   order: null,
   org: null,
   expanded: new Map(), // route id -> open (true) or folded (false), as the dispatcher chose
@@ -81,7 +82,18 @@ export function duration(seconds) {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')}`;
 }
 
-export const km = (metres) => ((metres || 0) / 1000).toFixed(1);
+const decimalFormats = new Map();
+
+/** A number with one decimal in the screen's language ("92.7" in English, "92,7" in French). */
+export function oneDecimal(value) {
+  const tag = language() === 'fr' ? 'fr-CA' : 'en-CA';
+  if (!decimalFormats.has(tag)) {
+    decimalFormats.set(tag, new Intl.NumberFormat(tag, { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+  }
+  return decimalFormats.get(tag).format(value || 0);
+}
+
+export const km = (metres) => oneDecimal((metres || 0) / 1000);
 
 export function windowOf(order) {
   const window = order.time_windows?.[0];

@@ -170,8 +170,8 @@ export function setBadge(marker, { text = null, colour = null, label = null, cla
   if (text != null && parts.name.textContent !== text) parts.name.textContent = text;
   if (colour != null) parts.dot.style.setProperty('--badge-colour', colour);
   const element = marker.getElement?.();
-  if (label != null) {
-    if (marker.badgeLabel !== label) setLabel(marker, label);
+  if (label != null && (marker.badgeLabel !== label || !element?.hasAttribute('aria-label'))) {
+    setLabel(marker, label);
     marker.badgeLabel = label;
     element?.setAttribute('aria-label', label);
   }

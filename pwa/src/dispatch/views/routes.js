@@ -18,7 +18,7 @@ import { colourOf } from '../colours.js';
 import { plannedLateView } from '../lateness.js';
 import { askToPublish } from '../publishing.js';
 import {
-  FINISHED, atRiskStops, duration, km, routeById, routeName, state, stopById, time, update, windowOf,
+  FINISHED, atRiskStops, duration, km, oneDecimal, routeById, routeName, state, stopById, time, update, windowOf,
 } from '../store.js';
 
 // A day up to this many stops opens every route; a bigger one starts folded (the dispatcher opens what they need).
@@ -31,7 +31,7 @@ function summaryView(route) {
     t('d.route.driving', { duration: duration(s.driving_s) })];
   if (s.load_share != null) parts.push(t('d.route.load', { percent: Math.round(s.load_share * 100) }));
   if (s.start_at) parts.push(t('d.route.hours', { start: time(s.start_at), end: time(s.end_at) }));
-  if (s.co2_g != null) parts.push(t('d.route.co2', { kg: (s.co2_g / 1000).toFixed(1) }));
+  if (s.co2_g != null) parts.push(t('d.route.co2', { kg: oneDecimal(s.co2_g / 1000) }));
   if (s.planned_cost_cents != null) parts.push(t('d.route.cost', { money: formatMoney(s.planned_cost_cents, state.org?.currency) }));
   let pace = '';
   if (s.delay_s != null) {
