@@ -1,6 +1,10 @@
 """A driver's location fixes, as dispatch's use case: one short path, one direction.
 
-    phone -> dispatch.events / dispatch.views -> record_fixes
+Here: batches a phone uploads over HTTP (fixes recorded offline, resent after a lost answer). Live
+fixes from the phones' sockets take the same steps in rounds, many drivers per transaction
+(backend/dispatch/live_fixes.py).
+
+    phone -> dispatch.views -> record_fixes
              -> tracking.ingest (store, facts) -> who is told (dispatchers; the next stop's customer)
              -> geofence: tracking.dwelled_since near the next stop -> arrival (a driver action)
              -> after commit: an ETA refresh job (dispatch.jobs -> dispatch.eta)
