@@ -165,7 +165,16 @@ async def driver_client(url: str, cookie, window, stats: dict, period: float, rn
 
     client = socketio.AsyncClient(reconnection=False)
     try:
-        await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=60)
+        for attempt in range(3):  # a phone whose connection timed out tries again, as the app does
+            try:
+                await client.connect(url, headers={"Cookie": cookie[0]}, transports=["websocket"], wait_timeout=60)
+                break
+            except socketio.exceptions.ConnectionError:
+                if attempt == 2:
+                    raise
+                client = socketio.AsyncClient(reconnection=False)
+                await asyncio.sleep(rng.uniform(1, 5))
+        stats["connected"] += 1
     finally:
         stats["connect_attempts"] += 1
     await window.wait_started()
@@ -216,7 +225,8 @@ class Window:
 
 
 async def generate(urls, staff, fleet, period, seed_value, window, ready) -> dict:
-    stats = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "connect_attempts": 0}
+    stats = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "connect_attempts": 0,
+             "connected": 0}
     rng = random.Random(seed_value)
     tasks = [asyncio.create_task(dispatcher_client(urls[i % len(urls)], cookie, window, stats))
              for i, cookie in enumerate(staff)]
@@ -270,13 +280,14 @@ def load(urls, staff, fleet, seconds, period, warmup, processes, watched) -> dic
              "server_cpu_pct": sum(p.cpu_percent(None) for p in watched),
              "server_rss_mb": sum(p.memory_info().rss for p in watched) / 1e6,
              "load_cpu_pct": sum(p.cpu_percent(None) for p in generators)}
-    merged = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "errors": []}
+    merged = {"latencies_ms": [], "receipts": {}, "counted": [], "acked": 0, "refused": 0, "errors": [], "connected": 0}
     for _ in workers:
         part = results.get(timeout=120)
         merged["latencies_ms"] += part["latencies_ms"]
         merged["counted"] += part["counted"]
         merged["acked"] += part["acked"]
         merged["refused"] += part["refused"]
+        merged["connected"] += part["connected"]
         merged["errors"] += part["errors"]
         for key, count in part["receipts"].items():
             merged["receipts"][key] = merged["receipts"].get(key, 0) + count
@@ -374,7 +385,8 @@ def main() -> None:
     # Every fix the server acknowledged must reach every dispatcher — or be superseded within its tick
     # by a newer fix of the same driver (coalescing keeps only the latest position per driver and tick).
     lost = sum(max(0, args.dispatchers - run["receipts"].get(key, 0)) for key in run["counted"])
-    result = {"drivers": args.drivers, "dispatchers": args.dispatchers, "mode": "scale-out" if args.scale_out else "embedded",
+    result = {"drivers": args.drivers, "drivers_connected": run["connected"], "dispatchers": args.dispatchers,
+              "mode": "scale-out" if args.scale_out else "embedded",
               "web_processes": len(servers), "seconds": args.seconds, "position_batch_ms": batch_ms,
               "fixes_per_s": round(run["acked"] / args.seconds, 1), "refused": run["refused"],
               "p50_ms": percentile(run["latencies_ms"], 0.50), "p95_ms": percentile(run["latencies_ms"], 0.95),
