@@ -30,6 +30,7 @@ from backend.database import utcnow
 from backend.dispatch import driver_actions
 from backend.dispatch.models import Route, RouteStatus, Stop, StopStatus
 from backend.extensions import db, socketio
+from backend.orders.enums import StopKind
 from backend.orders.models import Order
 from backend.realtime import emit, rooms
 from backend.realtime.group_commit import GroupCommit
@@ -129,11 +130,15 @@ def _next_stops(route_ids: set[int]) -> dict[int, NextStop]:
                  .where(Stop.route_id.in_(part), Stop.status == StopStatus.pending)
                  .group_by(Stop.route_id).subquery())
         rows = db.session.execute(
-            select(Stop.route_id, Stop.id, Order.lat, Order.lon, Order.tracking_token)
+            select(Stop.route_id, Stop.id, Stop.kind, Order.lat, Order.lon, Order.pickup_lat, Order.pickup_lon,
+                   Order.tracking_token)
             .join(first, (Stop.route_id == first.c.route_id) & (Stop.sequence == first.c.sequence))
             .join(Order, Order.id == Stop.order_id).where(Stop.status == StopStatus.pending)
             .order_by(Stop.id.desc()))
-        for route_id, stop_id, lat, lon, token in rows:
+        for route_id, stop_id, kind, lat, lon, pickup_lat, pickup_lon, token in rows:
+            # The stop's own end of the order (Order.end): a pickup is where the parcel is collected.
+            if kind is StopKind.pickup:
+                lat, lon = pickup_lat, pickup_lon
             found[route_id] = NextStop(stop_id, lat, lon, token)
     return found
 
