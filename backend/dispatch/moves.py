@@ -12,7 +12,7 @@ from backend.dispatch.service import ACTIVE_ROUTE, PLANNABLE, actor_of, bump, ch
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.orders import lifecycle
-from backend.orders.enums import OrderStatus, OrderType
+from backend.orders.enums import OrderStatus, OrderType, StopKind
 from backend.orders.models import Order
 from backend.unit_of_work import on_commit, transactional
 
@@ -24,11 +24,19 @@ def movable_stop(principal: Principal, stop_id: int) -> Stop:
     if stop.status is not StopStatus.pending:
         raise Conflict("A stop may move only before the driver arrives; this one is "
                        f"{stop.status.value}.", code="stop_not_movable")
-    if stop.order.type is OrderType.pickup_delivery:
-        # Its pickup and delivery ride in the same van: one of them alone on another route would be lost.
-        raise Conflict(f"{stop.order.external_ref} is collected and delivered by the same driver: take it off this "
-                       "route and re-plan, or reorder it within the route.", code="pair_not_movable")
+    if any(other.status is not StopStatus.pending for other in together(stop)):
+        # Collected already: the parcel is in this van, its delivery cannot go to another driver.
+        raise Conflict(f"{stop.order.external_ref} was collected by this driver: its delivery stays on the route.",
+                       code="pair_not_movable")
     return stop
+
+
+def together(stop: Stop) -> list[Stop]:
+    """The stops that move with `stop`: a pickup-delivery order's two (pickup first) ride in one van."""
+    if stop.order.type is not OrderType.pickup_delivery:
+        return [stop]
+    both = [other for other in stop.route.stops if other.order_id == stop.order_id]
+    return sorted(both, key=lambda other: 0 if other.kind is StopKind.pickup else 1)
 
 
 def target_route(principal: Principal, route_id: int, source: Route) -> Route:
@@ -61,8 +69,13 @@ def insert_at(ordered: list[Stop], item, position: int | None, visited: int) -> 
 
 
 def _sequences_after_move(stop: Stop, source: Route, target: Route, position: int | None):
-    source_stops = [s for s in sorted(source.stops, key=lambda s: s.sequence) if s.id != stop.id]
-    target_stops = insert_at(sorted(target.stops, key=lambda s: s.sequence), stop, position, visited_count(target))
+    moving = together(stop)
+    ids = {each.id for each in moving}
+    source_stops = [s for s in sorted(source.stops, key=lambda s: s.sequence) if s.id not in ids]
+    target_stops = sorted(target.stops, key=lambda s: s.sequence)
+    for offset, each in enumerate(moving):  # a pair lands as pickup then delivery, side by side
+        target_stops = insert_at(target_stops, each, None if position is None else position + offset,
+                                 visited_count(target))
     return source_stops, target_stops
 
 
@@ -103,7 +116,8 @@ def renumber(stops: list[Stop]) -> None:
 def apply_move(principal: Principal, stop: Stop, source: Route, target: Route, position: int | None) -> None:
     """Move without committing: the caller checks versions before and bumps and commits after."""
     source_stops, target_stops = _sequences_after_move(stop, source, target, position)
-    stop.route = target  # the relationship's other side takes it off the source's stops
+    for each in together(stop):
+        each.route = target  # the relationship's other side takes it off the source's stops
     renumber(source_stops)
     renumber(target_stops)
     follow_route_status(principal, stop.order, target)

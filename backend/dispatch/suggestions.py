@@ -20,6 +20,7 @@ from backend.dispatch.previews import fleet_of, new_violations, preview_of, viol
 from backend.dispatch.service import ACTIVE_ROUTE, PLANNABLE, bump, check_version, get_route, replan
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
+from backend.orders.enums import OrderType, StopKind
 from backend.fleet.models import Depot
 from backend.orders import service as orders_service
 from backend.orders.models import Order
@@ -242,6 +243,8 @@ def suggest_redistribution(principal: Principal, route_id: int) -> dict:
     problem = _insertion_problem(routes, origin)
     added_to: dict[int, int] = {}
     for stop in pending:
+        if stop.kind is StopKind.pickup and stop.order.type is OrderType.pickup_delivery:
+            continue  # a pair is placed by its delivery and moves whole (dispatch.moves.together)
         job = problems.job_for(stop.order, stop.order_id, origin, not_before=_not_before(source))
         try:
             answer = problems.off_hub(insert_job, problem, job)

@@ -197,3 +197,34 @@ def test_a_return_tracks_at_its_collection_and_a_cancelled_pair_leaves_the_route
     route = dispatcher.get(f"/api/v1/routes/{route_id}").get_json()
     assert {s["kind"]: s["status"] for s in route["stops"] if s["order"]["id"] == pair["id"]} == \
         {"pickup": "skipped", "delivery": "skipped"}
+
+
+def test_a_pair_moves_to_another_driver_whole_until_it_is_collected(app, org, dispatcher):
+    from tests.dispatch.helpers import make_route
+
+    pair = _create(dispatcher, pair_payload("B2B-1"))
+    other = make_orders(dispatcher, 1, prefix="O")
+    source = make_route(dispatcher, org, [pair["id"]])
+    target = make_route(dispatcher, org, other, driver_id=org.other_driver_id)
+    delivery = next(s for s in source["stops"] if s["kind"] == "delivery")
+    preview = dispatcher.post(f"/api/v1/stops/{delivery['id']}/move/preview",
+                              json={"to_route_id": target["id"], "position": 1})
+    assert preview.status_code == 200, preview.get_json()
+    moved = dispatcher.post(f"/api/v1/stops/{delivery['id']}/move", json={
+        "to_route_id": target["id"], "position": 1, "from_version": source["version"],
+        "to_version": target["version"]})
+    assert moved.status_code == 200, moved.get_json()
+    after = dispatcher.get(f"/api/v1/routes/{target['id']}").get_json()
+    ordered = sorted(after["stops"], key=lambda s: s["sequence"])
+    assert [(s["order"]["id"], s["kind"]) for s in ordered] == [
+        (pair["id"], "pickup"), (pair["id"], "delivery"), (other[0], "delivery")]
+    assert dispatcher.get(f"/api/v1/routes/{source['id']}").get_json()["stops"] == []
+
+    # Once collected, the parcel is in that van: its delivery stays with that driver.
+    published = dispatcher.post(f"/api/v1/routes/{target['id']}/publish").get_json()
+    driver = org.as_role("other_driver")
+    assert action(driver, published, "stop.complete", ordered[0]).get_json()["status"] == "applied"
+    back = make_route(dispatcher, org, make_orders(dispatcher, 1, prefix="Z"))
+    refused = dispatcher.post(f"/api/v1/stops/{ordered[1]['id']}/move", json={
+        "to_route_id": back["id"], "from_version": published["version"] + 2, "to_version": back["version"]})
+    assert refused.status_code == 409 and refused.get_json()["code"] == "pair_not_movable", refused.get_json()
