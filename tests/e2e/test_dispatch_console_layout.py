@@ -214,6 +214,7 @@ def test_the_timeline_shows_now_names_that_stay_and_what_a_bar_is(console, demo_
     now_line = page.get_by_test_id("gantt-now")
     now_line.wait_for()
     shot(page, "console-timeline-1400")
+    assert_accessible(page, "the timeline beside the routes")
     name = page.locator(".gantt-row[data-route-id] .gantt-name").first
     before = name.bounding_box()
     page.get_by_test_id("gantt-scroll").evaluate("element => { element.scrollLeft = 400; }")
@@ -248,6 +249,10 @@ def test_a_driver_badge_moves_in_place_and_routes_are_not_redrawn(console, demo_
         assert page.evaluate("() => document.querySelector('.driver-marker').dataset.mark") == "kept"
         assert page.evaluate("() => document.querySelector('path.stop-marker').dataset.mark") == "kept"
         expect(page.locator(".leaflet-tooltip")).to_have_count(1)  # the open tooltip stayed open
+        # A whole redraw of the console (any update: here a tab) keeps the routes that did not change.
+        page.get_by_role("tab", name="Live").click()
+        page.get_by_role("tab", name="Plan").click()
+        assert page.evaluate("() => document.querySelector('path.stop-marker').dataset.mark") == "kept"
     finally:
         phone.close()
 
