@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -87,7 +88,7 @@ def test_find_orders_by_text_status_driver_and_export_what_is_shown(console, dem
     lines = list(csv.DictReader(io.StringIO(exported.text())))
     assert len(lines) == shown
 
-    page.get_by_test_id("orders-status").select_option("delivered")
+    page.get_by_test_id("orders-status").get_by_label("Delivered", exact=True).check()
     page.get_by_test_id("orders-apply").click()
     page.get_by_test_id("orders-empty").wait_for()
     page.screenshot(path=str(SHOTS / "orders-empty.png"))
@@ -291,3 +292,53 @@ def test_the_orders_tab_and_a_timeline_in_french(console):
     timeline = page.get_by_test_id("order-events").inner_text()
     assert "Commande créée" in timeline and "→" not in timeline and "dispatched" not in timeline
     page.screenshot(path=str(SHOTS / "orders-fr.png"))
+
+
+def test_several_statuses_are_kept_in_the_address_and_a_bulk_cancel_asks_in_the_console(console, demo_server):
+    page = console
+    statuses = page.get_by_test_id("orders-status")
+    statuses.get_by_label("Sent to driver").check()
+    statuses.get_by_label("Planned", exact=True).check()
+    page.get_by_test_id("orders-apply").click()
+    page.wait_for_url(re.compile(r"o\.status=(dispatched%2Cplanned|planned%2Cdispatched)"))
+    page.wait_for_function("() => document.querySelector('[data-testid=orders-table]')?.getAttribute('aria-busy') === 'false'")
+    shown = {rows(page).nth(i).locator("td").nth(6).inner_text() for i in range(rows(page).count())}
+    assert shown and shown <= {"Sent to driver", "Planned"}, shown
+    filtered_total = total(page)
+
+    # A reload (or the link) shows the same orders; the next visit without the address remembers them too.
+    page.reload()
+    page.get_by_role("tab", name="Orders").click()
+    page.get_by_test_id("orders-table").wait_for()
+    assert page.get_by_test_id("orders-status").get_by_label("Planned", exact=True).is_checked()
+    assert page.get_by_test_id("orders-status").get_by_label("Sent to driver").is_checked()
+    assert not page.get_by_test_id("orders-status").get_by_label("Delivered", exact=True).is_checked()
+    page.wait_for_function(f"() => document.querySelector('[data-testid=orders-total]')?.textContent.includes({filtered_total!r})")
+    page.goto("/dispatch")
+    page.get_by_role("tab", name="Orders").click()
+    page.get_by_test_id("orders-table").wait_for()
+    assert page.get_by_test_id("orders-status").get_by_label("Planned", exact=True).is_checked()
+
+    # Bulk cancel: the console's own question, which Escape or "Keep them" leaves without cancelling anything.
+    page.on("dialog", lambda dialog: (_ for _ in ()).throw(AssertionError("no browser dialog is expected")))
+    first = rows(page).first
+    reference = first.locator("td").nth(1).inner_text()
+    first.locator("input[type=checkbox]").check()
+    page.get_by_test_id("bulk-cancel").click()
+    ask = page.get_by_test_id("bulk-cancel-ask")
+    ask.get_by_role("heading", name="Cancel 1 order?").wait_for()
+    assert page.evaluate("document.activeElement.dataset.testid") == "bulk-cancel-confirm"
+    assert_accessible(page, "the bulk cancel question")
+    page.screenshot(path=str(SHOTS / "orders-bulk-cancel-ask.png"))
+    page.keyboard.press("Escape")
+    assert ask.count() == 0
+    page.get_by_test_id("bulk-cancel").click()
+    page.get_by_test_id("bulk-cancel-keep").click()
+    assert ask.count() == 0
+    assert demo_server.dispatcher_session().get(f"{demo_server.url}/api/v1/orders?q={reference}", timeout=10) \
+        .json()["items"][0]["status"] != "cancelled"
+    page.get_by_test_id("bulk-cancel").click()
+    page.get_by_test_id("bulk-cancel-confirm").click()
+    page.get_by_test_id("bulk-report").wait_for()
+    order = demo_server.dispatcher_session().get(f"{demo_server.url}/api/v1/orders?q={reference}", timeout=10).json()["items"][0]
+    assert order["status"] == "cancelled"

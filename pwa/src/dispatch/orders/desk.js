@@ -13,9 +13,41 @@ const STATUSES = ['created', 'planned', 'dispatched', 'out_for_delivery', 'arriv
   'cancelled'];
 const SORTS = ['-delivery_date', 'delivery_date', '-created_at', 'external_ref', 'status'];
 const BLANK = { q: '', date_from: '', date_to: '', status: '', driver_id: '', sort: '-delivery_date' };
+// The filter lives in the address (o.q=..., so a link or a reload shows the same orders) and is remembered for
+// the next visit in this browser.
+const URL_PREFIX = 'o.';
+const REMEMBERED = 'lastmile.orders.filters';
+
+function startingFilters() {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = Object.keys(BLANK).filter((name) => params.has(URL_PREFIX + name));
+  if (fromUrl.length) return { ...BLANK, ...Object.fromEntries(fromUrl.map((name) => [name, params.get(URL_PREFIX + name)])) };
+  try {
+    const saved = JSON.parse(localStorage.getItem(REMEMBERED) || 'null');
+    if (saved && typeof saved === 'object') {
+      return { ...BLANK, ...Object.fromEntries(Object.keys(BLANK).filter((name) => typeof saved[name] === 'string')
+        .map((name) => [name, saved[name]])) };
+    }
+  } catch { /* a damaged memory: start from no filter */ }
+  return { ...BLANK };
+}
+
+function keepFilters() {
+  const params = new URLSearchParams(location.search);
+  for (const [name, value] of Object.entries(desk.filters)) {
+    if (value && value !== BLANK[name]) params.set(URL_PREFIX + name, value);
+    else params.delete(URL_PREFIX + name);
+  }
+  const search = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+  try {
+    localStorage.setItem(REMEMBERED, JSON.stringify(desk.filters));
+  } catch { /* private mode: the address still holds it */ }
+}
 
 export const desk = {
-  filters: { ...BLANK },
+  filters: startingFilters(),
+  confirmCancel: false, // the console's own confirmation before a bulk cancel
   page: 1,
   perPage: 50,
   result: null,
@@ -58,13 +90,16 @@ function applyFilters(event) {
   event.preventDefault();
   const form = new FormData(event.target);
   for (const name of Object.keys(BLANK)) desk.filters[name] = String(form.get(name) ?? '');
+  desk.filters.status = form.getAll('status').join(',');
   desk.page = 1;
+  keepFilters();
   loadOrders();
 }
 
 function clearFilters() {
   desk.filters = { ...BLANK };
   desk.page = 1;
+  keepFilters();
   loadOrders();
 }
 
@@ -78,10 +113,22 @@ function reasonOf(item) {
   return item.code && t(`o.reason.${item.code}`) !== `o.reason.${item.code}` ? t(`o.reason.${item.code}`) : (item.message || item.code);
 }
 
+function askToCancel() {
+  desk.confirmCancel = true;
+  update();
+  requestAnimationFrame(() => document.querySelector('[data-testid=bulk-cancel-confirm]')?.focus());
+}
+
+function keepOrders() {
+  desk.confirmCancel = false;
+  update();
+  document.querySelector('[data-testid=bulk-cancel]')?.focus();
+}
+
 async function bulk(action) {
   const ids = [...desk.selection.keys()];
+  desk.confirmCancel = false;
   if (!ids.length) return;
-  if (action === 'cancel' && !window.confirm(t('o.bulk.confirmCancel', { count: ids.length }))) return;
   try {
     const body = { order_ids: ids, action };
     if (action === 'set_date') body.delivery_date = desk.bulkDay;
@@ -116,10 +163,10 @@ function filtersView() {
     <label class="grow">${t('o.search')}<input name="q" type="search" .value=${f.q} placeholder=${t('o.search.hint')} data-testid="orders-q"></label>
     <label>${t('o.from')}<input name="date_from" type="date" .value=${f.date_from} data-testid="orders-from"></label>
     <label>${t('o.to')}<input name="date_to" type="date" .value=${f.date_to} data-testid="orders-to"></label>
-    <label>${t('o.status')}<select name="status" data-testid="orders-status">
-      <option value="" ?selected=${!f.status}>${t('o.status.any')}</option>
-      ${STATUSES.map((s) => html`<option value=${s} ?selected=${f.status === s}>${statusName(s)}</option>`)}
-    </select></label>
+    <fieldset class="statuses" data-testid="orders-status"><legend>${t('o.status')} <small>${f.status ? '' : t('o.status.any')}</small></legend>
+      ${STATUSES.map((s) => html`<label class="inline"><input type="checkbox" name="status" value=${s}
+        .checked=${f.status.split(',').includes(s)}>${statusName(s)}</label>`)}
+    </fieldset>
     <label>${t('o.driver')}<select name="driver_id" data-testid="orders-driver">
       <option value="" ?selected=${!f.driver_id}>${t('o.driver.any')}</option>
       ${state.drivers.map((d) => html`<option value=${d.id} ?selected=${String(d.id) === f.driver_id}>${d.user?.name || `#${d.id}`}</option>`)}
@@ -139,11 +186,21 @@ function bulkView() {
   return html`<div class="bulk" role="region" aria-label=${t('o.col.select')} data-testid="orders-bulk">
     <strong>${tn('o.selected', count)}</strong>
     ${count ? html`
-      <button type="button" data-testid="bulk-cancel" @click=${() => bulk('cancel')}>${t('o.bulk.cancel')}</button>
+      <button type="button" data-testid="bulk-cancel" aria-expanded=${desk.confirmCancel ? 'true' : 'false'}
+        @click=${askToCancel}>${t('o.bulk.cancel')}</button>
       <label class="inline">${t('o.bulk.day')}<input type="date" .value=${desk.bulkDay} data-testid="bulk-day"
         @input=${(e) => { desk.bulkDay = e.target.value; update(); }}></label>
       <button type="button" data-testid="bulk-set-date" ?disabled=${!desk.bulkDay} @click=${() => bulk('set_date')}>${t('o.bulk.apply')}</button>
       <button type="button" @click=${() => { desk.selection.clear(); update(); }}>${t('o.bulk.clear')}</button>` : nothing}
+    ${count && desk.confirmCancel ? html`<section class="card pending confirm" role="dialog" aria-modal="false"
+        aria-labelledby="bulk-cancel-title" data-testid="bulk-cancel-ask" @keydown=${(e) => { if (e.key === 'Escape') keepOrders(); }}>
+      <h3 id="bulk-cancel-title">${tn('o.bulk.askCancel', count)}</h3>
+      <p>${t('o.bulk.askCancel.why')}</p>
+      <div class="row">
+        <button type="button" class="primary danger" data-testid="bulk-cancel-confirm" @click=${() => bulk('cancel')}>${tn('o.bulk.doCancel', count)}</button>
+        <button type="button" data-testid="bulk-cancel-keep" @click=${keepOrders}>${t('o.bulk.keep')}</button>
+      </div>
+    </section>` : nothing}
     ${desk.report ? html`<div role="status" data-testid="bulk-report" class=${desk.report.bad ? 'error' : ''}>${desk.report.text}
       ${desk.report.refused.length ? html`<ul>${desk.report.refused.map((line) => html`<li>${line}</li>`)}</ul>` : nothing}</div>` : nothing}
   </div>`;
