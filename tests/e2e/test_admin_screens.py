@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 import requests
 
 from tests.e2e.axe import assert_accessible
@@ -184,6 +185,13 @@ def test_vehicle_costs_are_typed_in_currency_and_stored_in_cents_in_french(demo_
     vehicles = admin.get(f"{demo_server.url}/api/v1/vehicles?per_page=500", timeout=10).json()["items"]
     saved = next(v for v in vehicles if v["name"] == "Vélo cargo 7")
     assert (saved["cost_per_km_cents"], saved["capacity_weight_kg"], saved["profile"]) == (35, 120, "cargo_bike")
+    # The saved amount reads back as French writes it, and a point typed instead of a comma is read too.
+    assert page.get_by_label("Coût par km (CAD)").input_value() == "0,35"
+    page.get_by_label("Coût par km (CAD)").fill("0.40")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_label("Coût par km (CAD)")).to_have_value("0,40")  # the saved value, written back
+    vehicles = admin.get(f"{demo_server.url}/api/v1/vehicles?per_page=500", timeout=10).json()["items"]
+    assert next(v for v in vehicles if v["name"] == "Vélo cargo 7")["cost_per_km_cents"] == 40
 
 
 def test_deactivating_a_user_ends_their_sessions_and_unsaved_edits_are_not_dropped(demo_server, browser_page):

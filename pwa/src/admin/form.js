@@ -2,7 +2,13 @@
 // typed) until the server accepts it: a refused save keeps every edit and puts each error beside its
 // field (the server's `fields` of its problem+json, or the checks made here first).
 import { html, nothing } from 'lit-html';
-import { t } from '../shared/i18n.js';
+import { language, t } from '../shared/i18n.js';
+
+/** Cents as the screen's language writes the amount: "0.35" in English, "0,35" in French (both are read back). */
+export function moneyText(cents) {
+  const text = (cents / 100).toFixed(2);
+  return language() === 'fr' ? text.replace('.', ',') : text;
+}
 
 /** The draft a form starts from: the item's values as the inputs show them. */
 export function draftFrom(fields, item = {}) {
@@ -10,7 +16,7 @@ export function draftFrom(fields, item = {}) {
   for (const field of fields) {
     const value = field.get ? field.get(item) : item[field.name];
     if (field.type === 'checkbox') draft[field.name] = value ?? field.default ?? false;
-    else if (field.type === 'money') draft[field.name] = value == null ? '' : (value / 100).toFixed(2);
+    else if (field.type === 'money') draft[field.name] = value == null ? '' : moneyText(value);
     else if (field.type === 'tags') draft[field.name] = value == null ? (field.default ?? '') : value.join(', ');
     else draft[field.name] = value == null ? (field.default ?? '') : String(value);
   }
