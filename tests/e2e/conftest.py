@@ -46,13 +46,20 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def playwright_browser(chromium_path):
+def playwright_driver(chromium_path):
+    """The process's one Playwright: a second sync_playwright() in a process that runs one already fails
+    ("Sync API inside the asyncio loop"), so a test that needs a browser of its own launches it from here."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def playwright_browser(playwright_driver, chromium_path):
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def _flask(env: dict, *args: str) -> str:

@@ -97,11 +97,9 @@ def write_y4m(path: Path, labels: list[Image.Image], seconds_each: int = 1) -> N
 
 
 @pytest.fixture
-def camera_phone(chromium_path, demo_server, tmp_path):
+def camera_phone(playwright_driver, chromium_path, demo_server, tmp_path):
     """Opens a 390x844 phone whose rear camera films the given labels (a chromium of its own: the fake
     camera's file is a launch option)."""
-    from playwright.sync_api import sync_playwright
-
     opened = []
 
     def open_phone(labels: list[Image.Image], *, allow_camera: bool = True, init_script: str | None = None):
@@ -110,8 +108,7 @@ def camera_phone(chromium_path, demo_server, tmp_path):
         args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
         if allow_camera:
             args.append("--use-fake-ui-for-media-stream")  # the permission prompt answered "Allow"
-        playwright = sync_playwright().start()
-        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=args)
+        browser = playwright_driver.chromium.launch(executable_path=chromium_path, headless=True, args=args)
         context = browser.new_context(
             base_url=demo_server.url, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
             has_touch=True, geolocation=START_POSITION, permissions=["geolocation"], locale="en-CA",
@@ -123,15 +120,14 @@ def camera_phone(chromium_path, demo_server, tmp_path):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        opened.append((playwright, browser, errors))
+        opened.append((browser, errors))
         page.workers_seen = []
         page.on("worker", lambda worker: page.workers_seen.append(worker.url))
         return page
 
     yield open_phone
-    for playwright, browser, errors in opened:
+    for browser, errors in opened:
         browser.close()
-        playwright.stop()
         assert not errors, f"uncaught errors in the page: {errors}"
 
 
