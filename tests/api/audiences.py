@@ -3,9 +3,9 @@
 DRIVER_ROUTE_KEYS = {"id", "date", "status", "version", "depot", "vehicle", "driver", "planned_start_at",
                      "planned_end_at", "planned_distance_m", "planned_duration_s", "started_at", "completed_at",
                      "on_break", "stops"}
-DRIVER_STOP_KEYS = {"id", "route_id", "sequence", "status", "planned_arrival_at", "planned_departure_at", "eta_at",
+DRIVER_STOP_KEYS = {"id", "route_id", "sequence", "kind", "status", "planned_arrival_at", "planned_departure_at", "eta_at",
                     "actual_arrival_at", "actual_departure_at", "order"}
-DRIVER_ORDER_KEYS = {"id", "external_ref", "status", "address", "lat", "lon", "time_windows", "service_time_s",
+DRIVER_ORDER_KEYS = {"id", "external_ref", "type", "status", "address", "lat", "lon", "time_windows", "service_time_s",
                      "parcel_count", "parcels", "notes", "delivery_instructions", "recipient", "cod_amount_cents",
                      "requires_id_check", "min_age", "weight_kg"}
 STAFF_ONLY_ROUTE_KEYS = {"summary", "published_at"}
