@@ -475,36 +475,3 @@ def reschedule_order(org_id: int, order_id: int, principal: Principal) -> Order:
     order = get_order(org_id, order_id)
     lifecycle.transition(order, OrderStatus.rescheduled, **actor_of(principal))
     return order
-
-
-# --- recipients -----------------------------------------------------------------------------------
-
-def get_recipient(org_id: int, recipient_id: int) -> Recipient:
-    found = db.session.scalar(select(Recipient).where(Recipient.org_id == org_id, Recipient.id == recipient_id))
-    if found is None:
-        raise NotFound("No such recipient.")
-    return found
-
-
-def recipients_statement(org_id: int, q: str | None = None):
-    statement = select(Recipient).where(Recipient.org_id == org_id).order_by(Recipient.id)
-    if q:
-        pattern = f"%{q.replace('%', '').replace('_', '')}%"
-        statement = statement.where(or_(Recipient.name.ilike(pattern), Recipient.phone.ilike(pattern),
-                                        Recipient.email.ilike(pattern)))
-    return statement
-
-
-@transactional
-def create_recipient(org_id: int, data: dict) -> Recipient:
-    recipient = Recipient(org_id=org_id, **data)
-    db.session.add(recipient)
-    return recipient
-
-
-@transactional
-def update_recipient(org_id: int, recipient_id: int, data: dict) -> Recipient:
-    recipient = get_recipient(org_id, recipient_id)
-    for name, value in data.items():
-        setattr(recipient, name, value)
-    return recipient

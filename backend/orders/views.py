@@ -9,7 +9,7 @@ from backend.errors import InvalidInput
 from backend.extensions import db
 from backend.jobs import service as jobs_service
 from backend.jobs.schemas import JobSchema
-from backend.orders import bulk, csv_io, schemas, service
+from backend.orders import bulk, csv_io, recipients, schemas, service
 from backend.orders.models import Order
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1")
@@ -119,23 +119,23 @@ def order_events(order_id):
 @endpoint(bp, "/recipients", roles=STAFF, query=schemas.RecipientQuery, response=page_of(schemas.RecipientSchema),
           summary="List recipients.")
 def list_recipients(query):
-    return paginate(service.recipients_statement(current_org_id(), query["q"]), query["page"], query["per_page"])
+    return paginate(recipients.recipients_statement(current_org_id(), query["q"]), query["page"], query["per_page"])
 
 
 @endpoint(bp, "/recipients", "POST", roles=STAFF, body=schemas.RecipientSchema, response=schemas.RecipientSchema,
           idempotent=True,
           status=201, summary="Create a recipient.")
 def create_recipient(body):
-    return service.create_recipient(current_org_id(), body)
+    return recipients.create_recipient(current_org_id(), body)
 
 
 @endpoint(bp, "/recipients/<int:recipient_id>", roles=STAFF, response=schemas.RecipientSchema,
           summary="Get a recipient.")
 def get_recipient(recipient_id):
-    return service.get_recipient(current_org_id(), recipient_id)
+    return recipients.get_recipient(current_org_id(), recipient_id)
 
 
 @endpoint(bp, "/recipients/<int:recipient_id>", "PATCH", roles=STAFF, body=schemas.RecipientSchema(partial=True),
           response=schemas.RecipientSchema, summary="Change a recipient (name, contact, language, opt-outs).")
 def update_recipient(recipient_id, body):
-    return service.update_recipient(current_org_id(), recipient_id, body)
+    return recipients.update_recipient(current_org_id(), recipient_id, body)
