@@ -317,6 +317,11 @@ def test_a_customer_message_is_worded_with_a_live_preview_and_its_sms_cost(demo_
     assert len(kinds) >= 7
     for name in ("Español", "Português", "Deutsch"):
         assert page.get_by_test_id("templates-table").get_by_role("cell", name=name, exact=True).count() == len(kinds)
+    # The list can show one language only.
+    page.get_by_test_id("templates-language").select_option("fr")
+    expect(page.get_by_test_id("templates-table").locator("tbody tr")).to_have_count(len(kinds))
+    assert page.get_by_test_id("templates-table").get_by_role("cell", name="Deutsch", exact=True).count() == 0
+    page.get_by_test_id("templates-language").select_option("")
     page.get_by_role("button", name="Edit Out for delivery (de)").click()
     page.get_by_role("heading", name="Out for delivery — Deutsch").wait_for()
     assert ("Hallo Camille, Ihre Lieferung von Lastmile Demo — Montréal ist unterwegs und kommt am Montag, "

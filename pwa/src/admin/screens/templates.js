@@ -23,7 +23,7 @@ export function smsSegments(text) {
   return { segments: units <= 70 ? 1 : Math.ceil(units / 67), characters: units, unicode: true };
 }
 
-const page = { templates: null, key: null, draft: null, errors: {}, problem: '', busy: false };
+const page = { templates: null, key: null, draft: null, errors: {}, problem: '', busy: false, language: '' };
 const keyOf = (item) => `${item.kind}|${item.language}`;
 // A kind added on the server before this screen knows its name still shows, in plain words.
 const kindLabel = (kind) => { const text = t(`a.kind.${kind}`); return text === `a.kind.${kind}` ? kind.replaceAll('_', ' ') : text; };
@@ -139,9 +139,15 @@ export function templatesView() {
   return html`<div class="resource">
     <section class="list" aria-labelledby="templates-title">
       <h2 id="templates-title">${t('a.templatesTitle')}</h2>
+      <label class="inline-filter">${t('a.tpl.languageFilter')} <select data-testid="templates-language"
+        @change=${(event) => { page.language = event.target.value; update(); }}>
+        <option value="" ?selected=${!page.language}>${t('a.tpl.allLanguages')}</option>
+        ${[...new Set(page.templates.map((row) => row.language))].map((code) => html`<option value=${code}
+          ?selected=${page.language === code} lang=${code}>${languageName(code)}</option>`)}
+      </select></label>
       <table data-testid="templates-table"><thead><tr><th scope="col">${t('a.f.kind')}</th><th scope="col">${t('a.f.language')}</th>
         <th scope="col">${t('a.f.wording')}</th><th scope="col"><span class="visually-hidden">${t('a.actions')}</span></th></tr></thead>
-        <tbody>${page.templates.map((row) => html`<tr class=${keyOf(row) === page.key ? 'selected' : ''}>
+        <tbody>${page.templates.filter((row) => !page.language || row.language === page.language).map((row) => html`<tr class=${keyOf(row) === page.key ? 'selected' : ''}>
           <td>${kindLabel(row.kind)}</td><td lang=${row.language}>${languageName(row.language)}</td>
           <td>${row.custom ? t('a.wording.custom') : t('a.wording.builtIn')}</td>
           <td><button type="button" aria-label=${t('a.editNamed', { name: `${kindLabel(row.kind)} (${row.language})` })}
