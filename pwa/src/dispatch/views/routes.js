@@ -165,7 +165,7 @@ export function routesView() {
     <p id="move-hint" class="visually-hidden">${t('d.stop.moveHint')}</p>
     ${drafts.length ? html`<button type="button" data-testid="publish-all" @click=${() => askToPublish(drafts.map((r) => r.id))}>${t('d.publishAll')}</button>` : nothing}
     ${routes.length ? html`<a class="button" data-testid="print-all" target="_blank" rel="noopener"
-      href="/print/routes?ids=${routes.map((r) => r.id).join(',')}&lang=${language()}">${t('d.printAll', { count: routes.length })}</a>` : nothing}
+      href="/print/routes?ids=${routes.map((r) => r.id).join(',')}&lang=${language()}">${tn('d.printAll', routes.length)}</a>` : nothing}
     ${routes.length ? nothing : html`<p>${t('d.noRoutes')}</p>`}
     ${routes.map((route, index) => routeView(route, index, routes, risky))}
   </section>`;
