@@ -38,6 +38,9 @@ from backend.unit_of_work import transactional
 WITHDRAWN_TEXT = {
     "en": ("Your route changed", "Dispatch took back your route for {date}."),
     "fr": ("Votre tournée a changé", "La répartition a repris votre tournée du {date}."),
+    "es": ("Tu ruta ha cambiado", "Despacho retiró tu ruta del {date}."),
+    "pt": ("Sua rota mudou", "O despacho retirou sua rota de {date}."),
+    "de": ("Deine Tour wurde geändert", "Die Disposition hat deine Tour für den {date} zurückgenommen."),
 }
 
 

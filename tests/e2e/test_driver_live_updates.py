@@ -162,3 +162,16 @@ def test_starting_and_ending_the_route_ask_with_the_apps_own_dialog_and_end_stan
     route = demo_server.driver_session().get(f"{demo_server.url}/api/v1/driver/route", timeout=10).json()
     assert route["status"] == "completed"
     assert browser_dialogs == [], "the browser's own confirm box is never used"
+
+
+def test_a_route_dispatch_takes_back_is_told_on_the_open_phone(phone, demo_server, driver_route):
+    log_in_as_driver(phone)
+    phone.get_by_test_id("stop-list").wait_for()
+    dispatcher = demo_server.dispatcher_session()
+    current = dispatcher.get(f"{demo_server.url}/api/v1/routes/{driver_route['id']}", timeout=10).json()
+    answer = dispatcher.post(f"{demo_server.url}/api/v1/routes/{driver_route['id']}/unpublish",
+                             json={"version": current["version"]}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    phone.get_by_test_id("change-notice").filter(has_text="Dispatch took this route back").wait_for()
+    # What the driver has now is loaded again: the taken-back stops are not offered any more.
+    phone.get_by_test_id("stop-list").wait_for(state="detached")

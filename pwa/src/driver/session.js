@@ -47,6 +47,12 @@ function startSocket() {
     }
     adoptSnapshot(route, payload.change ?? null);
   });
+  runtime.socket.on('route.withdrawn', (payload) => {
+    // Dispatch unpublished or deleted the route on screen: say so, and load what this driver has now.
+    if (!state.snapshot || payload?.route_id !== state.snapshot.id) return;
+    addNotice(t('change.withdrawn'));
+    loadRoute();
+  });
 }
 
 /** The phone's own events: back in view, online and offline, the service worker's background replays. */

@@ -135,6 +135,7 @@ export default {
   'change.addedAt': 'Neuer Stopp {sequence}: {address}',
   'change.removedStop': 'Stopp {sequence} aus deiner Tour entfernt: {address}',
   'change.cancelledStop': 'Stopp {sequence} storniert, nicht zustellen: {address}. Behalte das Paket.',
+  'change.withdrawn': 'Die Disposition hat diese Tour zurückgenommen. Warte auf ihre Anweisungen, bevor du weiterfährst.',
   'change.instructionsCustomer': 'Neue Hinweise vom Kunden (Stopp {sequence}): {text}',
   'change.instructionsDispatch': 'Neue Hinweise für Stopp {sequence}: {text}',
   'change.instructionsCleared': 'Stopp {sequence}: die Zustellhinweise wurden entfernt',

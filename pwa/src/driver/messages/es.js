@@ -136,6 +136,7 @@ export default {
   'change.addedAt': 'Nueva parada {sequence}: {address}',
   'change.removedStop': 'Parada {sequence} quitada de tu ruta: {address}',
   'change.cancelledStop': 'Parada {sequence} cancelada, no entregar: {address}. Guarda el paquete.',
+  'change.withdrawn': 'Despacho retiró esta ruta. Espera sus indicaciones antes de seguir.',
   'change.instructionsCustomer': 'Nuevas instrucciones del cliente (parada {sequence}): {text}',
   'change.instructionsDispatch': 'Nuevas instrucciones para la parada {sequence}: {text}',
   'change.instructionsCleared': 'Parada {sequence}: se quitaron las instrucciones de entrega',

@@ -135,6 +135,7 @@ export default {
   'change.addedAt': 'Nova parada {sequence}: {address}',
   'change.removedStop': 'Parada {sequence} retirada da sua rota: {address}',
   'change.cancelledStop': 'Parada {sequence} cancelada, não entregar: {address}. Guarde o volume.',
+  'change.withdrawn': 'O despacho retirou esta rota. Aguarde as instruções antes de continuar.',
   'change.instructionsCustomer': 'Novas instruções do cliente (parada {sequence}): {text}',
   'change.instructionsDispatch': 'Novas instruções para a parada {sequence}: {text}',
   'change.instructionsCleared': 'Parada {sequence}: as instruções de entrega foram removidas',
