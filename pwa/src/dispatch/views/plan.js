@@ -40,7 +40,7 @@ export function optimizerView() {
     ${job ? html`<div class="progress" data-testid="opt-panel">
       <progress max="1" .value=${job.status === 'succeeded' ? 1 : job.progress || 0} aria-label=${t('d.progress')} data-testid="opt-progress"></progress>
       <p role="status" data-testid="opt-status" data-status=${job.status}>${status}</p>
-      ${job.detail?.best_cost != null ? html`<p data-testid="opt-cost">${t('d.bestCost', { cost: scoreText(job.detail.best_cost) })}</p>` : nothing}
+      ${job.detail?.best_cost != null ? html`<p data-testid="opt-cost">${t(job.status === 'succeeded' ? 'd.finalCost' : 'd.bestCost', { cost: scoreText(job.detail.best_cost) })}</p>` : nothing}
       ${job.detail?.elapsed_s != null ? html`<p>${t('d.elapsed', { seconds: job.detail.elapsed_s })}</p>` : nothing}
     </div>` : nothing}
     ${planLatenessView(state.planResult, driverName)}
