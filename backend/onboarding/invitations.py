@@ -16,7 +16,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.auth import service as auth_service
 from backend.auth.models import Organization, Role, User
@@ -155,9 +155,16 @@ def preview(token: str) -> dict:
 def accept(token: str, password: str, name: str | None = None) -> User:
     """The invitee's account, with the password they chose; the invitation is spent."""
     invitation = _open_by_token(token)
+    # Spent first, by a conditional update: of two accepts of one link at the same instant, the second finds
+    # it taken (and waits for the first's commit on PostgreSQL) instead of failing on the unique e-mail.
+    claimed = db.session.execute(update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(accepted_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    if claimed == 0:
+        raise NotFound("This invitation link does not work (used, revoked or replaced by a newer one).",
+                       code="invitation_not_found")
     user = auth_service.build_user(invitation.org_id, name=name or invitation.name, role=Role(invitation.role),
                                    email=invitation.email, password=password, language=invitation.language)
     db.session.flush()
-    invitation.accepted_at = utcnow()
     invitation.user_id = user.id
     return user

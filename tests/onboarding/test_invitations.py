@@ -120,3 +120,26 @@ def test_invitations_are_for_admins_of_their_own_organization(app, org, admin, o
     assert bad.status_code == 422 and set(bad.get_json()["fields"]) == {"name", "email", "role"}
     forged = Api(app).post("/api/v1/invitations/preview", json={"token": "x" * 43})
     assert forged.status_code == 404
+
+
+def test_one_link_accepted_twice_at_once_makes_one_account_and_a_clear_refusal(app, org, admin):
+    import threading
+
+    sent = admin.post("/api/v1/invitations", json={"name": "Ana", "email": "ana@example.test", "role": "dispatcher"})
+    token = _token(sent.get_json()["link"])
+    barrier, answers = threading.Barrier(2), []
+
+    def accept():
+        client = Api(app)
+        barrier.wait()
+        answer = client.post("/api/v1/invitations/accept", json={"token": token, "password": "a long password"})
+        answers.append((answer.status_code, (answer.get_json() or {}).get("code")))
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == [(201, None), (404, "invitation_not_found")], answers
+    users = admin.get("/api/v1/users?per_page=100").get_json()["items"]
+    assert [u["email"] for u in users].count("ana@example.test") == 1
