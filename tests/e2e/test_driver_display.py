@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DRIVER_PHONE, DRIVER_PIN, START_POSITION, log_in_as_driver
 from tests.e2e.test_driver_live_updates import phone  # noqa: F401  (the 390x844 phone fixture)
 
@@ -88,6 +89,7 @@ def test_dark_phone_gets_the_dark_theme_and_sunlight_mode_is_black_on_white(play
         lowest = page.evaluate(LOWEST_CONTRASTS, TEXT_ELEMENTS)
         assert lowest[0]["ratio"] >= 4.5, lowest
         page.screenshot(path="/tmp/driver-dark.png")
+        assert_accessible(page, "the route screen, dark theme")  # the whole screen: stop rows, next stop, settings
         page.get_by_test_id("history-button").click()
         page.get_by_test_id("history").screenshot(path="/tmp/driver-dark-history.png")
         page.keyboard.press("Escape")
@@ -101,6 +103,7 @@ def test_dark_phone_gets_the_dark_theme_and_sunlight_mode_is_black_on_white(play
         page.get_by_test_id("stop-list").wait_for()
         assert page.evaluate("document.documentElement.dataset.contrast") == "high", "the setting is kept"
         page.screenshot(path="/tmp/driver-contrast.png")
+        assert_accessible(page, "the route screen, sunlight mode")
     finally:
         context.close()
 

@@ -140,8 +140,8 @@ export function routeView(route) {
     <h2>${t('route.stops')}</h2>
     <ol class="stops" data-testid="stop-list">
       ${stops.map((stop) => html`<li data-stop-id=${stop.id} class=${stop.id === next?.id ? 'current' : ''}>
-        <a class="stop-row" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}
-           aria-label=${`${t('stop.open', { sequence: stop.sequence })}: ${stop.order.address}`}>${stopSummary(stop)}</a></li>`)}
+        <a class="stop-row" href="${BASE}/stops/${stop.id}" @click=${link(`${BASE}/stops/${stop.id}`)}><span
+          class="visually-hidden">${t('stop.open', { sequence: stop.sequence })}: </span>${stopSummary(stop)}</a></li>`)}
     </ol>
     ${route.status === 'in_progress' ? html`
       <section class="card end-of-day" aria-labelledby="end-title">
