@@ -20,10 +20,12 @@ EXCEPTIONS.update({("POST", f"/api/v1/notify/twilio/{hook}", role): 403
                    for hook in ("status", "inbound") for role in ROLES})
 # vroom-express's health check answers 500 when no solver answers; no job worker runs beside the matrix.
 EXCEPTIONS.update({("GET", "/api/v1/vroom/health", role): 500 for role in ("admin", "dispatcher", "api_key")})
-# Public on purpose: logging in, the customer's tracking link (its token is the key), the push key,
+# Public on purpose: logging in, an invitation's one-time link (its token is the key), the customer's tracking
+# link (its token is the key), the push key,
 # Twilio's signed webhooks, and the first run (whether an installation is empty; its one-time sign-up, which
 # needs the setup code from the server's log).
-PUBLIC_RULES = {"/api/v1/setup", "/api/v1/setup/organization",
+PUBLIC_RULES = {"/api/v1/setup", "/api/v1/setup/organization", "/api/v1/invitations/preview",
+                "/api/v1/invitations/accept",
                 "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/push/vapid-public-key",
                 "/api/v1/track/<string:token>", "/api/v1/track/<string:token>/instructions",
                 "/api/v1/track/<string:token>/rating", "/api/v1/track/<string:token>/push-subscription",
