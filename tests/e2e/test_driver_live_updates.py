@@ -117,7 +117,11 @@ def test_a_stop_whose_window_has_passed_is_flagged_late(phone, demo_server, driv
         assert edited.status_code == 200, edited.text
         phone.get_by_test_id("change-notice").filter(has_text=f"Stop {stop['sequence']}: new time window").wait_for()
 
-    set_window(on_time, now - timedelta(hours=1), now + timedelta(hours=3))
+    # The on-time window holds both now and the stop's planned arrival: at night (say 00:45 in the depot's
+    # zone) the planned arrival is hours away, after a window of now + 3 h, and the stop would rightly be late.
+    arrival = max((datetime.fromisoformat(on_time[key]) for key in ("eta_at", "planned_arrival_at")
+                   if on_time.get(key)), default=now)
+    set_window(on_time, min(now, arrival) - timedelta(hours=1), max(now, arrival) + timedelta(hours=3))
     on_time_row = phone.locator(f"[data-stop-id='{on_time['id']}']")
     assert on_time_row.get_by_test_id("late").count() == 0, on_time_row.inner_text()
     set_window(late, now - timedelta(hours=3), now - timedelta(minutes=5))
