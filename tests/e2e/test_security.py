@@ -56,7 +56,10 @@ def tooltip_of(page, selector: str) -> str:
         marker = page.locator(selector).first
         marker.dispatch_event("mouseout")
         marker.dispatch_event("mouseover")
-        tooltip = page.locator(".leaflet-tooltip").last
+        # The tooltip of this marker's own map: another map's tooltip (the console's, hidden behind the
+        # Analytics tab, left open by an earlier hover) is no answer.
+        tooltip = marker.locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), "
+                                 "' leaflet-container ')]").locator(".leaflet-tooltip").last
         try:
             tooltip.wait_for(timeout=2000)
             markup, text = tooltip.inner_html(timeout=1000), tooltip.inner_text(timeout=1000)
