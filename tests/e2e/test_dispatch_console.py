@@ -60,7 +60,16 @@ def route_of(server, route_id: int) -> dict:
 
 
 def drag(page, stop_id: int, target_selector: str) -> None:
-    page.locator(f"li[data-stop-id='{stop_id}']").drag_to(page.locator(target_selector).first)
+    """Drags a stop onto a target like a hand does: the drag starts on the stop, then the list scrolls to the target.
+    (Locator.drag_to scrolls the target into view between pressing and moving, and chromium then drags whatever
+    is under the pointer by then: another stop whenever source and target do not fit on one screen.)"""
+    source, target = page.locator(f"li[data-stop-id='{stop_id}']"), page.locator(target_selector).first
+    source.hover()
+    page.mouse.down()
+    box = source.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 8, steps=2)  # the drag begins here
+    target.hover()
+    page.mouse.up()
     page.get_by_test_id("change-review").wait_for()
 
 
