@@ -23,7 +23,8 @@ from backend.auth.principal import Principal
 from backend.dispatch import payloads
 from backend.dispatch.models import Route, RouteStatus
 from backend.dispatch.moves import apply_move, movable_stop, refresh_etas_after
-from backend.dispatch.service import actor_of, announce, bump, build_route, check_version, get_route, replan
+from backend.dispatch.service import (PUSH_TEXT, actor_of, announce, bump, build_route, check_version, get_route,
+                                      replan)
 from backend.errors import Conflict, InvalidInput
 from backend.extensions import db
 from backend.fleet import service as fleet_service
@@ -33,15 +34,6 @@ from backend.orders.enums import OrderStatus
 from backend.orders.models import Order, OrderTimeWindow
 from backend.realtime import emit, rooms
 from backend.unit_of_work import transactional
-
-# Withdrawn from a driver's phone (unpublished, deleted, handed to someone else), in the driver's words.
-WITHDRAWN_TEXT = {
-    "en": ("Your route changed", "Dispatch took back your route for {date}."),
-    "fr": ("Votre tournée a changé", "La répartition a repris votre tournée du {date}."),
-    "es": ("Tu ruta ha cambiado", "Despacho retiró tu ruta del {date}."),
-    "pt": ("Sua rota mudou", "O despacho retirou sua rota de {date}."),
-    "de": ("Deine Tour wurde geändert", "Die Disposition hat deine Tour für den {date} zurückgenommen."),
-}
 
 
 def _open_driver(principal: Principal, driver_id: int) -> Driver:
@@ -68,9 +60,9 @@ def _tell_withdrawn(route: Route, driver_id: int | None) -> None:
                     rooms.driver(driver_id))
     driver = db.session.get(Driver, driver_id)
     if driver is not None:
-        title, body = WITHDRAWN_TEXT.get(driver.user.language, WITHDRAWN_TEXT["en"])
-        notify_service.queue_user_push(route.org_id, driver.user_id, "route_changed", title,
-                                       body.format(date=route.date.isoformat()),
+        texts = PUSH_TEXT.get(driver.user.language, PUSH_TEXT["en"])
+        notify_service.queue_user_push(route.org_id, driver.user_id, "route_changed", texts["title"],
+                                       texts["withdrawn"].format(date=route.date.isoformat()),
                                        f"route:{route.id}:v{route.version}:withdrawn", url="/driver")
 
 

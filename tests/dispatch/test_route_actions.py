@@ -196,3 +196,21 @@ def test_drivers_are_refused_and_other_organizations_see_nothing(org, other_org,
         hidden = stranger.request(method, path, json=body) if body is not None else stranger.request(method, path)
         assert hidden.status_code == 404, (path, hidden.get_json())
     assert fresh(dispatcher, route["id"])["version"] == version
+
+
+def test_a_taken_back_route_is_pushed_to_the_driver_in_their_language(app, org, dispatcher):
+    from backend.notify.models import OutboxMessage
+    from tests.dispatch.test_routes import PUSH_SUBSCRIPTION
+
+    driver = org.as_role("driver")
+    assert driver.patch("/api/v1/auth/me", json={"language": "de"}).status_code == 200
+    assert driver.post("/api/v1/push/subscriptions", json=PUSH_SUBSCRIPTION).status_code in (200, 201)
+    route = make_route(dispatcher, org, make_orders(dispatcher, 2), publish=True)
+    taken = dispatcher.post(f"/api/v1/routes/{route['id']}/unpublish", json={"version": route["version"]})
+    assert taken.status_code == 200, taken.get_json()
+    with app.app_context():
+        from backend.extensions import db
+
+        bodies = [row.body for row in db.session.query(OutboxMessage).filter(OutboxMessage.kind == "route_changed")
+                  .order_by(OutboxMessage.id)]
+    assert bodies[-1] == f"Die Disposition hat deine Tour für den {tomorrow().isoformat()} zurückgenommen.", bodies

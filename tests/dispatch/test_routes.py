@@ -94,14 +94,17 @@ def test_other_organizations_routes_are_invisible(org, other_org, dispatcher):
     assert foreign.status_code == 422
 
 
+PUSH_SUBSCRIPTION = {"endpoint": "https://push.example.test/send/abc", "keys": {
+    "p256dh": "BOr9Vd5cE0G6S7fwYHVGpqeqdZlxhLxr6A6vDkK0e6pVtLh3AZRHSsB8zq8OJ6oFLKjYzQvBJE6X9U8W7n3eGyA",
+    "auth": "8eDyX_uCN0XRhSbY5hs7Hg"}}
+
+
 def test_dispatch_changes_are_pushed_to_the_drivers_subscribed_browsers(app, dispatcher, org):
     from backend.extensions import db
     from backend.notify.models import OutboxMessage as Outbox
 
     driver = org.as_role("driver")
-    subscription = {"endpoint": "https://push.example.test/send/abc", "keys": {
-        "p256dh": "BOr9Vd5cE0G6S7fwYHVGpqeqdZlxhLxr6A6vDkK0e6pVtLh3AZRHSsB8zq8OJ6oFLKjYzQvBJE6X9U8W7n3eGyA",
-        "auth": "8eDyX_uCN0XRhSbY5hs7Hg"}}
+    subscription = PUSH_SUBSCRIPTION
     created = driver.post("/api/v1/push/subscriptions", json=subscription)
     assert created.status_code in (200, 201), created.get_json()
     ids = make_orders(dispatcher, 3)
